@@ -1,0 +1,181 @@
+#include "actors/builtin_backend_actor.hpp"
+
+#include <atomic>
+#include <deque>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/status_json.hpp"
+#include "backends/builtin/graph_executor.hpp"
+#include "backends/builtin/worker_pool.hpp"
+#include "persistence/atomic_file.hpp"
+
+namespace mediagen {
+
+namespace {
+
+/// How many waiting jobs hear about each move of the queue: the ones near its head. Telling all
+/// of them on every dispatch would cost O(n²) messages for a burst of n tasks.
+constexpr std::size_t positions_reported = 8;
+
+struct waiting_job {
+  backend_job job;
+  task_actor task;
+};
+
+struct running_job {
+  task_actor task;
+  std::shared_ptr<std::atomic<bool>> cancel_requested;
+};
+
+struct builtin_backend_state {
+  builtin_backend_settings settings;
+  /// Renders run here, never on CAF's scheduler.
+  std::unique_ptr<builtin::worker_pool> pool;
+  /// Jobs not yet handed to a worker, in arrival order.
+  std::deque<waiting_job> waiting;
+  /// Jobs on a worker, by task id.
+  std::unordered_map<std::string, running_job> running;
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t cancelled = 0;
+
+  static inline const char* name = "builtin_backend";
+
+  ~builtin_backend_state() {
+    // Queued jobs will never run: tell their tasks, so nobody waits forever.
+    for (auto& w : waiting) {
+      backend_outcome o;
+      o.cancelled = true;
+      caf::anon_send(w.task, atom::done::value, o);
+    }
+    for (auto& entry : running) entry.second.cancel_requested->store(true);
+    pool.reset(); // joins the workers once their (now cancelled) renders return
+  }
+};
+
+using backend_pointer = backend_actor::stateful_pointer<builtin_backend_state>;
+
+progress_info to_progress(const builtin::node_progress& p) {
+  progress_info out;
+  double per_node = 100.0 / std::max(1, p.node_count);
+  out.percentage = per_node * (p.node_index + static_cast<double>(p.value) / std::max(1, p.max));
+  out.current_step = p.title;
+  out.current_value = p.value;
+  out.max_value = p.max;
+  return out;
+}
+
+void report_position(const waiting_job& w, std::size_t position) {
+  backend_progress p;
+  p.state = "queued";
+  p.queue_position = static_cast<std::int64_t>(position);
+  p.progress.current_step = "Queued";
+  caf::anon_send(w.task, atom::progress::value, p);
+}
+
+// Runs on a worker thread: the render, its progress, and the outcome to the task.
+void render(backend_job job, task_actor task, backend_actor backend, builtin_backend_settings settings,
+            std::shared_ptr<std::atomic<bool>> cancel_requested) {
+  builtin::execution_context ctx;
+  ctx.cancel_requested = cancel_requested.get();
+  ctx.on_progress = [&](const builtin::node_progress& p) {
+    backend_progress bp;
+    bp.state = "running";
+    bp.progress = to_progress(p);
+    caf::anon_send(task, atom::progress::value, bp);
+  };
+  ctx.save_output = [&](const std::string& prefix, const std::string& ext, const std::string& bytes) {
+    return settings.outputs->save_new(prefix, ext, bytes);
+  };
+  ctx.load_input = [&](const std::string& name) {
+    std::string bytes;
+    if (!storage::plain_name(name) || !read_whole_file(settings.inputs_dir + "/" + name, bytes))
+      throw std::runtime_error("input file '" + name + "' is not available");
+    return bytes;
+  };
+  auto result = builtin::execute_graph(job.graph_json, ctx);
+  backend_outcome outcome;
+  outcome.ok = result.ok;
+  outcome.cancelled = result.cancelled;
+  outcome.error = result.error;
+  for (auto& f : result.outputs) outcome.outputs.push_back(output_file{"/media/" + f.filename, f.kind, f.bytes});
+  caf::anon_send(task, atom::done::value, std::move(outcome));
+  caf::anon_send(backend, atom::finished::value, job.task_id);
+}
+
+void dispatch(backend_pointer self) {
+  auto& st = self->state;
+  bool moved = false;
+  while (st.running.size() < st.settings.workers && !st.waiting.empty()) {
+    auto next = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    st.running.emplace(next.job.task_id, running_job{next.task, flag});
+    backend_actor me = self;
+    st.pool->post([job = std::move(next.job), task = next.task, me, settings = st.settings, flag]() mutable {
+      render(std::move(job), std::move(task), std::move(me), std::move(settings), std::move(flag));
+    });
+    moved = true;
+  }
+  if (moved)
+    for (std::size_t i = 0; i < st.waiting.size() && i < positions_reported; ++i) report_position(st.waiting[i], i);
+}
+
+} // namespace
+
+backend_actor::behavior_type builtin_backend(backend_pointer self, builtin_backend_settings settings) {
+  self->state.settings = settings;
+  self->state.pool = std::make_unique<builtin::worker_pool>(settings.workers);
+  return {
+      [self](atom::run, backend_job& job, task_actor& task) {
+        auto& st = self->state;
+        st.waiting.push_back(waiting_job{std::move(job), std::move(task)});
+        if (st.running.size() >= st.settings.workers) report_position(st.waiting.back(), st.waiting.size() - 1);
+        dispatch(self);
+      },
+      [self](atom::cancel, const std::string& task_id) {
+        auto& st = self->state;
+        if (auto it = st.running.find(task_id); it != st.running.end()) {
+          it->second.cancel_requested->store(true);
+          return;
+        }
+        for (auto it = st.waiting.begin(); it != st.waiting.end(); ++it) {
+          if (it->job.task_id != task_id) continue;
+          backend_outcome o;
+          o.cancelled = true;
+          self->send(it->task, atom::done::value, o);
+          st.waiting.erase(it);
+          ++st.cancelled;
+          return;
+        }
+      },
+      [self](atom::finished, const std::string& task_id) {
+        self->state.running.erase(task_id);
+        ++self->state.completed;
+        dispatch(self);
+      },
+      [self](atom::status) {
+        auto& st = self->state;
+        return status_json("backend", "builtin")
+            .add("backend", "builtin")
+            .add("state", "running")
+            .add("healthy", true)
+            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
+            .add("workers", static_cast<std::uint64_t>(st.settings.workers))
+            .add("running", static_cast<std::uint64_t>(st.running.size()))
+            .add("queued", static_cast<std::uint64_t>(st.waiting.size()))
+            .add("queue", static_cast<std::uint64_t>(st.waiting.size() + st.running.size()))
+            .add("finished", st.completed)
+            .add("cancelledWhileQueued", st.cancelled)
+            .str();
+      },
+  };
+}
+
+backend_actor spawn_builtin_backend(caf::actor_system& sys, builtin_backend_settings settings) {
+  return sys.spawn(builtin_backend, std::move(settings));
+}
+
+} // namespace mediagen

@@ -1,0 +1,115 @@
+#include "actors/media_store_actor.hpp"
+
+#include <chrono>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/status_json.hpp"
+#include "persistence/atomic_file.hpp"
+
+namespace mediagen {
+
+namespace {
+
+struct media_store_state {
+  /// The gallery in memory; the file on disk equals it after every commit.
+  std::shared_ptr<media_database> db;
+  /// media-data.json's path.
+  std::string path;
+  /// Appends made since the last commit, each with the uid it got and its waiting task.
+  std::vector<std::pair<caf::typed_response_promise<std::int64_t>, std::int64_t>> pending;
+  /// Whether a `done` (commit) message is already in the mailbox.
+  bool commit_scheduled = false;
+  /// Commits done, entries committed, and the last commit's duration, for status and metrics.
+  std::uint64_t commits = 0;
+  std::uint64_t entries_committed = 0;
+  std::uint64_t commit_failures = 0;
+  double last_commit_ms = 0;
+  double total_commit_ms = 0;
+
+  static inline const char* name = "media_store";
+
+  /// CAF 0.17 has no broken_promise: no requester may wait for its timeout, so whatever is
+  /// pending when the actor goes away gets an error (the state dies in the actor's on_exit).
+  ~media_store_state() {
+    for (auto& p : pending) p.first.deliver(caf::make_error(caf::sec::request_receiver_down));
+  }
+};
+
+using store_pointer = media_store_actor::stateful_pointer<media_store_state>;
+
+// One atomic write for everything appended since the last one: appends that arrive while a
+// write is under way queue in the mailbox and are grouped into the next write.
+void commit(store_pointer self) {
+  auto& st = self->state;
+  st.commit_scheduled = false;
+  if (st.pending.empty()) return;
+  auto begin = std::chrono::steady_clock::now();
+  auto error = write_file_atomically(st.path, st.db->serialize());
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+  st.last_commit_ms = ms;
+  st.total_commit_ms += ms;
+  if (error.empty()) {
+    ++st.commits;
+    st.entries_committed += st.pending.size();
+    for (auto& p : st.pending) p.first.deliver(p.second);
+  } else {
+    ++st.commit_failures;
+    std::fprintf(stderr, "error media_store commit failed reason=\"%s\"\n", error.c_str());
+    for (auto& p : st.pending) p.first.deliver(caf::make_error(caf::sec::runtime_error, error));
+  }
+  st.pending.clear();
+}
+
+media_store_actor::behavior_type media_store(store_pointer self, std::shared_ptr<media_database> db,
+                                             std::string path) {
+  self->state.db = std::move(db);
+  self->state.path = std::move(path);
+  return {
+      [self](atom::append, generation_result& result) -> caf::result<std::int64_t> {
+        auto& st = self->state;
+        json::document entry;
+        result_to_json(result, entry, entry.GetAllocator());
+        // The stored entry carries its uid and folder; media_database sets both.
+        entry.RemoveMember("uid");
+        entry.RemoveMember("folder");
+        std::int64_t uid = st.db->append(entry);
+        auto promise = self->make_response_promise<std::int64_t>();
+        st.pending.emplace_back(promise, uid);
+        if (!st.commit_scheduled) {
+          st.commit_scheduled = true;
+          self->send(self, atom::done::value);
+        }
+        return promise;
+      },
+      [self](atom::done) { commit(self); },
+      [self](atom::query, const gallery_query& q) { return self->state.db->query(q); },
+      [self](atom::get, std::int64_t uid) { return self->state.db->find(uid).value_or(""); },
+      [self](atom::status) {
+        auto& st = self->state;
+        return status_json("media_store", "media_store")
+            .add("state", "running")
+            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
+            .add("entries", static_cast<std::uint64_t>(st.db->size()))
+            .add("nextUid", st.db->next_uid())
+            .add("pendingAppends", static_cast<std::uint64_t>(st.pending.size()))
+            .add("commits", st.commits)
+            .add("entriesCommitted", st.entries_committed)
+            .add("commitFailures", st.commit_failures)
+            .add("lastCommitMs", st.last_commit_ms)
+            .add("totalCommitMs", st.total_commit_ms)
+            .str();
+      },
+  };
+}
+
+} // namespace
+
+media_store_actor spawn_media_store(caf::actor_system& sys, std::unique_ptr<media_database> db,
+                                    std::string path) {
+  std::shared_ptr<media_database> shared = std::move(db);
+  return sys.spawn<caf::detached>(media_store, std::move(shared), std::move(path));
+}
+
+} // namespace mediagen

@@ -1,0 +1,198 @@
+#pragma once
+// Every actor interface of mediagen, declared once: atoms, the messages they carry and the typed
+// handles. Read this file and you know the system (DESIGN.md "The actors").
+//
+// Every actor answers (atom::status) with a JSON object describing itself; GET /debug/actors
+// gathers them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/sse_queue.hpp"
+#include "generation/generation_request.hpp"
+#include "generation/result.hpp"
+#include "persistence/media_database.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::sse_queue_ptr)
+
+namespace mediagen {
+
+// -- atoms (CAF 0.17: at most 10 characters; same text = same type as CAF's own) ----------------
+namespace atom {
+using append = caf::atom_constant<caf::atom("append")>;
+using await = caf::atom_constant<caf::atom("await")>;
+using cancel = caf::atom_constant<caf::atom("cancel")>;
+using close_all = caf::atom_constant<caf::atom("close_all")>;
+using done = caf::atom_constant<caf::atom("done")>;
+using ended = caf::atom_constant<caf::atom("ended")>;
+using finished = caf::atom_constant<caf::atom("finished")>;
+using get = caf::atom_constant<caf::atom("get")>;
+using list = caf::atom_constant<caf::atom("list")>;
+using open = caf::atom_constant<caf::atom("open")>;
+using progress = caf::atom_constant<caf::atom("progress")>;
+using publish = caf::atom_constant<caf::atom("publish")>;
+using query = caf::atom_constant<caf::atom("query")>;
+using run = caf::atom_constant<caf::atom("run")>;
+using shutdown = caf::atom_constant<caf::atom("shutdown")>;
+using start = caf::atom_constant<caf::atom("start")>;
+using status = caf::atom_constant<caf::atom("status")>;
+using subscribe = caf::atom_constant<caf::atom("subscribe")>;
+using tick = caf::atom_constant<caf::atom("tick")>;
+using unsub = caf::atom_constant<caf::atom("unsub")>;
+} // namespace atom
+
+// -- messages ------------------------------------------------------------------------------------
+
+/// Progress a backend reports for one job.
+struct backend_progress {
+  std::string state;          ///< "queued" or "running"
+  std::int64_t queue_position = 0; ///< jobs ahead of this one (queued only)
+  progress_info progress;     ///< percentage across the backend's part of the task
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backend_progress& x) {
+  return f(x.state, x.queue_position, x.progress);
+}
+
+/// How a backend job ended. The output files are already in storage.
+struct backend_outcome {
+  bool ok = false;
+  bool cancelled = false;
+  std::string error;          ///< one sentence when failed
+  std::string details_json;   ///< optional JSON details ("" = none)
+  std::vector<output_file> outputs;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backend_outcome& x) {
+  return f(x.ok, x.cancelled, x.error, x.details_json, x.outputs);
+}
+
+/// A prepared graph for a backend.
+struct backend_job {
+  std::string task_id;
+  std::string workflow_base;  ///< the workflow's base file (ComfyUI frees VRAM when it changes)
+  std::string graph_json;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backend_job& x) {
+  return f(x.task_id, x.workflow_base, x.graph_json);
+}
+
+/// What a task ended with, as the sync HTTP handler needs it.
+struct task_outcome {
+  std::string task_id;
+  std::string state;          ///< completed | failed | cancelled | timeout | refused
+  int http_status = 200;      ///< for failed/refused: 502 backend, 500 ours, 429 queue full, ...
+  generation_result result;   ///< completed only
+  std::string error;          ///< one sentence for anything but completed
+  std::string details_json;   ///< "" = none
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_outcome& x) {
+  return f(x.task_id, x.state, x.http_status, x.result, x.error, x.details_json);
+}
+
+/// The supervisor's answer to an async start: a task id, or a refusal.
+struct start_answer {
+  bool accepted = false;
+  std::string task_id;
+  int http_status = 202;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_answer& x) {
+  return f(x.accepted, x.task_id, x.http_status, x.error);
+}
+
+// -- handles -------------------------------------------------------------------------------------
+
+/// The one generation task's actor.
+using task_actor = caf::typed_actor<
+    /// Answered once the task ends (or after `timeout_ms`, with state "timeout"; the task goes on).
+    caf::replies_to<atom::await, std::int64_t>::with<task_outcome>,
+    /// Stop: a queued job never starts, a running one is interrupted in its backend.
+    caf::reacts_to<atom::cancel>,
+    /// From the backend: progress of this task's job.
+    caf::reacts_to<atom::progress, backend_progress>,
+    /// From the backend: the job ended.
+    caf::reacts_to<atom::done, backend_outcome>,
+    /// Internal: the sync wait of promise number n timed out.
+    caf::reacts_to<atom::await, atom::tick, std::int64_t>,
+    /// GET /tasks/:id while the task lives: its status JSON.
+    caf::replies_to<atom::get>::with<std::string>,
+    caf::replies_to<atom::status>::with<std::string>>;
+
+/// A backend instance (builtin, or one ComfyUI).
+using backend_actor = caf::typed_actor<
+    /// Queue a job; progress and the outcome go to the task.
+    caf::reacts_to<atom::run, backend_job, task_actor>,
+    /// Cancel a task's job, queued or running; the task still gets its `done` (cancelled).
+    caf::reacts_to<atom::cancel, std::string>,
+    /// Internal: a worker finished the job of this task.
+    caf::reacts_to<atom::finished, std::string>,
+    caf::replies_to<atom::status>::with<std::string>>;
+
+/// The single writer of media-data.json.
+using media_store_actor = caf::typed_actor<
+    /// Append an entry; answered with its uid once the file holding it is durable.
+    caf::replies_to<atom::append, generation_result>::with<std::int64_t>,
+    /// Internal: write what was appended since the last write.
+    caf::reacts_to<atom::done>,
+    /// Gallery query: a JSON array.
+    caf::replies_to<atom::query, gallery_query>::with<std::string>,
+    /// One entry by uid: its JSON, or "" when absent.
+    caf::replies_to<atom::get, std::int64_t>::with<std::string>,
+    caf::replies_to<atom::status>::with<std::string>>;
+
+/// Per-task event logs and their SSE subscribers.
+using sse_hub_actor = caf::typed_actor<
+    /// A task exists: subscribes to it may come (sent before the client learns the id).
+    caf::reacts_to<atom::open, std::string>,
+    /// Append an event (name, data JSON) to a task's log and fan it out; `terminal` closes the log.
+    caf::reacts_to<atom::publish, std::string, std::string, std::string, bool>,
+    /// A new stream: replays events after `last_event_id`, then follows. false: unknown task.
+    caf::replies_to<atom::subscribe, std::string, std::int64_t, sse_queue_ptr>::with<bool>,
+    /// A stream went away.
+    caf::reacts_to<atom::unsub, std::string, sse_queue_ptr>,
+    /// Shutdown: close every stream.
+    caf::reacts_to<atom::close_all>,
+    /// Internal: forget logs past retention.
+    caf::reacts_to<atom::tick>,
+    caf::replies_to<atom::status>::with<std::string>>;
+
+/// The only way in: admission, the task registry, cancel, retention.
+using supervisor_actor = caf::typed_actor<
+    /// Async start: the task id, or a refusal (429 queue full, 503 shutting down).
+    caf::replies_to<atom::start, generation_request>::with<start_answer>,
+    /// Sync start: delegated to the new task's await, so its outcome reaches the caller directly.
+    caf::replies_to<atom::start, atom::await, generation_request>::with<task_outcome>,
+    /// GET /tasks/:id: the task's status JSON, or "" when unknown.
+    caf::replies_to<atom::get, std::string>::with<std::string>,
+    /// Cancel a task: 202, 404 unknown, 409 already ended.
+    caf::replies_to<atom::cancel, std::string>::with<int>,
+    /// The tasks not yet ended, as a JSON array.
+    caf::replies_to<atom::list>::with<std::string>,
+    /// From a task that ends: its id, final state and final status JSON.
+    caf::reacts_to<atom::ended, std::string, std::string, std::string>,
+    /// From a task: it left the backend queue and runs (for the queued/running counts).
+    caf::reacts_to<atom::progress, std::string, std::string>,
+    /// Internal: forget ended tasks past retention.
+    caf::reacts_to<atom::tick>,
+    /// Stop admitting; cancel what is still running after the grace period. Answers when all ended.
+    caf::replies_to<atom::shutdown, std::int64_t>::with<bool>,
+    caf::replies_to<atom::status>::with<std::string>,
+    /// Every live task's status, for /debug/actors.
+    caf::replies_to<atom::list, atom::status>::with<std::vector<std::string>>>;
+
+} // namespace mediagen

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/protocol.hpp"
+#include "generation/workflow.hpp"
+
+namespace mediagen {
+
+struct supervisor_settings {
+  std::shared_ptr<const workflow_catalog> catalog;
+  backend_actor builtin;                 ///< runs workflows of backend "builtin"
+  backend_actor comfyui;                 ///< runs workflows of backend "comfyui" (may be invalid)
+  sse_hub_actor hub;
+  media_store_actor store;
+  std::size_t max_queued_tasks = 1000;
+  std::chrono::seconds retention{300};
+  /// Makes task ids; tests may pin it.
+  std::function<std::string()> new_task_id;
+};
+
+supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_settings settings);
+
+/// 32 random hex digits.
+std::string random_task_id();
+
+} // namespace mediagen

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/protocol.hpp"
+#include "generation/workflow.hpp"
+
+namespace mediagen {
+
+/// Everything a task needs, given at spawn.
+struct task_context {
+  std::string task_id;
+  generation_request request;
+  std::shared_ptr<const workflow_catalog> catalog;
+  backend_actor backend;
+  sse_hub_actor hub;              ///< unused for silent tasks
+  media_store_actor store;        ///< never messaged by silent (sync) tasks
+  supervisor_actor supervisor;
+};
+
+task_actor spawn_task(caf::actor_system& sys, task_context ctx);
+
+} // namespace mediagen

@@ -1,0 +1,41 @@
+#include "backends/builtin/worker_pool.hpp"
+
+namespace mediagen::builtin {
+
+worker_pool::worker_pool(std::size_t threads) {
+  if (threads == 0) threads = 1;
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+}
+
+worker_pool::~worker_pool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void worker_pool::post(std::function<void()> work) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    work_.push_back(std::move(work));
+  }
+  ready_.notify_one();
+}
+
+void worker_pool::loop() {
+  for (;;) {
+    std::function<void()> work;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ready_.wait(lock, [this] { return stopping_ || !work_.empty(); });
+      if (work_.empty()) return;
+      work = std::move(work_.front());
+      work_.pop_front();
+    }
+    work();
+  }
+}
+
+} // namespace mediagen::builtin

@@ -1,0 +1,57 @@
+#pragma once
+// A validated generation request, and the validation that turns a client's fields into one.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "generation/json.hpp"
+#include "generation/workflow.hpp"
+
+namespace mediagen {
+
+/// What the HTTP layer hands the supervisor: checked, typed, complete (defaults applied).
+struct generation_request {
+  std::string workflow;
+  std::string prompt;
+  std::string name;
+  std::int64_t seed = 0;
+  std::string orientation;
+  /// Every field a `replace` rule or task may read, as a JSON object: prompt, name, seed,
+  /// orientation, workflow, and each declared extra input. Undeclared client fields never get here.
+  std::string data_json;
+  bool silent = false;              ///< sync: no gallery entry, no SSE events needed
+  std::int64_t timeout_ms = 0;      ///< sync: how long the client waits
+  bool cancel_on_disconnect = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
+  return f(x.workflow, x.prompt, x.name, x.seed, x.orientation, x.data_json, x.silent, x.timeout_ms,
+           x.cancel_on_disconnect);
+}
+
+/// The answer of validation: a request, or an HTTP status with a one-sentence error.
+struct validation_result {
+  bool ok = false;
+  int status = 400;
+  std::string error;
+  generation_request request;
+};
+
+struct validation_settings {
+  bool comfyui_available = false;
+  std::int64_t sync_timeout_cap_ms = 600000;
+  std::function<std::int64_t()> draw_seed; ///< used when the request has no seed
+};
+
+/// Largest seed a client may send: 2^53, the largest integer a JSON double keeps exactly.
+constexpr std::int64_t max_seed = (std::int64_t{1} << 53);
+
+/// Validates `body` (a JSON object; multipart text parts arrive as strings) for `catalog`.
+/// `sync` enables timeoutMs and cancelOnDisconnect.
+validation_result validate_generation(const workflow_catalog& catalog, const json::value& body, bool sync,
+                                      const validation_settings& settings);
+
+} // namespace mediagen

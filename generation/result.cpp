@@ -1,0 +1,70 @@
+#include "generation/result.hpp"
+
+#include <cmath>
+
+namespace mediagen {
+
+namespace {
+
+json::value first_url_of(const generation_result& r, const char* kind, json::allocator& a) {
+  for (auto& o : r.outputs)
+    if (o.kind == kind) return json::str(o.url, a);
+  return json::value(rapidjson::kNullType);
+}
+
+} // namespace
+
+void result_to_json(const generation_result& r, json::value& out, json::allocator& a) {
+  out.SetObject();
+  out.AddMember("taskId", json::str(r.task_id, a), a);
+  out.AddMember("workflow", json::str(r.workflow, a), a);
+  out.AddMember("type", json::str(r.type, a), a);
+  out.AddMember("prompt", json::str(r.prompt, a), a);
+  out.AddMember("name", json::str(r.name, a), a);
+  out.AddMember("seed", json::value(static_cast<int64_t>(r.seed)), a);
+  out.AddMember("imageUrl", first_url_of(r, "image", a), a);
+  out.AddMember("audioUrl", first_url_of(r, "audio", a), a);
+  if (r.type == "video") out.AddMember("videoUrl", first_url_of(r, "video", a), a);
+  json::value outputs(rapidjson::kArrayType);
+  for (auto& o : r.outputs) {
+    json::value item(rapidjson::kObjectType);
+    item.AddMember("url", json::str(o.url, a), a);
+    item.AddMember("kind", json::str(o.kind, a), a);
+    item.AddMember("bytes", json::value(static_cast<uint64_t>(o.bytes)), a);
+    outputs.PushBack(item, a);
+  }
+  out.AddMember("outputs", outputs, a);
+  out.AddMember("inpaint", json::value(r.inpaint), a);
+  if (r.inpaint_area_json.empty()) {
+    out.AddMember("inpaintArea", json::value(rapidjson::kNullType), a);
+  } else {
+    json::document area;
+    json::parse(r.inpaint_area_json, area);
+    out.AddMember("inpaintArea", json::value(area, a), a);
+  }
+  out.AddMember("timeTaken", json::value(std::round(r.time_taken * 1000) / 1000), a);
+  out.AddMember("timestamp", json::str(r.timestamp, a), a);
+  json::value warnings(rapidjson::kArrayType);
+  for (auto& w : r.warnings) warnings.PushBack(json::str(w, a), a);
+  out.AddMember("warnings", warnings, a);
+  if (r.uid >= 0) {
+    out.AddMember("uid", json::value(static_cast<int64_t>(r.uid)), a);
+    out.AddMember("folder", json::str(r.folder, a), a);
+  }
+}
+
+std::string result_to_json(const generation_result& r) {
+  json::document d;
+  result_to_json(r, d, d.GetAllocator());
+  return json::stringify(d);
+}
+
+void progress_to_json(const progress_info& p, json::value& out, json::allocator& a) {
+  out.SetObject();
+  out.AddMember("percentage", json::value(std::round(p.percentage * 10) / 10), a);
+  out.AddMember("currentStep", json::str(p.current_step, a), a);
+  out.AddMember("currentValue", json::value(static_cast<int64_t>(p.current_value)), a);
+  out.AddMember("maxValue", json::value(static_cast<int64_t>(p.max_value)), a);
+}
+
+} // namespace mediagen

@@ -1,0 +1,65 @@
+#pragma once
+// The result of a finished generation (API.md "Result") and task progress.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "generation/json.hpp"
+
+namespace mediagen {
+
+struct output_file {
+  std::string url;          ///< "/media/<storage name>"
+  std::string kind;         ///< image | video | audio
+  std::uint64_t bytes = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, output_file& x) {
+  return f(x.url, x.kind, x.bytes);
+}
+
+struct generation_result {
+  std::string task_id;
+  std::string workflow;
+  std::string type;          ///< image | video | audio (inpaint is stored as image)
+  std::string prompt;
+  std::string name;
+  std::int64_t seed = 0;
+  std::vector<output_file> outputs;
+  bool inpaint = false;
+  std::string inpaint_area_json; ///< "" when none
+  double time_taken = 0;         ///< seconds
+  std::string timestamp;
+  std::vector<std::string> warnings;
+  std::int64_t uid = -1;         ///< set only once stored in the gallery
+  std::string folder;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, generation_result& x) {
+  return f(x.task_id, x.workflow, x.type, x.prompt, x.name, x.seed, x.outputs, x.inpaint,
+           x.inpaint_area_json, x.time_taken, x.timestamp, x.warnings, x.uid, x.folder);
+}
+
+/// Writes the result as API.md's JSON object into `out`.
+void result_to_json(const generation_result& r, json::value& out, json::allocator& a);
+std::string result_to_json(const generation_result& r);
+
+/// Where a task is: a percentage across the whole task and the step it is on.
+struct progress_info {
+  double percentage = 0;
+  std::string current_step;
+  std::int64_t current_value = 0;
+  std::int64_t max_value = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, progress_info& x) {
+  return f(x.percentage, x.current_step, x.current_value, x.max_value);
+}
+
+void progress_to_json(const progress_info& p, json::value& out, json::allocator& a);
+
+} // namespace mediagen

@@ -1,0 +1,66 @@
+#pragma once
+// The workflow catalog: workflows.json entries with their base graphs, loaded once at start
+// and read-only afterwards (so any thread may read it without locks).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generation/json.hpp"
+
+namespace mediagen {
+
+/// One `options.extraInputs[]` entry.
+struct extra_input {
+  std::string id;
+  std::string type;                 ///< text | textarea | number | select | checkbox
+  std::string default_json;         ///< the default as JSON text; "" when there is none
+  std::vector<std::string> choices; ///< select: each option's `value` as JSON text
+  std::optional<double> min, max;
+};
+
+/// A workflow as the config declares it.
+struct workflow {
+  std::string name;
+  std::string backend;              ///< builtin | comfyui
+  std::string base;                 ///< file name of the graph inside workflows/
+  bool hidden = false;
+  std::string type = "image";       ///< image | video | audio | inpaint
+  int input_images = 0;
+  int input_audios = 0;
+  bool optional_prompt = false;
+  bool name_required = false;
+  std::string orientation = "portrait";
+  std::vector<extra_input> extra_inputs;
+  std::string graph_json;           ///< the base graph, API format
+  /// The whole config entry; replace, preGenerationTasks, postGenerationTasks and options
+  /// are read from it where needed.
+  std::shared_ptr<const json::document> definition;
+  std::vector<std::string> warnings; ///< things skipped at load (LLM tasks)
+
+  const json::value* replace_rules() const;
+  const json::value* pre_tasks() const;
+  const json::value* post_tasks() const;
+  const json::value* options() const;
+};
+
+class workflow_catalog {
+public:
+  /// Loads `config_path` and each workflow's base graph from `workflows/` beside it.
+  /// On failure returns nullptr and sets `error` to one sentence naming the problem.
+  static std::shared_ptr<const workflow_catalog> load(const std::string& config_path, std::string& error);
+
+  /// Builds a catalog from already-parsed text (tests); graphs maps base name → graph JSON.
+  static std::shared_ptr<const workflow_catalog> from_text(
+      const std::string& config_json, const std::vector<std::pair<std::string, std::string>>& graphs,
+      std::string& error);
+
+  const workflow* find(const std::string& name) const;
+  const std::vector<workflow>& all() const { return workflows_; }
+
+private:
+  std::vector<workflow> workflows_;
+};
+
+} // namespace mediagen

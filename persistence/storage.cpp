@@ -1,0 +1,99 @@
+#include "persistence/storage.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mediagen {
+
+namespace {
+
+// The number in "<prefix>_<n>.<ext>", or 0.
+std::uint64_t number_in(const std::string& name) {
+  auto dot = name.rfind('.');
+  auto underscore = name.rfind('_', dot);
+  if (dot == std::string::npos || underscore == std::string::npos || underscore + 1 >= dot) return 0;
+  std::uint64_t n = 0;
+  for (size_t i = underscore + 1; i < dot; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(name[i]))) return 0;
+    n = n * 10 + static_cast<std::uint64_t>(name[i] - '0');
+    if (n > (1ull << 60)) return 0;
+  }
+  return n;
+}
+
+std::string clean_prefix(const std::string& prefix) {
+  std::string out;
+  for (char c : prefix)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') out += c;
+  if (out.empty()) out = "output";
+  return out.substr(0, 64);
+}
+
+} // namespace
+
+storage::storage(std::string folder) : folder_(std::move(folder)) {
+  std::filesystem::create_directories(folder_);
+  folder_ = std::filesystem::canonical(folder_).string();
+  std::uint64_t highest = 0;
+  if (DIR* d = ::opendir(folder_.c_str())) {
+    while (auto* e = ::readdir(d)) highest = std::max(highest, number_in(e->d_name));
+    ::closedir(d);
+  }
+  next_number_ = highest + 1;
+}
+
+std::string storage::save_new(const std::string& prefix, const std::string& ext, const std::string& bytes) {
+  std::string base = clean_prefix(prefix);
+  std::string extension = clean_prefix(ext);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    std::string name = base + "_" + std::to_string(next_number_++) + "." + extension;
+    std::string path = folder_ + "/" + name;
+    // O_EXCL: another process (or a file left from before) can never be overwritten.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;
+      throw std::runtime_error("cannot create '" + name + "' in storage: " + std::strerror(errno));
+    }
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        std::string why = std::strerror(errno);
+        ::close(fd);
+        ::unlink(path.c_str());
+        throw std::runtime_error("cannot write '" + name + "' in storage: " + why);
+      }
+      done += static_cast<size_t>(n);
+    }
+    // The gallery entry that will point at this file must never outlive it after a crash.
+    ::fsync(fd);
+    ::close(fd);
+    return name;
+  }
+  throw std::runtime_error("no free file name in storage after 1000 attempts");
+}
+
+bool storage::plain_name(const std::string& name) {
+  if (name.empty() || name.size() > 255 || name[0] == '.') return false;
+  for (char c : name)
+    if (c == '/' || c == '\\' || c == '\0' || static_cast<unsigned char>(c) < 0x20) return false;
+  return name.find("..") == std::string::npos;
+}
+
+std::optional<std::string> storage::resolve(const std::string& name) const {
+  if (!plain_name(name)) return std::nullopt;
+  std::string path = folder_ + "/" + name;
+  struct stat st{};
+  // lstat: a symlink is refused even when it points inside.
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return path;
+}
+
+} // namespace mediagen
