@@ -1,0 +1,33 @@
+#pragma once
+// The server's settings: config/server.json, overridden by --flag=value (API.md "Configuration").
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mediagen {
+
+struct server_config {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string data_dir = "./data";
+  std::string workflows = "config/workflows.json";
+  std::vector<std::string> comfyui_urls;
+  int builtin_workers = 0;                 ///< 0: the machine's hardware threads
+  std::int64_t max_queued_tasks = 1000;
+  std::int64_t sync_timeout_ms = 600000;
+  std::int64_t task_retention_seconds = 300;
+  std::int64_t max_upload_bytes = 52428800;
+  std::int64_t shutdown_grace_seconds = 30;
+  int http_threads = 256;                  ///< each open SSE stream holds one
+  std::int64_t read_timeout_seconds = 10;  ///< a slow client is cut off after this
+  std::int64_t write_timeout_seconds = 10;
+  std::int64_t sse_subscribers_per_task = 64;
+  std::int64_t sse_subscribers_total = 4096;
+};
+
+/// Reads `--config` (default config/server.json) and applies flags. Returns "" or one sentence
+/// naming the bad key, flag or value.
+std::string load_server_config(int argc, char** argv, server_config& out);
+
+} // namespace mediagen

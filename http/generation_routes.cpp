@@ -1,0 +1,101 @@
+#include "http/generation_routes.hpp"
+
+#include <random>
+
+#include "http/actor_calls.hpp"
+#include "http/request_body.hpp"
+#include "http/responses.hpp"
+#include "http/task_routes.hpp"
+#include "http/timed_route.hpp"
+
+namespace mediagen {
+
+namespace {
+
+std::int64_t draw_seed() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return static_cast<std::int64_t>(rng() % (static_cast<std::uint64_t>(max_seed) + 1));
+}
+
+// Reads and validates the body; on refusal writes the answer and returns false.
+bool validated_request(http_context& ctx, const httplib::Request& req, httplib::Response& res, bool sync,
+                       generation_request& out) {
+  if (!ctx.accepting) {
+    send_error(res, 503, "The server is shutting down.");
+    return false;
+  }
+  json::document fields;
+  if (auto e = read_generation_fields(req, fields); e.status) {
+    send_error(res, e.status, e.message);
+    return false;
+  }
+  validation_settings settings;
+  settings.comfyui_available = ctx.backends.size() > 1;
+  settings.sync_timeout_cap_ms = ctx.config.sync_timeout_ms;
+  settings.draw_seed = draw_seed;
+  auto v = validate_generation(*ctx.catalog, fields, sync, settings);
+  if (!v.ok) {
+    send_error(res, v.status, v.error);
+    return false;
+  }
+  out = std::move(v.request);
+  return true;
+}
+
+void refuse_admission(httplib::Response& res, int status, const std::string& error) {
+  if (status == 429) res.set_header("Retry-After", "1");
+  send_error(res, status, error);
+}
+
+void answer_sync(const task_outcome& o, httplib::Response& res) {
+  auto id = json::quote(o.task_id);
+  if (o.state == "completed") return send_json(res, 200, result_to_json(o.result));
+  if (o.state == "refused") return refuse_admission(res, o.http_status, o.error);
+  if (o.state == "timeout")
+    return send_json(res, 504, "{\"error\":" + json::quote(o.error) + ",\"taskId\":" + id +
+                                   ",\"statusUrl\":" + json::quote("/tasks/" + o.task_id) + "}");
+  std::string body = "{\"error\":" + json::quote(o.state == "cancelled" ? "The generation was cancelled." : o.error);
+  if (!o.details_json.empty()) body += ",\"details\":" + o.details_json;
+  send_json(res, o.state == "cancelled" ? 409 : o.http_status, body + ",\"taskId\":" + id + "}");
+}
+
+} // namespace
+
+void add_generation_routes(httplib::Server& svr, http_context& ctx) {
+  svr.Post("/generate", timed(ctx, "generate", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    generation_request request;
+    if (!validated_request(ctx, req, res, false, request)) return;
+    std::string error;
+    auto answer = ask<start_answer>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::start::value, request);
+    if (!answer) return send_error(res, 500, "The task could not be started (" + error + ").");
+    if (!answer->accepted) return refuse_admission(res, answer->http_status, answer->error);
+    auto id = answer->task_id;
+    send_json(res, 202, "{\"success\":true,\"taskId\":" + json::quote(id) +
+                            ",\"message\":\"Generation task created\",\"progressUrl\":" + json::quote("/progress/" + id) +
+                            ",\"statusUrl\":" + json::quote("/tasks/" + id) + "}");
+  }));
+
+  svr.Post("/generate/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    generation_request request;
+    if (!validated_request(ctx, req, res, true, request)) return;
+    std::string error;
+    // The task answers with "timeout" itself after timeout_ms; the extra margin only guards
+    // against a reply that never comes.
+    auto deadline = std::chrono::milliseconds(request.timeout_ms) + std::chrono::seconds(10);
+    auto outcome = ask<task_outcome>(ctx.sys, ctx.supervisor, deadline, error, atom::start::value,
+                                     atom::await::value, request);
+    if (!outcome) return send_error(res, 500, "The task did not answer (" + error + ").");
+    answer_sync(*outcome, res);
+  }));
+
+  svr.Post("/generate/cancel", timed(ctx, "generate_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    json::document body;
+    if (auto e = json::parse(req.body, body); !e.empty() || !body.IsObject())
+      return send_error(res, 400, "The request body must be a JSON object with a taskId.");
+    auto id = json::get_string(body, "taskId");
+    if (!id || !plausible_task_id(*id)) return send_error(res, 400, "taskId is required.");
+    cancel_task(ctx, *id, res);
+  }));
+}
+
+} // namespace mediagen

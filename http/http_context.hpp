@@ -1,0 +1,42 @@
+#pragma once
+// What every route handler needs: the actor handles it talks to, the read-only configuration,
+// and the metrics it records into. Handlers only translate HTTP into messages and back.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/protocol.hpp"
+#include "config/server_config.hpp"
+#include "generation/workflow.hpp"
+#include "http/metrics.hpp"
+#include "persistence/storage.hpp"
+
+namespace mediagen {
+
+struct named_backend {
+  std::string name;     ///< "builtin", "comfyui-0", ...
+  std::string url;      ///< "" for builtin
+  backend_actor handle;
+};
+
+struct http_context {
+  caf::actor_system& sys;
+  server_config config;
+  std::shared_ptr<const workflow_catalog> catalog;
+  std::shared_ptr<storage> outputs;
+  supervisor_actor supervisor;
+  sse_hub_actor hub;
+  media_store_actor store;
+  std::vector<named_backend> backends;
+  metrics stats;
+  /// false once shutdown began: new generations get 503.
+  std::atomic<bool> accepting{true};
+
+  http_context(caf::actor_system& s) : sys(s) {}
+};
+
+} // namespace mediagen

@@ -1,0 +1,70 @@
+#include "http/http_server.hpp"
+
+#include <sys/socket.h>
+
+#include "http/generation_routes.hpp"
+#include "http/media_routes.hpp"
+#include "http/ops_routes.hpp"
+#include "http/responses.hpp"
+#include "http/task_routes.hpp"
+
+namespace mediagen {
+
+namespace {
+
+std::string message_for(int status) {
+  switch (status) {
+    case 400: return "The request is malformed.";
+    case 404: return "No such route.";
+    case 405: return "Method not allowed.";
+    case 413: return "The request body is larger than the server accepts.";
+    case 414: return "The request URI is too long.";
+    case 415: return "Unsupported content type.";
+    case 416: return "The requested range is not satisfiable.";
+    default: return status >= 500 ? "The server failed to handle the request." : "The request was refused.";
+  }
+}
+
+} // namespace
+
+http_server::http_server(http_context& ctx) : ctx_(ctx) {
+  auto threads = static_cast<std::size_t>(ctx.config.http_threads);
+  new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  set_tcp_nodelay(true);
+  set_keep_alive_max_count(100000);
+  set_keep_alive_timeout(5);
+  set_read_timeout(static_cast<time_t>(ctx.config.read_timeout_seconds), 0);
+  set_write_timeout(static_cast<time_t>(ctx.config.write_timeout_seconds), 0);
+  set_payload_max_length(static_cast<std::size_t>(ctx.config.max_upload_bytes));
+  // Every error is JSON, including those httplib makes itself (404 route, 413, 400 parse).
+  set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty() && res.status != 304) send_error(res, res.status, message_for(res.status));
+  });
+  set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    std::fprintf(stderr, "error http handler exception what=\"%s\"\n", what.c_str());
+    send_error(res, 500, "The server failed to handle the request.");
+  });
+  add_generation_routes(*this, ctx);
+  add_task_routes(*this, ctx);
+  add_media_routes(*this, ctx);
+  add_ops_routes(*this, ctx);
+}
+
+int http_server::bind(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) bound = bind_to_any_port(host);
+  else if (!bind_to_port(host, port)) bound = -1;
+  if (bound < 0) return -1;
+  // Connection bursts overflow a backlog of 5 and stall for seconds; listen again, wider.
+  ::listen(svr_sock_, 1024);
+  return bound;
+}
+
+} // namespace mediagen

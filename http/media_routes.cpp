@@ -1,0 +1,129 @@
+#include "http/media_routes.hpp"
+
+#include <sys/stat.h>
+
+#include "http/actor_calls.hpp"
+#include "http/responses.hpp"
+#include "http/timed_route.hpp"
+#include "persistence/atomic_file.hpp"
+
+namespace mediagen {
+
+namespace {
+
+std::string content_type_of(const std::string& name) {
+  auto dot = name.rfind('.');
+  std::string ext = dot == std::string::npos ? "" : name.substr(dot + 1);
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == "png") return "image/png";
+  if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
+  if (ext == "webp") return "image/webp";
+  if (ext == "gif") return "image/gif";
+  if (ext == "mp4") return "video/mp4";
+  if (ext == "webm") return "video/webm";
+  if (ext == "mp3") return "audio/mpeg";
+  if (ext == "wav") return "audio/wav";
+  if (ext == "ogg") return "audio/ogg";
+  if (ext == "flac") return "audio/flac";
+  return "application/octet-stream";
+}
+
+bool parse_uid(const std::string& s, std::int64_t& out) {
+  if (s.empty() || s.size() > 18) return false;
+  out = 0;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+void serve_file(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  std::string name = req.matches[1];
+  auto path = ctx.outputs->resolve(name);
+  if (!path) return send_error(res, storage::plain_name(name) ? 404 : 400, "No such media file.");
+  struct stat st{};
+  if (::stat(path->c_str(), &st) != 0) return send_error(res, 404, "No such media file.");
+  char etag[64];
+  std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
+                static_cast<unsigned long long>(st.st_mtime));
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+  if (req.get_header_value("If-None-Match") == etag) {
+    res.status = 304;
+    return;
+  }
+  std::string bytes;
+  if (!read_whole_file(*path, bytes)) return send_error(res, 404, "No such media file.");
+  res.status = 200;
+  // httplib answers Range requests (206, Content-Range) from the body set here.
+  res.set_content(std::move(bytes), content_type_of(name).c_str());
+}
+
+void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  gallery_query q;
+  q.text = req.get_param_value("query");
+  q.tags = req.get_param_value("tags");
+  if (req.has_param("limit")) {
+    std::int64_t limit;
+    if (!parse_uid(req.get_param_value("limit"), limit)) return send_error(res, 400, "limit must be a non-negative integer.");
+    q.limit = limit;
+  }
+  if (req.has_param("sort")) {
+    auto sort = req.get_param_value("sort");
+    if (sort != "ascending" && sort != "descending") return send_error(res, 400, "sort must be ascending or descending.");
+    q.ascending = sort == "ascending";
+  }
+  std::string error;
+  auto list = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::query::value, q);
+  if (!list) return send_error(res, 500, "The gallery could not be read (" + error + ").");
+  send_json(res, 200, *list);
+}
+
+void one_entry(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  std::int64_t uid;
+  if (!parse_uid(req.matches[1], uid)) return send_error(res, 400, "uid must be a non-negative integer.");
+  std::string error;
+  auto entry = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::get::value, uid);
+  if (!entry) return send_error(res, 500, "The gallery could not be read (" + error + ").");
+  if (entry->empty()) return send_error(res, 404, "No entry with uid " + std::to_string(uid) + ".");
+  send_json(res, 200, *entry);
+}
+
+void workflows(http_context& ctx, httplib::Response& res) {
+  json::document out(rapidjson::kArrayType);
+  auto& a = out.GetAllocator();
+  bool comfyui = ctx.backends.size() > 1;
+  for (auto& wf : ctx.catalog->all()) {
+    if (wf.hidden) continue;
+    json::value item(rapidjson::kObjectType);
+    item.AddMember("name", json::str(wf.name, a), a);
+    item.AddMember("type", json::str(wf.type, a), a);
+    if (auto* opts = wf.options())
+      for (auto& m : opts->GetObject())
+        if (!item.HasMember(m.name)) item.AddMember(json::value(m.name, a), json::value(m.value, a), a);
+    item.AddMember("backend", json::str(wf.backend, a), a);
+    item.AddMember("available", wf.backend == "builtin" || comfyui, a);
+    out.PushBack(item, a);
+  }
+  send_json(res, 200, json::stringify(out));
+}
+
+} // namespace
+
+void add_media_routes(httplib::Server& svr, http_context& ctx) {
+  svr.Get(R"(/media/(.+))", timed(ctx, "media", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    serve_file(ctx, req, res);
+  }));
+  svr.Get("/media-data", timed(ctx, "gallery", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    gallery(ctx, req, res);
+  }));
+  svr.Get(R"(/media-data/([^/]+))", timed(ctx, "gallery_entry", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    one_entry(ctx, req, res);
+  }));
+  svr.Get("/workflows", timed(ctx, "workflows", [&ctx](const httplib::Request&, httplib::Response& res) {
+    workflows(ctx, res);
+  }));
+}
+
+} // namespace mediagen

@@ -1,0 +1,113 @@
+#include "http/ops_routes.hpp"
+
+#include <sstream>
+
+#include "http/actor_calls.hpp"
+#include "http/responses.hpp"
+#include "http/timed_route.hpp"
+
+namespace mediagen {
+
+namespace {
+
+constexpr auto status_timeout = std::chrono::seconds(5);
+
+template <class Handle>
+std::string status_of(http_context& ctx, const Handle& h, const std::string& kind) {
+  std::string error;
+  auto s = ask<std::string>(ctx.sys, h, status_timeout, error, atom::status::value);
+  if (s) return *s;
+  return "{\"kind\":" + json::quote(kind) + ",\"state\":\"unreachable\",\"error\":" + json::quote(error) + "}";
+}
+
+// Every actor's status as one JSON object: {"actors": [...]} (GET /debug/actors).
+std::string all_actors(http_context& ctx) {
+  std::string out = "{\"actors\":[" + status_of(ctx, ctx.supervisor, "supervisor");
+  out += "," + status_of(ctx, ctx.hub, "sse_hub");
+  out += "," + status_of(ctx, ctx.store, "media_store");
+  for (auto& b : ctx.backends) out += "," + status_of(ctx, b.handle, "backend");
+  std::string error;
+  auto tasks = ask<std::vector<std::string>>(ctx.sys, ctx.supervisor, status_timeout, error, atom::list::value,
+                                             atom::status::value);
+  if (tasks)
+    for (auto& t : *tasks) out += "," + t;
+  return out + "]}";
+}
+
+json::document parsed(const std::string& text) {
+  json::document d;
+  json::parse(text, d);
+  return d;
+}
+
+double number(const json::value& v, const char* key) { return json::get_number(v, key).value_or(0); }
+
+std::string status_document(http_context& ctx) {
+  std::string out = "{\"backends\":{";
+  bool first = true;
+  for (auto& b : ctx.backends) {
+    auto s = parsed(status_of(ctx, b.handle, "backend"));
+    out += (first ? "" : ",") + json::quote(b.name) + ":{\"healthy\":" +
+           (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
+           ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
+    if (!b.url.empty()) out += ",\"url\":" + json::quote(b.url);
+    out += "}";
+    first = false;
+  }
+  auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
+  out += "},\"tasks\":{\"queued\":" + std::to_string(static_cast<long long>(number(sup, "queued"))) +
+         ",\"running\":" + std::to_string(static_cast<long long>(number(sup, "running"))) + "}}";
+  return out;
+}
+
+void gauge(std::ostringstream& out, const char* name, const char* help, double value, const char* type = "gauge") {
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+}
+
+std::string metrics_text(http_context& ctx) {
+  std::ostringstream out;
+  out << ctx.stats.http_text();
+  auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
+  out << "# HELP mediagen_tasks Tasks by state (live: queued, running; ended: totals since start).\n"
+      << "# TYPE mediagen_tasks gauge\n";
+  for (auto* state : {"queued", "running", "completed", "failed", "cancelled", "refused"})
+    out << "mediagen_tasks{state=\"" << state << "\"} " << number(sup, state) << "\n";
+  gauge(out, "mediagen_queue_depth", "Tasks waiting to run.", number(sup, "queued"));
+  auto hub = parsed(status_of(ctx, ctx.hub, "sse_hub"));
+  gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", number(hub, "subscribers"));
+  auto store = parsed(status_of(ctx, ctx.store, "media_store"));
+  gauge(out, "mediagen_media_store_commits_total", "Atomic writes of media-data.json.", number(store, "commits"), "counter");
+  gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.", number(store, "entriesCommitted"), "counter");
+  gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", number(store, "totalCommitMs") / 1000, "counter");
+  gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", number(store, "lastCommitMs") / 1000);
+  out << "# HELP mediagen_backend_queue Jobs queued or running per backend.\n# TYPE mediagen_backend_queue gauge\n";
+  for (auto& b : ctx.backends) {
+    auto s = parsed(status_of(ctx, b.handle, "backend"));
+    out << "mediagen_backend_queue{backend=\"" << b.name << "\"} " << number(s, "queue") << "\n";
+  }
+  out << "# HELP mediagen_backend_jobs_total Jobs a backend finished.\n# TYPE mediagen_backend_jobs_total counter\n";
+  for (auto& b : ctx.backends) {
+    auto s = parsed(status_of(ctx, b.handle, "backend"));
+    out << "mediagen_backend_jobs_total{backend=\"" << b.name << "\"} " << number(s, "finished") << "\n";
+  }
+  return out.str();
+}
+
+} // namespace
+
+void add_ops_routes(httplib::Server& svr, http_context& ctx) {
+  svr.Get("/healthz", timed(ctx, "healthz", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, "{\"status\":\"ok\"}");
+  }));
+  svr.Get("/status", timed(ctx, "status", [&ctx](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, status_document(ctx));
+  }));
+  svr.Get("/metrics", timed(ctx, "metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_text(ctx), "text/plain; version=0.0.4");
+  }));
+  svr.Get("/debug/actors", timed(ctx, "debug_actors", [&ctx](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, all_actors(ctx));
+  }));
+}
+
+} // namespace mediagen

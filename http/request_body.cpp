@@ -1,0 +1,38 @@
+#include "http/request_body.hpp"
+
+namespace mediagen {
+
+namespace {
+
+bool starts_with_ci(const std::string& s, const char* prefix) {
+  std::size_t n = std::strlen(prefix);
+  if (s.size() < n) return false;
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+} // namespace
+
+body_error read_generation_fields(const httplib::Request& req, json::document& fields) {
+  std::string type = req.get_header_value("Content-Type");
+  if (starts_with_ci(type, "application/json")) {
+    if (auto e = json::parse(req.body, fields); !e.empty())
+      return {400, "The request body is not valid JSON (" + e + ")."};
+    if (!fields.IsObject()) return {400, "The request body must be a JSON object."};
+    return {};
+  }
+  if (starts_with_ci(type, "multipart/form-data")) {
+    fields.SetObject();
+    auto& a = fields.GetAllocator();
+    for (auto& [name, part] : req.files) {
+      if (!part.filename.empty()) continue; // files are read by the upload step
+      if (!json::valid_utf8(part.content)) return {400, "Field '" + name + "' is not valid UTF-8."};
+      json::set(fields, name, json::str(part.content, a), a);
+    }
+    return {};
+  }
+  return {415, "The body must be application/json or multipart/form-data."};
+}
+
+} // namespace mediagen

@@ -1,0 +1,25 @@
+#include "http/responses.hpp"
+
+#include "generation/json.hpp"
+
+namespace mediagen {
+
+void send_json(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& details_json) {
+  std::string body = "{\"error\":" + json::quote(message);
+  if (!details_json.empty()) body += ",\"details\":" + details_json;
+  send_json(res, status, body + "}");
+}
+
+bool plausible_task_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+} // namespace mediagen

@@ -1,0 +1,61 @@
+#include "http/sse_stream.hpp"
+
+#include "actors/sse_queue.hpp"
+#include "http/actor_calls.hpp"
+#include "http/responses.hpp"
+
+namespace mediagen {
+
+namespace {
+
+constexpr auto heartbeat_interval = std::chrono::seconds(15);
+
+std::int64_t last_event_id(const httplib::Request& req) {
+  std::string v = req.get_header_value("Last-Event-ID");
+  if (v.empty() || v.size() > 18) return 0;
+  std::int64_t n = 0;
+  for (char c : v) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+} // namespace
+
+void stream_task_events(http_context& ctx, const std::string& task_id, const httplib::Request& req,
+                        httplib::Response& res) {
+  auto queue = std::make_shared<sse_queue>(1024);
+  std::string error;
+  auto known = ask<bool>(ctx.sys, ctx.hub, std::chrono::seconds(10), error, atom::subscribe::value, task_id,
+                         last_event_id(req), queue);
+  if (!known) return send_error(res, 500, "The event stream could not be opened (" + error + ").");
+  if (!*known) return send_error(res, 404, "Task '" + task_id + "' not found or expired.");
+  res.status = 200;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  auto hub = ctx.hub;
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      // Called again and again on this HTTP thread: it must block (TOOLCHAIN.md), so it waits on
+      // the queue and writes a heartbeat when nothing came for 15 s.
+      [queue](std::size_t, httplib::DataSink& sink) {
+        std::string frame;
+        switch (queue->pop(frame, heartbeat_interval)) {
+          case sse_queue::pop_result::frame:
+            return sink.write(frame.data(), frame.size());
+          case sse_queue::pop_result::timeout: {
+            static const std::string heartbeat = ": heartbeat\n\n";
+            return sink.write(heartbeat.data(), heartbeat.size());
+          }
+          case sse_queue::pop_result::closed:
+            sink.done();
+            return true;
+        }
+        return false;
+      },
+      // Runs at the normal end and when the client goes away.
+      [hub, queue, task_id](bool) { caf::anon_send(hub, atom::unsub::value, task_id, queue); });
+}
+
+} // namespace mediagen

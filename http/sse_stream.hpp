@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+
+#include <httplib.h>
+
+#include "http/http_context.hpp"
+
+namespace mediagen {
+
+/// Answers GET /progress/:id: 404 JSON for an unknown task, else an event stream fed by the hub
+/// through a bounded queue, with a heartbeat comment every 15 s of silence.
+void stream_task_events(http_context& ctx, const std::string& task_id, const httplib::Request& req,
+                        httplib::Response& res);
+
+} // namespace mediagen

@@ -1,0 +1,135 @@
+// mediagen: reads the config, starts the actor system and the HTTP server, and shuts both down
+// in the order TOOLCHAIN.md measured (16 ms instead of 27 s) on SIGTERM or SIGINT.
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/builtin_backend_actor.hpp"
+#include "actors/media_store_actor.hpp"
+#include "actors/sse_hub_actor.hpp"
+#include "actors/supervisor_actor.hpp"
+#include "backends/builtin/graph_executor.hpp"
+#include "config/server_config.hpp"
+#include "http/http_server.hpp"
+
+using namespace mediagen;
+
+namespace {
+
+// Builtin workflows must only use nodes the builtin engine runs: found at start, not per request.
+std::string check_builtin_workflows(const workflow_catalog& catalog) {
+  for (auto& wf : catalog.all())
+    if (wf.backend == "builtin")
+      if (auto e = builtin::check_graph(wf.graph_json); !e.empty()) return "workflow '" + wf.name + "': " + e;
+  return {};
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "fatal mediagen %s\n", message.c_str());
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait in main only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  server_config config;
+  if (auto e = load_server_config(argc, argv, config); !e.empty()) return fail(e);
+
+  std::string error;
+  auto catalog = workflow_catalog::load(config.workflows, error);
+  if (!catalog) return fail(error);
+  if (auto e = check_builtin_workflows(*catalog); !e.empty()) return fail(e);
+  for (auto& wf : catalog->all())
+    for (auto& w : wf.warnings) std::fprintf(stderr, "warn workflows %s\n", w.c_str());
+
+  std::filesystem::create_directories(config.data_dir + "/database");
+  std::filesystem::create_directories(config.data_dir + "/inputs");
+  std::string db_path = config.data_dir + "/database/media-data.json";
+  auto db = media_database::load(db_path, error);
+  if (!db) return fail(error + "; fix or move the file, the server will not overwrite it");
+  auto outputs = std::make_shared<storage>(config.data_dir + "/storage");
+
+  caf::actor_system_config cfg;
+  // Work stealing walks a list per steal and turned task bursts quadratic (TOOLCHAIN.md).
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+
+  http_context ctx{sys};
+  ctx.config = config;
+  ctx.catalog = catalog;
+  ctx.outputs = outputs;
+  ctx.store = spawn_media_store(sys, std::move(db), db_path);
+  sse_hub_settings hub_settings;
+  hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
+  hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);
+  hub_settings.max_subscribers_total = static_cast<std::size_t>(config.sse_subscribers_total);
+  ctx.hub = spawn_sse_hub(sys, hub_settings);
+  builtin_backend_settings builtin_settings;
+  builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
+  builtin_settings.outputs = outputs;
+  builtin_settings.inputs_dir = config.data_dir + "/inputs";
+  auto builtin = spawn_builtin_backend(sys, builtin_settings);
+  ctx.backends.push_back(named_backend{"builtin", "", builtin});
+
+  supervisor_settings sup;
+  sup.catalog = catalog;
+  sup.builtin = builtin;
+  sup.hub = ctx.hub;
+  sup.store = ctx.store;
+  sup.max_queued_tasks = static_cast<std::size_t>(config.max_queued_tasks);
+  sup.retention = std::chrono::seconds(config.task_retention_seconds);
+  ctx.supervisor = spawn_supervisor(sys, sup);
+
+  http_server server(ctx);
+  int port = server.bind(config.host, config.port);
+  if (port < 0) return fail("cannot listen on " + config.host + ":" + std::to_string(config.port));
+  std::thread http_thread([&server] { server.listen_after_bind(); });
+  std::fprintf(stderr, "info mediagen listening host=%s port=%d data=%s workers=%d\n", config.host.c_str(), port,
+               config.data_dir.c_str(), config.builtin_workers);
+  std::fflush(stderr);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "info mediagen shutting down signal=%d\n", sig);
+  // A second signal exits at once; media-data.json is whole at every moment anyway.
+  std::thread second_signal([&signals] {
+    int again = 0;
+    sigwait(&signals, &again);
+    std::fprintf(stderr, "info mediagen second signal, exiting now\n");
+    std::_Exit(0);
+  });
+  second_signal.detach();
+
+  ctx.accepting = false;
+  {
+    // Let running tasks finish within the grace period; the rest get cancelled.
+    caf::scoped_actor self{sys};
+    self->request(ctx.supervisor, std::chrono::seconds(config.shutdown_grace_seconds + 10), atom::shutdown::value,
+                  static_cast<std::int64_t>(config.shutdown_grace_seconds))
+        .receive([](bool) {}, [](caf::error&) {});
+  }
+  caf::anon_send(ctx.hub, atom::close_all::value);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200)); // open streams write their last frames
+  server.stop();
+  http_thread.join();
+  for (auto& b : ctx.backends) caf::anon_send_exit(b.handle, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx.supervisor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx.hub, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx.store, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  std::fprintf(stderr, "info mediagen stopped\n");
+  return 0;
+}

@@ -1,0 +1,161 @@
+#include "server_harness.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+namespace mediagen::testing {
+
+temp_folder::temp_folder(const std::string& tag) {
+  static int counter = 0;
+  path_ = fs::temp_directory_path() /
+          ("mediagen-it-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(path_);
+  fs::create_directories(path_);
+}
+
+temp_folder::~temp_folder() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+server_process::server_process(const fs::path& data_dir, std::vector<std::string> flags) {
+  static int counter = 0;
+  log_path_ = data_dir.parent_path() / (data_dir.filename().string() + "-server-" + std::to_string(counter++) + ".log");
+  std::vector<std::string> args = {MEDIAGEN_BINARY, std::string("--config=") + MEDIAGEN_SOURCE_DIR + "/config/server.json",
+                                   "--data-dir=" + data_dir.string(), "--port=0"};
+  for (auto& f : flags) args.push_back(f);
+  pid_ = ::fork();
+  REQUIRE(pid_ >= 0);
+  if (pid_ == 0) {
+    int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    ::dup2(fd, 1);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  // The server logs "listening ... port=N" once it accepts connections.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto text = log();
+    auto at = text.find("listening");
+    if (at != std::string::npos) {
+      auto p = text.find("port=", at);
+      port_ = std::atoi(text.c_str() + p + 5);
+      return;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL("mediagen exited at start: " << text);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("mediagen did not start listening within 30 s: " << log());
+}
+
+server_process::~server_process() {
+  if (pid_ > 0) stop(std::chrono::seconds(20));
+  std::error_code ec;
+  fs::remove(log_path_, ec);
+}
+
+httplib::Client server_process::client(int read_timeout_seconds) const {
+  httplib::Client c("127.0.0.1", port_);
+  c.set_read_timeout(read_timeout_seconds, 0);
+  c.set_connection_timeout(5, 0);
+  return c;
+}
+
+int server_process::stop(std::chrono::seconds patience) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+void server_process::kill_hard() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string server_process::log() const { return read_file(log_path_); }
+
+std::vector<sse_event> read_events(int port, const std::string& task_id, std::int64_t last_event_id,
+                                   std::chrono::seconds timeout, int* status) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(timeout.count(), 0);
+  httplib::Headers headers;
+  if (last_event_id >= 0) headers.emplace("Last-Event-ID", std::to_string(last_event_id));
+  std::string buffer;
+  std::vector<sse_event> events;
+  auto parse_ready = [&] {
+    size_t end;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      std::string block = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      sse_event e;
+      std::istringstream lines(block);
+      std::string line;
+      bool any = false;
+      while (std::getline(lines, line)) {
+        if (line.rfind("id: ", 0) == 0) e.id = std::atoll(line.c_str() + 4), any = true;
+        else if (line.rfind("event: ", 0) == 0) e.event = line.substr(7), any = true;
+        else if (line.rfind("data: ", 0) == 0) e.data = line.substr(6), any = true;
+      }
+      if (any) events.push_back(e);
+    }
+  };
+  auto res = c.Get(("/progress/" + task_id).c_str(), headers,
+                   [&](const char* data, size_t len) {
+                     buffer.append(data, len);
+                     parse_ready();
+                     return true;
+                   });
+  if (status) *status = res ? res->status : -1;
+  return events;
+}
+
+json::document parse_json(const std::string& text) {
+  json::document d;
+  auto e = json::parse(text, d);
+  INFO("body: " << text);
+  REQUIRE(e.empty());
+  return d;
+}
+
+httplib::Result post_json(httplib::Client& c, const std::string& path, const std::string& body) {
+  return c.Post(path.c_str(), body, "application/json");
+}
+
+} // namespace mediagen::testing

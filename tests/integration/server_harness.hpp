@@ -1,0 +1,70 @@
+#pragma once
+// Starts the real mediagen binary on a free loopback port with its own data folder, talks to it
+// over HTTP, and stops it. Tests never depend on anything already running on the machine.
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+#include "generation/json.hpp"
+
+namespace mediagen::testing {
+
+namespace fs = std::filesystem;
+
+/// A fresh, empty folder under the system temp folder, removed by the destructor.
+class temp_folder {
+public:
+  explicit temp_folder(const std::string& tag);
+  ~temp_folder();
+  const fs::path& path() const { return path_; }
+
+private:
+  fs::path path_;
+};
+
+class server_process {
+public:
+  /// Starts mediagen with `--data-dir=data_dir --port=0` and the shipped config, plus `flags`.
+  server_process(const fs::path& data_dir, std::vector<std::string> flags = {});
+  ~server_process(); ///< SIGTERM, then SIGKILL after 20 s
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  httplib::Client client(int read_timeout_seconds = 60) const;
+
+  /// Sends SIGTERM and waits; returns the exit status (or -1 when it had to be killed).
+  int stop(std::chrono::seconds patience = std::chrono::seconds(40));
+  /// SIGKILL, as a crash.
+  void kill_hard();
+  /// What the server wrote to stderr so far.
+  std::string log() const;
+
+private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  fs::path log_path_;
+};
+
+/// One parsed SSE event.
+struct sse_event {
+  std::int64_t id = 0;
+  std::string event;
+  std::string data;
+};
+
+/// Reads /progress/:id until the server closes the stream (or `timeout`); `last_event_id` >= 0
+/// sends Last-Event-ID.
+std::vector<sse_event> read_events(int port, const std::string& task_id, std::int64_t last_event_id = -1,
+                                   std::chrono::seconds timeout = std::chrono::seconds(60), int* status = nullptr);
+
+json::document parse_json(const std::string& text);
+std::string read_file(const fs::path& p);
+
+/// POSTs a JSON body.
+httplib::Result post_json(httplib::Client& c, const std::string& path, const std::string& body);
+
+} // namespace mediagen::testing

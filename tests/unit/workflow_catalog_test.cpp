@@ -1,0 +1,75 @@
+#include <doctest/doctest.h>
+
+#include "generation/plan.hpp"
+#include "generation/workflow.hpp"
+
+using namespace mediagen;
+
+namespace {
+
+const char* graph = R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":"","seed":0}},
+                        "2":{"class_type":"SaveImage","inputs":{"images":["1",0]}}})";
+
+std::string load_error(const std::string& config) {
+  std::string error;
+  auto c = workflow_catalog::from_text(config, {{"g.json", graph}}, error);
+  return c ? "" : error;
+}
+
+} // namespace
+
+TEST_CASE("config errors are found at load time and named") {
+  CHECK(load_error(R"({"workflows":[{"name":"A","backend":"builtin","base":"g.json"}]})").empty());
+  CHECK(load_error("not json").find("not valid JSON") != std::string::npos);
+  CHECK(load_error(R"({"workflows":[{"name":"A","base":"missing.json"}]})").find("missing.json") != std::string::npos);
+  CHECK(load_error(R"({"workflows":[{"name":"A","base":"g.json","replace":[{"from":"prompt","to":["9","inputs","x"]}]}]})")
+            .find("'9'") != std::string::npos);
+  CHECK(load_error(R"({"workflows":[{"name":"A","base":"g.json"},{"name":"A","base":"g.json"}]})").find("twice") !=
+        std::string::npos);
+  CHECK(load_error(R"({"workflows":[{"name":"A","backend":"gpu","base":"g.json"}]})").find("backend") !=
+        std::string::npos);
+}
+
+TEST_CASE("an LLM task loads with a warning") {
+  std::string error;
+  auto c = workflow_catalog::from_text(
+      R"({"workflows":[{"name":"A","base":"g.json","preGenerationTasks":[{"model":"m","prompt":"p","to":"prompt"}]}]})",
+      {{"g.json", graph}}, error);
+  REQUIRE(c);
+  CHECK(c->find("A")->warnings.size() == 1);
+}
+
+TEST_CASE("planning runs pre-generation tasks, then replace") {
+  std::string error;
+  auto c = workflow_catalog::from_text(
+      R"({"workflows":[{"name":"A","base":"g.json",
+          "preGenerationTasks":[{"template":"{{prompt}}, detailed","to":"full"}],
+          "replace":[{"from":"full","to":["1","inputs","prompt"]},{"from":"taskId","to":["2","inputs","filename_prefix"]}]}]})",
+      {{"g.json", graph}}, error);
+  REQUIRE(c);
+  auto plan = plan_graph(*c->find("A"), R"({"prompt":"fox","taskId":"t1"})");
+  REQUIRE(plan.ok);
+  json::document g;
+  json::parse(plan.graph_json, g);
+  CHECK(std::string(g["1"]["inputs"]["prompt"].GetString()) == "fox, detailed");
+  CHECK(std::string(g["2"]["inputs"]["filename_prefix"].GetString()) == "t1");
+}
+
+TEST_CASE("the shipped workflow config loads") {
+  std::string error;
+  auto c = workflow_catalog::load(std::string(MEDIAGEN_SOURCE_DIR) + "/config/workflows.json", error);
+  REQUIRE_MESSAGE(c, error);
+  REQUIRE(c->find("Builtin Text to Image"));
+  REQUIRE(c->find("Builtin Tiny"));
+  auto* t2i = c->find("Builtin Text to Image");
+  auto size_of = [&](const char* orientation) {
+    auto plan = plan_graph(*t2i, std::string(R"({"prompt":"p","seed":1,"steps":12,"orientation":")") + orientation + "\"}");
+    REQUIRE(plan.ok);
+    json::document g;
+    json::parse(plan.graph_json, g);
+    return std::make_pair(g["1"]["inputs"]["width"].GetInt(), g["1"]["inputs"]["height"].GetInt());
+  };
+  CHECK(size_of("portrait") == std::make_pair(512, 768));
+  CHECK(size_of("landscape") == std::make_pair(768, 512));
+  CHECK(size_of("square") == std::make_pair(640, 640));
+}
