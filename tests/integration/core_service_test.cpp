@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <set>
+#include <fstream>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include "server_harness.hpp"
 

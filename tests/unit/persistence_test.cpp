@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <set>
 #include <thread>
+#include <unistd.h>
+#include <vector>
 
 #include "persistence/atomic_file.hpp"
 #include "persistence/media_database.hpp"
@@ -49,12 +51,12 @@ TEST_CASE("atomic write replaces the whole file and leaves no temporary behind")
 TEST_CASE("uids are unique and increasing, and continue after a reload") {
   std::string error;
   auto db = media_database::parse("{}", error);
-  REQUIRE(db);
+  REQUIRE(static_cast<bool>(db));
   auto a = entry("a"), b = entry("b");
   CHECK(db->append(a) == 1);
   CHECK(db->append(b) == 2);
   auto reloaded = media_database::parse(db->serialize(), error);
-  REQUIRE(reloaded);
+  REQUIRE(static_cast<bool>(reloaded));
   auto c = entry("c");
   CHECK(reloaded->append(c) == 3);
   CHECK(reloaded->size() == 3);
@@ -71,14 +73,14 @@ TEST_CASE("a database that does not parse is refused and left untouched") {
   auto path = (dir / "media-data.json").string();
   REQUIRE(write_file_atomically(path, "{\"mediaData\": [ {\"uid\": 1,").empty());
   std::string error;
-  CHECK_FALSE(media_database::load(path, error));
+  CHECK_FALSE(static_cast<bool>(media_database::load(path, error)));
   CHECK(error.find("media-data.json") != std::string::npos);
   std::string after;
   read_whole_file(path, after);
   CHECK(after == "{\"mediaData\": [ {\"uid\": 1,");
   REQUIRE(write_file_atomically(path, "{\"mediaData\": 5}").empty());
-  CHECK_FALSE(media_database::load(path, error));
-  CHECK(media_database::load((dir / "absent.json").string(), error)); // a new server starts empty
+  CHECK_FALSE(static_cast<bool>(media_database::load(path, error)));
+  CHECK(static_cast<bool>(media_database::load((dir / "absent.json").string(), error))); // a new server starts empty
   fs::remove_all(dir);
 }
 
@@ -89,7 +91,7 @@ TEST_CASE("gallery queries filter by text, date and tags, newest first by defaul
     {"uid":2,"name":"Blue sky","prompt":"sky","timestamp":"2026-11-02T10:00:00.000Z","tags":["sky"]},
     {"uid":3,"name":"Fox again","prompt":"another","description":"FOX","timestamp":"2026-11-03T10:00:00.000Z","tags":["animal"]}]})",
                                   error);
-  REQUIRE(db);
+  REQUIRE(static_cast<bool>(db));
   auto uids = [&](gallery_query q) {
     json::document d;
     json::parse(db->query(q), d);
@@ -112,8 +114,8 @@ TEST_CASE("gallery queries filter by text, date and tags, newest first by defaul
   q = {};
   q.limit = 1;
   CHECK(uids(q) == std::vector<int>{3});
-  CHECK(db->find(2));
-  CHECK_FALSE(db->find(9));
+  CHECK(db->find(2).has_value());
+  CHECK_FALSE(db->find(9).has_value());
 }
 
 TEST_CASE("storage names are unique under concurrency and never overwrite") {
@@ -149,11 +151,11 @@ TEST_CASE("storage resolves only plain names of regular files inside it") {
   auto dir = temp_dir("resolve");
   storage s((dir / "storage").string());
   auto name = s.save_new("image", "png", "png-bytes");
-  CHECK(s.resolve(name));
+  CHECK(s.resolve(name).has_value());
   std::ofstream(dir / "secret.txt") << "secret";
   fs::create_symlink(dir / "secret.txt", dir / "storage" / "link.png");
   for (const char* bad : {"../secret.txt", "..", "", ".hidden", "a/b.png", "/etc/passwd", "link.png", "missing.png",
                           "..%2fsecret.txt"})
-    CHECK_MESSAGE(!s.resolve(bad), bad);
+    CHECK_MESSAGE(!s.resolve(bad).has_value(), bad);
   fs::remove_all(dir);
 }

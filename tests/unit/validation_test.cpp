@@ -17,7 +17,7 @@ std::shared_ptr<const workflow_catalog> catalog() {
     {"name":"Named","backend":"builtin","base":"g.json","options":{"optionalPrompt":true,"nameRequired":true}},
     {"name":"Comfy","backend":"comfyui","base":"g.json"}]})",
                                        {{"g.json", R"({"1":{"class_type":"ProceduralImage","inputs":{}}})"}}, error);
-  REQUIRE_MESSAGE(c, error);
+  REQUIRE_MESSAGE(static_cast<bool>(c), error);
   return c;
 }
 

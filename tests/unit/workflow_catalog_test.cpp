@@ -35,7 +35,7 @@ TEST_CASE("an LLM task loads with a warning") {
   auto c = workflow_catalog::from_text(
       R"({"workflows":[{"name":"A","base":"g.json","preGenerationTasks":[{"model":"m","prompt":"p","to":"prompt"}]}]})",
       {{"g.json", graph}}, error);
-  REQUIRE(c);
+  REQUIRE(static_cast<bool>(c));
   CHECK(c->find("A")->warnings.size() == 1);
 }
 
@@ -46,7 +46,7 @@ TEST_CASE("planning runs pre-generation tasks, then replace") {
           "preGenerationTasks":[{"template":"{{prompt}}, detailed","to":"full"}],
           "replace":[{"from":"full","to":["1","inputs","prompt"]},{"from":"taskId","to":["2","inputs","filename_prefix"]}]}]})",
       {{"g.json", graph}}, error);
-  REQUIRE(c);
+  REQUIRE(static_cast<bool>(c));
   auto plan = plan_graph(*c->find("A"), R"({"prompt":"fox","taskId":"t1"})");
   REQUIRE(plan.ok);
   json::document g;
@@ -58,7 +58,7 @@ TEST_CASE("planning runs pre-generation tasks, then replace") {
 TEST_CASE("the shipped workflow config loads") {
   std::string error;
   auto c = workflow_catalog::load(std::string(MEDIAGEN_SOURCE_DIR) + "/config/workflows.json", error);
-  REQUIRE_MESSAGE(c, error);
+  REQUIRE_MESSAGE(static_cast<bool>(c), error);
   REQUIRE(c->find("Builtin Text to Image"));
   REQUIRE(c->find("Builtin Tiny"));
   auto* t2i = c->find("Builtin Text to Image");
