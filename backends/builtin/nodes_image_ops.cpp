@@ -29,24 +29,37 @@ int reflect(int i, int n) {
   return i < n ? i : period - i;
 }
 
-/// One pass of a separable blur along x (horizontal) or y; `out` has src's shape.
+/// One pass of a separable blur along x (horizontal) or y; `out` has src's shape and starts
+/// zeroed. Both passes add whole contiguous rows times one weight, the shape of loop a compiler
+/// vectorises: a 31-pixel radius on a 4096-square picture stays a matter of seconds.
 void blur_pass(const image& src, image& out, const std::vector<float>& kernel, bool horizontal, node_call& call) {
   const int r = static_cast<int>(kernel.size() / 2);
   const int w = src.width, h = src.height, ch = src.channels;
-  std::vector<float> acc(static_cast<std::size_t>(ch));
+  const int n = horizontal ? w : h;
+  std::vector<int> at(static_cast<std::size_t>(n + 2 * r));  // reflected source position of i - r
+  for (int i = 0; i < n + 2 * r; ++i) at[static_cast<std::size_t>(i)] = reflect(i - r, n);
+  const std::size_t row_len = static_cast<std::size_t>(w) * ch;
+  std::vector<float> padded(horizontal ? static_cast<std::size_t>(w + 2 * r) * ch : 0);
   for (int y = 0; y < h; ++y) {
     if (y % poll_rows == poll_rows - 1) call.check_cancelled();
     float* orow = out.row(y);
-    for (int x = 0; x < w; ++x) {
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int k = -r; k <= r; ++k) {
-        int sx = horizontal ? reflect(x + k, w) : x;
-        int sy = horizontal ? y : reflect(y + k, h);
-        const float* p = src.row(sy) + static_cast<std::size_t>(sx) * ch;
-        const float wgt = kernel[static_cast<std::size_t>(k + r)];
-        for (int c = 0; c < ch; ++c) acc[static_cast<std::size_t>(c)] += wgt * p[c];
+    if (horizontal) {
+      // The row with r reflected pixels on each side, so every tap reads a plain offset.
+      const float* srow = src.row(y);
+      for (int i = 0; i < w + 2 * r; ++i)
+        std::copy_n(srow + static_cast<std::size_t>(at[static_cast<std::size_t>(i)]) * ch, ch,
+                    padded.data() + static_cast<std::size_t>(i) * ch);
+      for (int k = 0; k <= 2 * r; ++k) {
+        const float wgt = kernel[static_cast<std::size_t>(k)];
+        const float* p = padded.data() + static_cast<std::size_t>(k) * ch;
+        for (std::size_t i = 0; i < row_len; ++i) orow[i] += wgt * p[i];
       }
-      for (int c = 0; c < ch; ++c) orow[static_cast<std::size_t>(x) * ch + c] = acc[static_cast<std::size_t>(c)];
+    } else {
+      for (int k = 0; k <= 2 * r; ++k) {
+        const float wgt = kernel[static_cast<std::size_t>(k)];
+        const float* p = src.row(at[static_cast<std::size_t>(y + k)]);
+        for (std::size_t i = 0; i < row_len; ++i) orow[i] += wgt * p[i];
+      }
     }
   }
 }

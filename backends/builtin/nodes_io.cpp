@@ -2,6 +2,7 @@
 // through save_output.
 
 #include <exception>
+#include <new>
 
 #include "backends/builtin/image_codec.hpp"
 #include "backends/builtin/nodes.hpp"

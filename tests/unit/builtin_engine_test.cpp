@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "tests/unit/builtin_test_support.hpp"
 
@@ -126,6 +128,23 @@ TEST_CASE("builtin: cancellation between steps stops the run") {
   execution_outcome e = early.run(procedural_graph("c", 1, 64, 64, 5));
   CHECK(e.cancelled);
   CHECK(early.progress.empty());
+}
+
+TEST_CASE("builtin: cancellation from another thread ends a long render promptly") {
+  fake_io io;
+  auto started = std::chrono::steady_clock::now();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    io.cancel = true;
+  });
+  // 200 steps at this size take tens of seconds; the row-level poll notices within one step.
+  execution_outcome o = io.run(procedural_graph("long", 1, 2048, 2048, 200));
+  canceller.join();
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(o.cancelled);
+  CHECK_FALSE(o.ok);
+  CHECK(io.progress.size() <= 1);
+  CHECK(elapsed < std::chrono::seconds(5));
 }
 
 TEST_CASE("builtin: only nodes an output depends on run, in dependency order") {
