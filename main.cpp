@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   ctx.config = config;
   ctx.catalog = catalog;
   ctx.outputs = outputs;
-  ctx.store = spawn_media_store(sys, std::move(db), db_path);
+  ctx.store = spawn_media_store(sys, std::move(db), db_path, outputs);
   sse_hub_settings hub_settings;
   hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
   hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);

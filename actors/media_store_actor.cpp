@@ -17,6 +17,10 @@ struct media_store_state {
   std::shared_ptr<media_database> db;
   /// media-data.json's path.
   std::string path;
+  /// The storage folder whose files the entries point at.
+  std::shared_ptr<storage> outputs;
+  /// Storage names of the output files of the pending entries.
+  std::vector<std::string> pending_files;
   /// Appends made since the last commit, each with the uid it got and its waiting task.
   std::vector<std::pair<caf::typed_response_promise<std::int64_t>, std::int64_t>> pending;
   /// Whether a `done` (commit) message is already in the mailbox.
@@ -46,7 +50,9 @@ void commit(store_pointer self) {
   st.commit_scheduled = false;
   if (st.pending.empty()) return;
   auto begin = std::chrono::steady_clock::now();
-  auto error = write_file_atomically(st.path, st.db->serialize());
+  // Files first: an entry must never be durable while the file it points at is not.
+  auto error = st.outputs->make_durable(st.pending_files);
+  if (error.empty()) error = write_file_atomically(st.path, st.db->serialize());
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
   st.last_commit_ms = ms;
   st.total_commit_ms += ms;
@@ -60,11 +66,13 @@ void commit(store_pointer self) {
     for (auto& p : st.pending) p.first.deliver(caf::make_error(caf::sec::runtime_error, error));
   }
   st.pending.clear();
+  st.pending_files.clear();
 }
 
 media_store_actor::behavior_type media_store(store_pointer self, std::shared_ptr<media_database> db,
-                                             std::string path) {
+                                             std::string path, std::shared_ptr<storage> outputs) {
   self->state.db = std::move(db);
+  self->state.outputs = std::move(outputs);
   self->state.path = std::move(path);
   return {
       [self](atom::append, generation_result& result) -> caf::result<std::int64_t> {
@@ -75,6 +83,8 @@ media_store_actor::behavior_type media_store(store_pointer self, std::shared_ptr
         entry.RemoveMember("uid");
         entry.RemoveMember("folder");
         std::int64_t uid = st.db->append(entry);
+        for (auto& o : result.outputs)
+          if (o.url.rfind("/media/", 0) == 0) st.pending_files.push_back(o.url.substr(7));
         auto promise = self->make_response_promise<std::int64_t>();
         st.pending.emplace_back(promise, uid);
         if (!st.commit_scheduled) {
@@ -107,9 +117,9 @@ media_store_actor::behavior_type media_store(store_pointer self, std::shared_ptr
 } // namespace
 
 media_store_actor spawn_media_store(caf::actor_system& sys, std::unique_ptr<media_database> db,
-                                    std::string path) {
+                                    std::string path, std::shared_ptr<storage> outputs) {
   std::shared_ptr<media_database> shared = std::move(db);
-  return sys.spawn<caf::detached>(media_store, std::move(shared), std::move(path));
+  return sys.spawn<caf::detached>(media_store, std::move(shared), std::move(path), std::move(outputs));
 }
 
 } // namespace mediagen

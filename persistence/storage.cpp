@@ -72,12 +72,28 @@ std::string storage::save_new(const std::string& prefix, const std::string& ext,
       }
       done += static_cast<size_t>(n);
     }
-    // The gallery entry that will point at this file must never outlive it after a crash.
-    ::fsync(fd);
     ::close(fd);
     return name;
   }
   throw std::runtime_error("no free file name in storage after 1000 attempts");
+}
+
+std::string storage::make_durable(const std::vector<std::string>& names) const {
+  for (auto& name : names) {
+    if (!plain_name(name)) return "'" + name + "' is not a storage file name";
+    std::string path = folder_ + "/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return "cannot open '" + name + "' in storage: " + std::strerror(errno);
+    int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return "cannot sync '" + name + "' in storage: " + std::strerror(errno);
+  }
+  if (names.empty()) return {};
+  int dfd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return "cannot open the storage folder: " + std::string(std::strerror(errno));
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  return rc == 0 ? std::string() : "cannot sync the storage folder: " + std::string(std::strerror(errno));
 }
 
 bool storage::plain_name(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mediagen {
 
@@ -14,9 +15,16 @@ public:
   /// Creates `folder` when absent. Next names continue after the highest number already there.
   explicit storage(std::string folder);
 
-  /// Writes `bytes` to a new file `<prefix>_<n>.<ext>` that did not exist before (O_EXCL),
-  /// fsyncs it and returns its name. Throws std::runtime_error when it cannot.
+  /// Writes `bytes` to a new file `<prefix>_<n>.<ext>` that did not exist before (O_EXCL) and
+  /// returns its name. Throws std::runtime_error when it cannot. It does not fsync: a sync result
+  /// needs no durability, and the media store makes an async result's files durable (`make_durable`)
+  /// in the same batch as the entries that point at them.
+
   std::string save_new(const std::string& prefix, const std::string& ext, const std::string& bytes);
+
+  /// fsyncs the named files and the folder, so that no gallery entry written after this can point
+  /// at a file a crash lost. Returns "" or a sentence naming the file that failed.
+  std::string make_durable(const std::vector<std::string>& names) const;
 
   /// The absolute path of `name` when it is a plain file name of a regular file inside the
   /// folder (no separators, no "..", no hidden names, no symlinks); nullopt otherwise.
