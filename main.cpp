@@ -60,6 +60,11 @@ int main(int argc, char** argv) {
   auto db = media_database::load(db_path, error);
   if (!db) return fail(error + "; fix or move the file, the server will not overwrite it");
   auto outputs = std::make_shared<storage>(config.data_dir + "/storage");
+  std::vector<lost_task> lost;
+  std::shared_ptr<task_journal> journal = task_journal::open(
+      config.data_dir + "/database/task-journal", std::chrono::seconds(config.task_retention_seconds), lost, error);
+  if (!journal) return fail(error);
+  if (!lost.empty()) std::fprintf(stderr, "warn mediagen tasks lost by an earlier run count=%zu\n", lost.size());
 
   caf::actor_system_config cfg;
   // Work stealing walks a list per steal and turned task bursts quadratic (TOOLCHAIN.md).
@@ -91,6 +96,8 @@ int main(int argc, char** argv) {
   sup.store = ctx.store;
   sup.max_queued_tasks = static_cast<std::size_t>(config.max_queued_tasks);
   sup.retention = std::chrono::seconds(config.task_retention_seconds);
+  sup.journal = journal;
+  sup.lost = lost;
   ctx.supervisor = spawn_supervisor(sys, sup);
 
   http_server server(ctx);

@@ -161,8 +161,9 @@ using sse_hub_actor = caf::typed_actor<
     caf::reacts_to<atom::open, std::string>,
     /// Append an event (name, data JSON) to a task's log and fan it out; `terminal` closes the log.
     caf::reacts_to<atom::publish, std::string, std::string, std::string, bool>,
-    /// A new stream: replays events after `last_event_id`, then follows. false: unknown task.
-    caf::replies_to<atom::subscribe, std::string, std::int64_t, sse_queue_ptr>::with<bool>,
+    /// A new stream: replays events after `last_event_id`, then follows. Answers an HTTP status:
+    /// 200 subscribed, 404 unknown task, 503 too many streams.
+    caf::replies_to<atom::subscribe, std::string, std::int64_t, sse_queue_ptr>::with<int>,
     /// A stream went away.
     caf::reacts_to<atom::unsub, std::string, sse_queue_ptr>,
     /// Shutdown: close every stream.

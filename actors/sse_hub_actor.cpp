@@ -90,19 +90,20 @@ sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings
       [self](atom::subscribe, const std::string& task_id, std::int64_t last_event_id, sse_queue_ptr q) {
         auto& st = self->state;
         auto it = st.logs.find(task_id);
-        if (it == st.logs.end()) return false;
+        if (it == st.logs.end()) return 404;
         auto& log = it->second;
-        auto first = static_cast<std::size_t>(std::max<std::int64_t>(0, last_event_id));
-        for (auto i = first; i < log.frames.size(); ++i) q->push(log.frames[i]);
         bool full = log.subscribers.size() >= st.settings.max_subscribers_per_task ||
                     st.subscribers >= st.settings.max_subscribers_total;
-        if (log.ended || st.closing || full) {
+        if (full && !log.ended) return 503;
+        auto first = static_cast<std::size_t>(std::max<std::int64_t>(0, last_event_id));
+        for (auto i = first; i < log.frames.size(); ++i) q->push(log.frames[i]);
+        if (log.ended || st.closing) {
           q->close();
         } else {
           log.subscribers.push_back(std::move(q));
           ++st.subscribers;
         }
-        return true;
+        return 200;
       },
       [self](atom::unsub, const std::string& task_id, const sse_queue_ptr& q) {
         auto it = self->state.logs.find(task_id);

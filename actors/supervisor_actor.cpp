@@ -72,6 +72,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   ctx.hub = st.settings.hub;
   ctx.store = st.settings.store;
   ctx.supervisor = self;
+  if (st.settings.journal) st.settings.journal->started(id, req.workflow);
   // The hub learns of the task before the client does, so a subscribe never precedes it.
   if (!req.silent) self->send(st.settings.hub, atom::open::value, id);
   auto task = spawn_task(self->system(), std::move(ctx));
@@ -95,6 +96,15 @@ void task_ended(supervisor_pointer self, const std::string& id, const std::strin
   else ++st.failed;
   st.ended[id] = ended_task{state, std::move(status), std::chrono::steady_clock::now()};
   st.ended_order.push_back(id);
+  if (auto& journal = st.settings.journal) {
+    journal->ended(id, state);
+    if (journal->lines() > 100000) { // keep the journal small: only what is still open
+      std::vector<std::pair<std::string, std::string>> open_tasks;
+      for (auto& [live_id, t] : st.live) open_tasks.emplace_back(live_id, t.workflow);
+      if (auto e = journal->compact(open_tasks, st.settings.lost); !e.empty())
+        std::fprintf(stderr, "error supervisor journal compaction failed reason=\"%s\"\n", e.c_str());
+    }
+  }
   if (st.live.empty() && st.shutdown_done) {
     st.shutdown_done->deliver(true);
     st.shutdown_done.reset();
@@ -145,6 +155,15 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
     task_ended(self, id, "failed",
                "{\"taskId\":" + json::quote(id) + ",\"state\":\"failed\",\"error\":{\"message\":" + json::quote(error) + "}}");
   });
+  // Tasks a crash left unfinished answer GET /tasks/:id as `lost` until retention ends.
+  for (auto& t : self->state.settings.lost) {
+    self->state.ended[t.id] = ended_task{
+        "lost",
+        "{\"taskId\":" + json::quote(t.id) + ",\"state\":\"lost\",\"workflow\":" + json::quote(t.workflow) +
+            ",\"error\":{\"message\":\"The server stopped while this task was queued or running.\"}}",
+        std::chrono::steady_clock::now()};
+    self->state.ended_order.push_back(t.id);
+  }
   self->delayed_send(self, std::chrono::seconds(5), atom::tick::value);
   return {
       [self](atom::start, const generation_request& req) {
@@ -245,6 +264,9 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
         auto& st = self->state;
         st.shutting_down = true;
         if (st.live.empty()) return true;
+        // Queued tasks would only start during the grace period: they are cancelled now.
+        for (auto& entry : st.live)
+          if (entry.second.state == "queued") self->send(entry.second.handle, atom::cancel::value);
         auto rp = self->make_response_promise<bool>();
         st.shutdown_done = rp;
         // Tasks still running when the grace period ends are cancelled (one `cancelled` each).

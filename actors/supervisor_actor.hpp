@@ -9,6 +9,7 @@
 
 #include "actors/protocol.hpp"
 #include "generation/workflow.hpp"
+#include "persistence/task_journal.hpp"
 
 namespace mediagen {
 
@@ -20,6 +21,10 @@ struct supervisor_settings {
   media_store_actor store;
   std::size_t max_queued_tasks = 1000;
   std::chrono::seconds retention{300};
+  /// Records starts and ends so a crash's unfinished tasks are reported `lost` (may be null).
+  std::shared_ptr<task_journal> journal;
+  /// Tasks an earlier run left unfinished, as the journal found them at start.
+  std::vector<lost_task> lost;
   /// Makes task ids; tests may pin it.
   std::function<std::string()> new_task_id;
 };

@@ -22,6 +22,7 @@ struct server_config {
   int http_threads = 256;                  ///< each open SSE stream holds one
   std::int64_t read_timeout_seconds = 10;  ///< a slow client is cut off after this
   std::int64_t write_timeout_seconds = 10;
+  std::int64_t max_header_bytes = 16384;   ///< all request headers together; more gets 431
   std::int64_t sse_subscribers_per_task = 64;
   std::int64_t sse_subscribers_total = 4096;
 };

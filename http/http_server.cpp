@@ -21,6 +21,7 @@ std::string message_for(int status) {
     case 414: return "The request URI is too long.";
     case 415: return "Unsupported content type.";
     case 416: return "The requested range is not satisfiable.";
+    case 431: return "The request headers are larger than the server accepts.";
     default: return status >= 500 ? "The server failed to handle the request." : "The request was refused.";
   }
 }
@@ -50,6 +51,22 @@ http_server::http_server(http_context& ctx) : ctx_(ctx) {
     }
     std::fprintf(stderr, "error http handler exception what=\"%s\"\n", what.c_str());
     send_error(res, 500, "The server failed to handle the request.");
+  });
+  // Checks every request passes before routing: ambiguous framing and oversized headers.
+  auto max_header_bytes = static_cast<std::size_t>(ctx.config.max_header_bytes);
+  set_pre_routing_handler([max_header_bytes](const httplib::Request& req, httplib::Response& res) {
+    // Two Content-Length headers make the body's end ambiguous (request smuggling): refuse.
+    if (req.get_header_value_count("Content-Length") > 1) {
+      send_error(res, 400, "The request has more than one Content-Length header.");
+      return HandlerResponse::Handled;
+    }
+    std::size_t header_bytes = 0;
+    for (auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
+    if (header_bytes > max_header_bytes) {
+      send_error(res, 431, "The request headers are larger than the server accepts.");
+      return HandlerResponse::Handled;
+    }
+    return HandlerResponse::Unhandled;
   });
   add_generation_routes(*this, ctx);
   add_task_routes(*this, ctx);

@@ -27,10 +27,12 @@ void stream_task_events(http_context& ctx, const std::string& task_id, const htt
                         httplib::Response& res) {
   auto queue = std::make_shared<sse_queue>(1024);
   std::string error;
-  auto known = ask<bool>(ctx.sys, ctx.hub, std::chrono::seconds(10), error, atom::subscribe::value, task_id,
+  // The queue holds what a replay needs (a task's whole log) plus room for a slow reader.
+  auto status = ask<int>(ctx.sys, ctx.hub, std::chrono::seconds(10), error, atom::subscribe::value, task_id,
                          last_event_id(req), queue);
-  if (!known) return send_error(res, 500, "The event stream could not be opened (" + error + ").");
-  if (!*known) return send_error(res, 404, "Task '" + task_id + "' not found or expired.");
+  if (!status) return send_error(res, 500, "The event stream could not be opened (" + error + ").");
+  if (*status == 404) return send_error(res, 404, "Task '" + task_id + "' not found or expired.");
+  if (*status == 503) return send_error(res, 503, "Too many event streams are open; try again later.");
   res.status = 200;
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
