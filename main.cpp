@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   auto db = media_database::load(db_path, error);
   if (!db) return fail(error + "; fix or move the file, the server will not overwrite it");
   auto outputs = std::make_shared<storage>(config.data_dir + "/storage");
+  auto inputs = std::make_shared<storage>(config.data_dir + "/inputs");
   std::vector<lost_task> lost;
   std::shared_ptr<task_journal> journal = task_journal::open(
       config.data_dir + "/database/task-journal", std::chrono::seconds(config.task_retention_seconds), lost, error);
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   ctx.config = config;
   ctx.catalog = catalog;
   ctx.outputs = outputs;
+  ctx.inputs = inputs;
   ctx.store = spawn_media_store(sys, std::move(db), db_path, outputs);
   sse_hub_settings hub_settings;
   hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
@@ -85,7 +87,7 @@ int main(int argc, char** argv) {
   builtin_backend_settings builtin_settings;
   builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
   builtin_settings.outputs = outputs;
-  builtin_settings.inputs_dir = config.data_dir + "/inputs";
+  builtin_settings.inputs_dir = inputs->folder();
   auto builtin = spawn_builtin_backend(sys, builtin_settings);
   ctx.backends.push_back(named_backend{"builtin", "", builtin});
 
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
   sup.max_queued_tasks = static_cast<std::size_t>(config.max_queued_tasks);
   sup.retention = std::chrono::seconds(config.task_retention_seconds);
   sup.journal = journal;
+  sup.inputs = inputs;
   sup.lost = lost;
   ctx.supervisor = spawn_supervisor(sys, sup);
 

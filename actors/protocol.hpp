@@ -80,11 +80,14 @@ struct backend_job {
   std::string task_id;
   std::string workflow_base;  ///< the workflow's base file (ComfyUI frees VRAM when it changes)
   std::string graph_json;
+  /// Uploaded inputs, by the names the graph uses (a ComfyUI backend uploads them first and
+  /// renames them in the graph to what ComfyUI answers).
+  std::vector<input_file> inputs;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backend_job& x) {
-  return f(x.task_id, x.workflow_base, x.graph_json);
+  return f(x.task_id, x.workflow_base, x.graph_json, x.inputs);
 }
 
 /// What a task ended with, as the sync HTTP handler needs it.

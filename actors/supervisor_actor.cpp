@@ -72,10 +72,13 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   ctx.hub = st.settings.hub;
   ctx.store = st.settings.store;
   ctx.supervisor = self;
+  ctx.inputs = st.settings.inputs;
   if (st.settings.journal) st.settings.journal->started(id, req.workflow);
   // The hub learns of the task before the client does, so a subscribe never precedes it.
   if (!req.silent) self->send(st.settings.hub, atom::open::value, id);
-  auto task = spawn_task(self->system(), std::move(ctx));
+  // A silent (sync) task is lazy: the await delegated to it next is its first message, so it
+  // cannot finish before anyone waits for it, however the threads are scheduled.
+  auto task = spawn_task(self->system(), std::move(ctx), req.silent);
   self->monitor(task);
   st.id_of.emplace(task.address(), id);
   st.live.emplace(id, live_task{task, req.workflow, "queued", req.silent});

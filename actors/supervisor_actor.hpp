@@ -9,6 +9,7 @@
 
 #include "actors/protocol.hpp"
 #include "generation/workflow.hpp"
+#include "persistence/storage.hpp"
 #include "persistence/task_journal.hpp"
 
 namespace mediagen {
@@ -19,6 +20,7 @@ struct supervisor_settings {
   backend_actor comfyui;                 ///< runs workflows of backend "comfyui" (may be invalid)
   sse_hub_actor hub;
   media_store_actor store;
+  std::shared_ptr<storage> inputs;       ///< uploaded files, removed by each task at its end
   std::size_t max_queued_tasks = 1000;
   std::chrono::seconds retention{300};
   /// Records starts and ends so a crash's unfinished tasks are reported `lost` (may be null).

@@ -117,6 +117,9 @@ void finish(task_pointer self, const std::string& final_state) {
   st.ended = true;
   st.state = final_state;
   st.ended_at = clock::now();
+  // The uploads served this task only; they are gone before anyone hears it ended.
+  if (st.ctx.inputs)
+    for (auto& f : st.ctx.request.files) st.ctx.inputs->remove(f.stored_name);
   auto id = json::quote(st.ctx.task_id);
   auto ts = json::quote(iso_timestamp(st.ended_at));
   if (final_state == "completed") {
@@ -158,7 +161,8 @@ generation_result make_result(const task_state& st, std::vector<output_file> out
   r.task_id = st.ctx.task_id;
   r.workflow = st.ctx.request.workflow;
   r.type = st.wf && st.wf->type != "inpaint" ? st.wf->type : "image";
-  r.inpaint = st.wf && st.wf->type == "inpaint";
+  r.inpaint = st.ctx.request.inpaint;
+  r.inpaint_area_json = st.ctx.request.inpaint_area_json;
   r.prompt = st.ctx.request.prompt;
   r.name = st.ctx.request.name;
   r.seed = st.ctx.request.seed;
@@ -250,8 +254,8 @@ task_actor::behavior_type task(task_pointer self, task_context ctx) {
     failed.error = plan.error;
     self->send(self, atom::done::value, failed);
   } else {
-    self->send(st.ctx.backend, atom::run::value, backend_job{st.ctx.task_id, st.wf->base, plan.graph_json},
-               task_actor{self});
+    self->send(st.ctx.backend, atom::run::value,
+               backend_job{st.ctx.task_id, st.wf->base, plan.graph_json, st.ctx.request.files}, task_actor{self});
   }
   return {
       [self](atom::await, std::int64_t timeout_ms) -> caf::result<task_outcome> {
@@ -301,6 +305,9 @@ task_actor::behavior_type task(task_pointer self, task_context ctx) {
   };
 }
 
-task_actor spawn_task(caf::actor_system& sys, task_context ctx) { return sys.spawn(task, std::move(ctx)); }
+task_actor spawn_task(caf::actor_system& sys, task_context ctx, bool lazy) {
+  if (lazy) return sys.spawn<caf::lazy_init>(task, std::move(ctx));
+  return sys.spawn(task, std::move(ctx));
+}
 
 } // namespace mediagen

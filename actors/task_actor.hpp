@@ -7,6 +7,7 @@
 
 #include "actors/protocol.hpp"
 #include "generation/workflow.hpp"
+#include "persistence/storage.hpp"
 
 namespace mediagen {
 
@@ -19,8 +20,11 @@ struct task_context {
   sse_hub_actor hub;              ///< unused for silent tasks
   media_store_actor store;        ///< never messaged by silent (sync) tasks
   supervisor_actor supervisor;
+  std::shared_ptr<storage> inputs; ///< the request's uploaded files live here until the task ends
 };
 
-task_actor spawn_task(caf::actor_system& sys, task_context ctx);
+/// Spawns a task. A `lazy` task starts (plans, submits) only when its first message arrives:
+/// a sync request's `await` is therefore always in its mailbox before the task can end.
+task_actor spawn_task(caf::actor_system& sys, task_context ctx, bool lazy = false);
 
 } // namespace mediagen

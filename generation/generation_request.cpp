@@ -99,10 +99,84 @@ std::string check_extra_input(const extra_input& in, const json::value& v, json:
   return {};
 }
 
+
+// Checks the uploaded files the workflow needs and lists them in the request (not yet stored).
+std::string check_files(const workflow& wf, const std::vector<uploaded_part>& parts, request_kind kind,
+                        generation_request& req) {
+  auto find = [&](const std::string& field) -> const uploaded_part* {
+    for (auto& p : parts)
+      if (p.field == field) return &p;
+    return nullptr;
+  };
+  auto take = [&](const std::string& field, bool image, std::string& error) {
+    auto* part = find(field);
+    if (!part) {
+      error = "The file '" + field + "' is required for this workflow.";
+      return;
+    }
+    std::string kind_of = sniff_file_kind(*part->bytes);
+    if (part->bytes->empty()) {
+      error = "The file '" + field + "' is empty.";
+      return;
+    }
+    if (image ? !is_image_kind(kind_of) : !is_audio_kind(kind_of)) {
+      error = "The file '" + field + "' is not a " + (image ? "PNG, JPEG or WebP image" : "MP3, OGG, WAV or FLAC file") +
+              " (or it is cut short).";
+      return;
+    }
+    req.files.push_back(input_file{field, kind_of, ""});
+  };
+  std::string error;
+  if (kind == request_kind::inpaint) {
+    for (const char* field : {"image", "mask"})
+      if (error.empty()) take(field, true, error);
+    return error;
+  }
+  for (int i = 0; i < wf.input_images && error.empty(); ++i) take("image_" + std::to_string(i), true, error);
+  for (int i = 0; i < wf.input_audios && error.empty(); ++i) take("audio_" + std::to_string(i), false, error);
+  return error;
+}
+
+// inpaintArea: JSON text of an object with numeric x1, y1, x2, y2.
+std::string check_inpaint_area(const json::value& body, std::string& out) {
+  auto* v = json::member(body, "inpaintArea");
+  if (!v || v->IsNull() || (v->IsString() && v->GetStringLength() == 0)) return {};
+  json::document area;
+  if (v->IsString()) {
+    if (!json::parse(v->GetString(), area).empty()) return "inpaintArea must be JSON text of {x1, y1, x2, y2}.";
+  } else {
+    area.CopyFrom(*v, area.GetAllocator());
+  }
+  if (!area.IsObject()) return "inpaintArea must be JSON text of {x1, y1, x2, y2}.";
+  json::document clean(rapidjson::kObjectType);
+  for (const char* k : {"x1", "y1", "x2", "y2"}) {
+    auto n = json::get_number(area, k);
+    if (!n || !std::isfinite(*n)) return std::string("inpaintArea.") + k + " must be a number.";
+    clean.AddMember(rapidjson::StringRef(k), json::value(*n), clean.GetAllocator());
+  }
+  out = json::stringify(clean);
+  return {};
+}
+
 } // namespace
 
-validation_result validate_generation(const workflow_catalog& catalog, const json::value& body, bool sync,
-                                      const validation_settings& settings) {
+void name_stored_files(generation_request& request) {
+  json::document data;
+  if (!json::parse(request.data_json, data).empty() || !data.IsObject()) return;
+  auto& a = data.GetAllocator();
+  for (auto& f : request.files) {
+    json::set(data, filename_field(f.field), json::str(f.stored_name, a), a);
+    if (f.field == "image") json::set(data, "image_0_filename", json::str(f.stored_name, a), a);
+  }
+  request.data_json = json::stringify(data);
+}
+
+namespace {
+
+validation_result validate(const workflow_catalog& catalog, const json::value& body,
+                           const std::vector<uploaded_part>& parts, request_kind kind,
+                           const validation_settings& settings) {
+  bool sync = kind == request_kind::sync;
   if (!body.IsObject()) return refuse(400, "The request body must be a JSON object.");
   auto* wf_field = json::member(body, "workflow");
   if (!wf_field || (wf_field->IsString() && wf_field->GetStringLength() == 0))
@@ -183,10 +257,28 @@ validation_result validate_generation(const workflow_catalog& catalog, const jso
       if (!read_bool(*c, req.cancel_on_disconnect)) return refuse(400, "cancelOnDisconnect must be true or false.");
     }
   }
+  if (kind == request_kind::inpaint) {
+    if (wf->type != "inpaint") return refuse(400, "Workflow '" + wf_name + "' is not an inpainting workflow.");
+    if (blank(req.name)) return refuse(400, "Name is required for inpainting.");
+    if (blank(req.prompt)) return refuse(400, "Prompt is required for inpainting.");
+    req.inpaint = true;
+    if (auto e = check_inpaint_area(body, req.inpaint_area_json); !e.empty()) return refuse(400, e);
+  } else if (wf->type == "inpaint") {
+    return refuse(400, "Workflow '" + wf_name + "' is an inpainting workflow; use /generate/inpaint.");
+  }
+  if (auto e = check_files(*wf, parts, kind, req); !e.empty()) return refuse(400, e);
   req.data_json = json::stringify(data);
   r.ok = true;
   r.status = 200;
   return r;
+}
+
+} // namespace
+
+validation_result validate_generation(const workflow_catalog& catalog, const json::value& body,
+                                      const std::vector<uploaded_part>& parts, request_kind kind,
+                                      const validation_settings& settings) {
+  return validate(catalog, body, parts, kind, settings);
 }
 
 } // namespace mediagen

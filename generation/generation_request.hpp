@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "generation/input_files.hpp"
 #include "generation/json.hpp"
 #include "generation/workflow.hpp"
 
@@ -24,13 +25,25 @@ struct generation_request {
   bool silent = false;              ///< sync: no gallery entry, no SSE events needed
   std::int64_t timeout_ms = 0;      ///< sync: how long the client waits
   bool cancel_on_disconnect = false;
+  std::vector<input_file> files;    ///< uploaded inputs, stored under the server's names
+  bool inpaint = false;
+  std::string inpaint_area_json;    ///< {"x1","y1","x2","y2"} or ""
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.prompt, x.name, x.seed, x.orientation, x.data_json, x.silent, x.timeout_ms,
-           x.cancel_on_disconnect);
+           x.cancel_on_disconnect, x.files, x.inpaint, x.inpaint_area_json);
 }
+
+/// Which endpoint a request came through.
+enum class request_kind { async, sync, inpaint };
+
+/// A file part of a multipart body, before it is stored.
+struct uploaded_part {
+  std::string field;
+  const std::string* bytes = nullptr;
+};
 
 /// The answer of validation: a request, or an HTTP status with a one-sentence error.
 struct validation_result {
@@ -49,9 +62,15 @@ struct validation_settings {
 /// Largest seed a client may send: 2^53, the largest integer a JSON double keeps exactly.
 constexpr std::int64_t max_seed = (std::int64_t{1} << 53);
 
-/// Validates `body` (a JSON object; multipart text parts arrive as strings) for `catalog`.
-/// `sync` enables timeoutMs and cancelOnDisconnect.
-validation_result validate_generation(const workflow_catalog& catalog, const json::value& body, bool sync,
+/// Validates `body` (a JSON object; multipart text parts arrive as strings) and the uploaded
+/// `parts` for `catalog`. Writes nothing: the caller stores the files named in request.files
+/// (their stored_name still empty) and then calls `name_stored_files`.
+validation_result validate_generation(const workflow_catalog& catalog, const json::value& body,
+                                      const std::vector<uploaded_part>& parts, request_kind kind,
                                       const validation_settings& settings);
+
+/// Once the files are stored: makes each stored name readable by replace rules
+/// (image_0_filename, mask_filename, ...).
+void name_stored_files(generation_request& request);
 
 } // namespace mediagen

@@ -17,15 +17,22 @@ std::int64_t draw_seed() {
   return static_cast<std::int64_t>(rng() % (static_cast<std::uint64_t>(max_seed) + 1));
 }
 
-// Reads and validates the body; on refusal writes the answer and returns false.
-bool validated_request(http_context& ctx, const httplib::Request& req, httplib::Response& res, bool sync,
+void remove_stored_inputs(http_context& ctx, const generation_request& request) {
+  for (auto& f : request.files)
+    if (!f.stored_name.empty()) ctx.inputs->remove(f.stored_name);
+}
+
+// Reads and validates the body, then stores its files; on refusal writes the answer and
+// returns false, having written nothing.
+bool validated_request(http_context& ctx, const httplib::Request& req, httplib::Response& res, request_kind kind,
                        generation_request& out) {
   if (!ctx.accepting) {
     send_error(res, 503, "The server is shutting down.");
     return false;
   }
   json::document fields;
-  if (auto e = read_generation_fields(req, fields); e.status) {
+  std::vector<uploaded_part> parts;
+  if (auto e = read_generation_fields(req, fields, parts, kind == request_kind::inpaint); e.status) {
     send_error(res, e.status, e.message);
     return false;
   }
@@ -33,13 +40,44 @@ bool validated_request(http_context& ctx, const httplib::Request& req, httplib::
   settings.comfyui_available = ctx.backends.size() > 1;
   settings.sync_timeout_cap_ms = ctx.config.sync_timeout_ms;
   settings.draw_seed = draw_seed;
-  auto v = validate_generation(*ctx.catalog, fields, sync, settings);
+  auto v = validate_generation(*ctx.catalog, fields, parts, kind, settings);
   if (!v.ok) {
     send_error(res, v.status, v.error);
     return false;
   }
   out = std::move(v.request);
+  for (auto& f : out.files) {
+    for (auto& p : parts)
+      if (p.field == f.field) {
+        try {
+          f.stored_name = ctx.inputs->save_new("input", f.kind == "jpeg" ? "jpg" : f.kind, *p.bytes);
+        } catch (const std::exception& e) {
+          remove_stored_inputs(ctx, out);
+          send_error(res, 500, std::string("The upload could not be stored (") + e.what() + ").");
+          return false;
+        }
+      }
+  }
+  name_stored_files(out);
   return true;
+}
+
+// Async start shared by /generate and /generate/inpaint.
+void start_async(http_context& ctx, const httplib::Request& req, httplib::Response& res, request_kind kind) {
+  generation_request request;
+  if (!validated_request(ctx, req, res, kind, request)) return;
+  std::string error;
+  auto answer = ask<start_answer>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::start::value, request);
+  if (!answer || !answer->accepted) remove_stored_inputs(ctx, request);
+  if (!answer) return send_error(res, 500, "The task could not be started (" + error + ").");
+  if (!answer->accepted) {
+    if (answer->http_status == 429) res.set_header("Retry-After", "1");
+    return send_error(res, answer->http_status, answer->error);
+  }
+  auto id = answer->task_id;
+  send_json(res, 202, "{\"success\":true,\"taskId\":" + json::quote(id) +
+                          ",\"message\":\"Generation task created\",\"progressUrl\":" + json::quote("/progress/" + id) +
+                          ",\"statusUrl\":" + json::quote("/tasks/" + id) + "}");
 }
 
 void refuse_admission(httplib::Response& res, int status, const std::string& error) {
@@ -63,28 +101,27 @@ void answer_sync(const task_outcome& o, httplib::Response& res) {
 
 void add_generation_routes(httplib::Server& svr, http_context& ctx) {
   svr.Post("/generate", timed(ctx, "generate", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    generation_request request;
-    if (!validated_request(ctx, req, res, false, request)) return;
-    std::string error;
-    auto answer = ask<start_answer>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::start::value, request);
-    if (!answer) return send_error(res, 500, "The task could not be started (" + error + ").");
-    if (!answer->accepted) return refuse_admission(res, answer->http_status, answer->error);
-    auto id = answer->task_id;
-    send_json(res, 202, "{\"success\":true,\"taskId\":" + json::quote(id) +
-                            ",\"message\":\"Generation task created\",\"progressUrl\":" + json::quote("/progress/" + id) +
-                            ",\"statusUrl\":" + json::quote("/tasks/" + id) + "}");
+    start_async(ctx, req, res, request_kind::async);
+  }));
+
+  svr.Post("/generate/inpaint", timed(ctx, "generate_inpaint", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    start_async(ctx, req, res, request_kind::inpaint);
   }));
 
   svr.Post("/generate/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
     generation_request request;
-    if (!validated_request(ctx, req, res, true, request)) return;
+    if (!validated_request(ctx, req, res, request_kind::sync, request)) return;
     std::string error;
     // The task answers with "timeout" itself after timeout_ms; the extra margin only guards
     // against a reply that never comes.
     auto deadline = std::chrono::milliseconds(request.timeout_ms) + std::chrono::seconds(10);
     auto outcome = ask<task_outcome>(ctx.sys, ctx.supervisor, deadline, error, atom::start::value,
                                      atom::await::value, request);
-    if (!outcome) return send_error(res, 500, "The task did not answer (" + error + ").");
+    if (!outcome) {
+      remove_stored_inputs(ctx, request);
+      return send_error(res, 500, "The task did not answer (" + error + ").");
+    }
+    if (outcome->state == "refused") remove_stored_inputs(ctx, request);
     answer_sync(*outcome, res);
   }));
 

@@ -28,6 +28,7 @@ struct http_context {
   server_config config;
   std::shared_ptr<const workflow_catalog> catalog;
   std::shared_ptr<storage> outputs;
+  std::shared_ptr<storage> inputs;   ///< uploaded files, under names the server chooses
   supervisor_actor supervisor;
   sse_hub_actor hub;
   media_store_actor store;

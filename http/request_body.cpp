@@ -14,9 +14,10 @@ bool starts_with_ci(const std::string& s, const char* prefix) {
 
 } // namespace
 
-body_error read_generation_fields(const httplib::Request& req, json::document& fields) {
+body_error read_generation_fields(const httplib::Request& req, json::document& fields,
+                                  std::vector<uploaded_part>& parts, bool multipart_only) {
   std::string type = req.get_header_value("Content-Type");
-  if (starts_with_ci(type, "application/json")) {
+  if (!multipart_only && starts_with_ci(type, "application/json")) {
     if (auto e = json::parse(req.body, fields); !e.empty())
       return {400, "The request body is not valid JSON (" + e + ")."};
     if (!fields.IsObject()) return {400, "The request body must be a JSON object."};
@@ -26,12 +27,16 @@ body_error read_generation_fields(const httplib::Request& req, json::document& f
     fields.SetObject();
     auto& a = fields.GetAllocator();
     for (auto& [name, part] : req.files) {
-      if (!part.filename.empty()) continue; // files are read by the upload step
+      if (!part.filename.empty()) { // a file: its bytes are checked by validation, never its name
+        parts.push_back(uploaded_part{name, &part.content});
+        continue;
+      }
       if (!json::valid_utf8(part.content)) return {400, "Field '" + name + "' is not valid UTF-8."};
       json::set(fields, name, json::str(part.content, a), a);
     }
     return {};
   }
+  if (multipart_only) return {415, "The body must be multipart/form-data with the files image and mask."};
   return {415, "The body must be application/json or multipart/form-data."};
 }
 

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include "generation/generation_request.hpp"
 #include "generation/json.hpp"
 
 namespace mediagen {
@@ -15,6 +16,8 @@ struct body_error {
 };
 
 /// Fills `fields` (a JSON object) from the body: JSON as sent; multipart text parts as strings.
-body_error read_generation_fields(const httplib::Request& req, json::document& fields);
+/// File parts are listed in `parts` (pointing into `req`). `multipart_only` refuses JSON (415).
+body_error read_generation_fields(const httplib::Request& req, json::document& fields,
+                                  std::vector<uploaded_part>& parts, bool multipart_only = false);
 
 } // namespace mediagen

@@ -96,6 +96,10 @@ std::string storage::make_durable(const std::vector<std::string>& names) const {
   return rc == 0 ? std::string() : "cannot sync the storage folder: " + std::string(std::strerror(errno));
 }
 
+void storage::remove(const std::string& name) const {
+  if (plain_name(name)) ::unlink((folder_ + "/" + name).c_str());
+}
+
 bool storage::plain_name(const std::string& name) {
   if (name.empty() || name.size() > 255 || name[0] == '.') return false;
   for (char c : name)

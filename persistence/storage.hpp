@@ -26,6 +26,9 @@ public:
   /// at a file a crash lost. Returns "" or a sentence naming the file that failed.
   std::string make_durable(const std::vector<std::string>& names) const;
 
+  /// Deletes a file made by save_new (a plain name only). Missing files are fine.
+  void remove(const std::string& name) const;
+
   /// The absolute path of `name` when it is a plain file name of a regular file inside the
   /// folder (no separators, no "..", no hidden names, no symlinks); nullopt otherwise.
   std::optional<std::string> resolve(const std::string& name) const;

@@ -28,7 +28,7 @@ validation_result check(const char* body, bool sync = false) {
   validation_settings s;
   s.draw_seed = [] { return std::int64_t{77}; };
   s.sync_timeout_cap_ms = 1000;
-  return validate_generation(*c, d, sync, s);
+  return validate_generation(*c, d, {}, sync ? request_kind::sync : request_kind::async, s);
 }
 
 } // namespace
