@@ -339,6 +339,18 @@ std::optional<std::string> frame_prompt_id(const ws_frame& frame) {
   return std::visit(prompt_id_visitor{}, frame);
 }
 
+std::optional<prompt_end> ends_prompt(const ws_frame& frame, const std::string& prompt_id) {
+  const auto id = frame_prompt_id(frame);
+  const bool same = id && *id == prompt_id;
+  if (std::holds_alternative<execution_success_frame>(frame) && same) return prompt_end::success;
+  if (std::holds_alternative<execution_error_frame>(frame) && same) return prompt_end::error;
+  if (std::holds_alternative<execution_interrupted_frame>(frame) && same) return prompt_end::interrupted;
+  if (auto e = std::get_if<executing_frame>(&frame)) {
+    if (!e->node && (same || !id)) return prompt_end::finished;
+  }
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 binary_kind classify_binary(std::string_view bytes) {

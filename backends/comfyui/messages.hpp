@@ -116,6 +116,19 @@ std::string frame_type(const ws_frame& frame);
 /// The prompt_id a frame carries, if any (status and unknown frames carry none).
 std::optional<std::string> frame_prompt_id(const ws_frame& frame);
 
+/// How a frame ends the prompt `prompt_id`, if it does.
+enum class prompt_end {
+  success,      ///< execution_success (newer servers)
+  error,        ///< execution_error
+  interrupted,  ///< execution_interrupted
+  finished,     ///< executing{node: null}: done, outcome unknown -> read /history
+};
+
+/// Whether `frame` ends the prompt `prompt_id`. Frames without a prompt_id (older servers)
+/// count as matching only for executing{node: null}, which older servers send right after the
+/// history is written; error/interrupted frames with another prompt_id do not match.
+std::optional<prompt_end> ends_prompt(const ws_frame& frame, const std::string& prompt_id);
+
 // ---------------------------------------------------------------------------------------------
 // WebSocket binary frames
 

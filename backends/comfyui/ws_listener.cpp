@@ -63,6 +63,7 @@ struct ws_listener::impl {
   std::chrono::milliseconds backoff;
   std::optional<bool> reported;  ///< last state given to on_state
   bool endpoint_ready = false;
+  bool awaiting_pong = false;  ///< a ping went out and its pong has not come back
 
   std::thread thread;
   std::mutex join_mutex;  ///< serializes concurrent stop() calls around join()
@@ -92,6 +93,10 @@ struct ws_listener::impl {
       endpoint.set_close_handler([this](websocketpp::connection_hdl h) { handle_close(h); });
       endpoint.set_message_handler(
           [this](websocketpp::connection_hdl h, message_ptr m) { handle_message(h, m); });
+      endpoint.set_pong_handler([this](websocketpp::connection_hdl h, std::string) {
+        if (is_current(h)) awaiting_pong = false;
+        return;
+      });
       endpoint.set_pong_timeout_handler(
           [this](websocketpp::connection_hdl h, std::string) { handle_pong_timeout(h); });
       endpoint_ready = true;
@@ -188,7 +193,12 @@ struct ws_listener::impl {
                                       websocketpp::lib::error_code pec;
                                       auto con = endpoint.get_con_from_hdl(h, pec);
                                       if (pec || con->get_state() != websocketpp::session::state::open) return;
-                                      con->ping("", pec);
+                                      // websocketpp restarts the pong timer on every ping: while
+                                      // one is outstanding, do not send another.
+                                      if (!awaiting_pong) {
+                                        awaiting_pong = true;
+                                        con->ping("", pec);
+                                      }
                                       schedule_ping();
                                     });
   }
@@ -196,6 +206,7 @@ struct ws_listener::impl {
   void handle_open(websocketpp::connection_hdl h) {
     if (!is_current(h)) return;
     backoff = options.initial_backoff;
+    awaiting_pong = false;
     {
       std::lock_guard<std::mutex> lock(mutex);
       st.connected = true;
@@ -265,7 +276,7 @@ struct ws_listener::impl {
       }
       deliver(frame);
     } else {
-      // Preview images and other binary events: counted, classified, skipped.
+      // Preview images and other binary events (messages.hpp: classify_binary): counted, skipped.
       std::lock_guard<std::mutex> lock(mutex);
       ++st.binary_frames;
     }

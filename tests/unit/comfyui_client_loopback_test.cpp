@@ -19,6 +19,7 @@
 #include <rapidjson/document.h>
 
 #include "backends/comfyui/http_api.hpp"
+#include "backends/comfyui/instance_client.hpp"
 #include "backends/comfyui/prompt_id.hpp"
 
 using namespace mediagen::comfyui;
@@ -399,6 +400,54 @@ TEST_CASE("concurrent calls from several threads on one http_api") {
   for (auto& t : threads) t.join();
   CHECK(ok == 60);
   CHECK(fake.history_calls == 60);
+}
+
+TEST_CASE("instance_client: one clientId for /prompt and the socket; a non-WebSocket server is reported") {
+  fake_comfy fake;  // answers HTTP only: the WebSocket handshake gets a 404
+  std::mutex m;
+  std::vector<std::pair<bool, std::string>> states;
+  instance_options opts;
+  opts.ws.initial_backoff = std::chrono::milliseconds(50);
+  opts.ws.max_backoff = std::chrono::milliseconds(100);
+  instance_client inst(fake.url(), nullptr, [&](bool up, const std::string& why) {
+    std::lock_guard<std::mutex> lock(m);
+    states.emplace_back(up, why);
+  }, opts);
+  REQUIRE(inst.valid());
+  CHECK(is_uuid_v4(inst.client_id()));
+  CHECK(inst.start());
+  CHECK_FALSE(inst.wait_connected(std::chrono::milliseconds(400)));
+  {
+    std::lock_guard<std::mutex> lock(m);
+    REQUIRE(states.size() == 1);
+    CHECK_FALSE(states[0].first);
+    CHECK(states[0].second.find("HTTP 404") != std::string::npos);
+    CHECK(states[0].second.find("/ws?clientId=" + inst.client_id()) != std::string::npos);
+  }
+  auto r = inst.submit(graph, "pid-1");
+  CHECK(r.ok);
+  {
+    std::lock_guard<std::mutex> lock(fake.mutex);
+    CHECK(fake.prompt_bodies.back().find("\"client_id\":\"" + inst.client_id() + "\"") != std::string::npos);
+  }
+  CHECK(inst.api().get_history("pid-1").ok);
+  const std::string status = inst.status_json();
+  rapidjson::Document doc;
+  doc.Parse(status.c_str());
+  REQUIRE(doc.IsObject());
+  CHECK(std::string(doc["client_id"].GetString()) == inst.client_id());
+  CHECK(doc["socket"]["connected"].GetBool() == false);
+  CHECK(doc["socket"]["failures"].GetUint64() >= 1);
+  inst.stop();
+
+  instance_options fixed;
+  fixed.client_id = "my-client";
+  instance_client bad("gopher://x", nullptr, nullptr, fixed);
+  CHECK_FALSE(bad.valid());
+  CHECK(bad.client_id() == "my-client");
+  CHECK_FALSE(bad.start());
+  CHECK_FALSE(bad.submit(graph, "p").ok);
+  CHECK(bad.status_json().find("error") != std::string::npos);
 }
 
 }  // TEST_SUITE

@@ -220,6 +220,27 @@ TEST_CASE("garbage never crashes and is reported as malformed") {
   CHECK(std::holds_alternative<unknown_frame>(nested_strings));
 }
 
+TEST_CASE("ends_prompt: terminal events of our prompt only") {
+  const std::string other = "00000000-0000-4000-8000-000000000000";
+  auto ev = [](const std::string& type, const std::string& data) {
+    return parse_ws_text(R"({"type": ")" + type + R"(", "data": )" + data + "}");
+  };
+  const std::string mine = R"({"prompt_id": ")" + pid + R"(", "node_id": "3", "node_type": "K"})";
+  const std::string theirs = R"({"prompt_id": ")" + other + R"(", "node_id": "3", "node_type": "K"})";
+  CHECK(ends_prompt(ev("execution_success", mine), pid) == prompt_end::success);
+  CHECK(ends_prompt(ev("execution_error", mine), pid) == prompt_end::error);
+  CHECK(ends_prompt(ev("execution_interrupted", mine), pid) == prompt_end::interrupted);
+  CHECK_FALSE(ends_prompt(ev("execution_success", theirs), pid));
+  CHECK_FALSE(ends_prompt(ev("execution_error", theirs), pid));
+  CHECK(ends_prompt(ev("executing", R"({"node": null, "prompt_id": ")" + pid + R"("})"), pid) == prompt_end::finished);
+  CHECK(ends_prompt(ev("executing", R"({"node": null})"), pid) == prompt_end::finished);
+  CHECK_FALSE(ends_prompt(ev("executing", R"({"node": null, "prompt_id": ")" + other + R"("})"), pid));
+  CHECK_FALSE(ends_prompt(ev("executing", R"({"node": "3", "prompt_id": ")" + pid + R"("})"), pid));
+  CHECK_FALSE(ends_prompt(ev("execution_start", mine), pid));
+  CHECK_FALSE(ends_prompt(ev("status", "{}"), pid));
+  CHECK_FALSE(ends_prompt(parse_ws_text("garbage"), pid));
+}
+
 TEST_CASE("binary frames are classified so they can be skipped") {
   const std::string jpeg_preview = std::string("\x00\x00\x00\x01\x00\x00\x00\x01", 8) + "\xff\xd8\xff";
   const std::string png_preview = std::string("\x00\x00\x00\x01\x00\x00\x00\x02", 8) + "\x89PNG";
