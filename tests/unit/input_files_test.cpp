@@ -20,8 +20,8 @@ TEST_CASE("file kinds come from the bytes, and cut-short files are none") {
   CHECK(sniff_file_kind(png_like().substr(0, 30)) == "");
   CHECK(sniff_file_kind(std::string("\xFF\xD8\xFF\xE0", 4) + std::string(100, 'j') + "\xFF\xD9") == "jpeg");
   CHECK(sniff_file_kind(std::string("\xFF\xD8\xFF\xE0", 4) + std::string(100, 'j')) == "");
-  CHECK(sniff_file_kind("RIFF\x10\0\0\0WEBPVP8 " + std::string(20, 'w')) == "webp");
-  CHECK(sniff_file_kind("RIFF\x10\0\0\0WAVEfmt " + std::string(40, 'a')) == "wav");
+  CHECK(sniff_file_kind(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16) + std::string(20, 'w')) == "webp");
+  CHECK(sniff_file_kind(std::string("RIFF\x10\0\0\0WAVEfmt ", 16) + std::string(40, 'a')) == "wav");
   CHECK(sniff_file_kind("OggS" + std::string(40, 'o')) == "ogg");
   CHECK(sniff_file_kind("fLaC" + std::string(40, 'f')) == "flac");
   CHECK(sniff_file_kind("ID3\x04" + std::string(40, 'm')) == "mp3");
