@@ -9,8 +9,9 @@
 //   execution_start       {"prompt_id": id, "timestamp": ms?}
 //   execution_cached      {"nodes": [ids], "prompt_id": id, "timestamp": ms?}
 //   executing             {"node": id|null, "display_node": id?, "prompt_id": id?}
-//                         (node null = the prompt finished; sent after the history is written;
-//                          on socket reconnect older servers send {"node": id} without prompt_id)
+//                         (node null = the prompt finished; main.py sends it after the history
+//                          is written, very early versions just before it;
+//                          on socket reconnect the server sends {"node": id} without prompt_id)
 //   progress              {"value": v, "max": m, "prompt_id": id?, "node": id?}
 //   executed              {"node": id, "display_node": id?, "output": {...}|null, "prompt_id": id}
 //   execution_success     {"prompt_id": id, "timestamp": ms}    (newer servers only)

@@ -430,7 +430,7 @@ TEST_CASE("connects with clientId, delivers text frames in order, skips binary p
 
   const auto t0 = std::chrono::steady_clock::now();
   ws.stop();
-  CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
+  CHECK(std::chrono::steady_clock::now() - t0 < 2500ms);
   CHECK_FALSE(ws.connected());
   CHECK(rec.wait([&] { return server.close_received(); }, 1s));
   CHECK_FALSE(ws.stats().running);
@@ -514,7 +514,7 @@ TEST_CASE("stop() is quick while disconnected and while the peer ignores the clo
     const size_t states_before = rec.state_count();
     const auto t0 = std::chrono::steady_clock::now();
     ws.stop();
-    CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);  // close_timeout 0.5 s + grace
+    CHECK(std::chrono::steady_clock::now() - t0 < 2500ms);  // close_timeout 0.5 s + 0.5 s grace, bounded
     server.send_text(R"({"type": "status", "data": {}})");
     std::this_thread::sleep_for(50ms);
     CHECK(rec.state_count() == states_before);
