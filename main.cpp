@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include "actors/builtin_backend_actor.hpp"
+#include "actors/comfyui_backend_actor.hpp"
 #include "actors/media_store_actor.hpp"
 #include "actors/sse_hub_actor.hpp"
 #include "actors/supervisor_actor.hpp"
@@ -90,10 +91,21 @@ int main(int argc, char** argv) {
   builtin_settings.inputs_dir = inputs->folder();
   auto builtin = spawn_builtin_backend(sys, builtin_settings);
   ctx.backends.push_back(named_backend{"builtin", "", builtin});
+  comfyui_pool_actor comfyui;
+  if (!config.comfyui_urls.empty()) {
+    comfyui_settings comfy;
+    comfy.urls = config.comfyui_urls;
+    comfy.outputs = outputs;
+    comfy.inputs = inputs;
+    comfyui = spawn_comfyui_backend(sys, comfy);
+    ctx.backends.push_back(named_backend{"comfyui", "", comfyui});
+    ctx.comfyui_configured = true;
+  }
 
   supervisor_settings sup;
   sup.catalog = catalog;
   sup.builtin = builtin;
+  sup.comfyui = comfyui;
   sup.hub = ctx.hub;
   sup.store = ctx.store;
   sup.max_queued_tasks = static_cast<std::size_t>(config.max_queued_tasks);

@@ -8,7 +8,7 @@
 
 #include "actors/status_json.hpp"
 #include "backends/builtin/graph_executor.hpp"
-#include "backends/builtin/worker_pool.hpp"
+#include "backends/worker_pool.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace mediagen {
@@ -32,7 +32,7 @@ struct running_job {
 struct builtin_backend_state {
   builtin_backend_settings settings;
   /// Renders run here, never on CAF's scheduler.
-  std::unique_ptr<builtin::worker_pool> pool;
+  std::unique_ptr<worker_pool> pool;
   /// Jobs not yet handed to a worker, in arrival order.
   std::deque<waiting_job> waiting;
   /// Jobs on a worker, by task id.
@@ -127,7 +127,7 @@ void dispatch(backend_pointer self) {
 
 backend_actor::behavior_type builtin_backend(backend_pointer self, builtin_backend_settings settings) {
   self->state.settings = settings;
-  self->state.pool = std::make_unique<builtin::worker_pool>(settings.workers);
+  self->state.pool = std::make_unique<worker_pool>(settings.workers);
   return {
       [self](atom::run, backend_job& job, task_actor& task) {
         auto& st = self->state;

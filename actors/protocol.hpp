@@ -15,11 +15,14 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/sse_queue.hpp"
+#include "backends/comfyui/messages.hpp"
 #include "generation/generation_request.hpp"
 #include "generation/result.hpp"
 #include "persistence/media_database.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::sse_queue_ptr)
+// Parsed WebSocket frames travel only inside one process, from the listener thread to its actor.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::comfyui::ws_frame)
 
 namespace mediagen {
 
@@ -31,7 +34,10 @@ using cancel = caf::atom_constant<caf::atom("cancel")>;
 using close_all = caf::atom_constant<caf::atom("close_all")>;
 using done = caf::atom_constant<caf::atom("done")>;
 using ended = caf::atom_constant<caf::atom("ended")>;
+using fetched = caf::atom_constant<caf::atom("fetched")>;
 using finished = caf::atom_constant<caf::atom("finished")>;
+using health = caf::atom_constant<caf::atom("health")>;
+using history = caf::atom_constant<caf::atom("history")>;
 using get = caf::atom_constant<caf::atom("get")>;
 using list = caf::atom_constant<caf::atom("list")>;
 using open = caf::atom_constant<caf::atom("open")>;
@@ -42,9 +48,11 @@ using run = caf::atom_constant<caf::atom("run")>;
 using shutdown = caf::atom_constant<caf::atom("shutdown")>;
 using start = caf::atom_constant<caf::atom("start")>;
 using status = caf::atom_constant<caf::atom("status")>;
+using submitted = caf::atom_constant<caf::atom("submitted")>;
 using subscribe = caf::atom_constant<caf::atom("subscribe")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
 using unsub = caf::atom_constant<caf::atom("unsub")>;
+using ws = caf::atom_constant<caf::atom("ws")>;
 } // namespace atom
 
 // -- messages ------------------------------------------------------------------------------------
@@ -145,6 +153,44 @@ using backend_actor = caf::typed_actor<
     /// Internal: a worker finished the job of this task.
     caf::reacts_to<atom::finished, std::string>,
     caf::replies_to<atom::status>::with<std::string>>;
+
+/// How submitting a prompt to ComfyUI went (uploads, /free, /prompt), from a worker thread.
+struct submit_outcome {
+  bool ok = false;
+  std::string prompt_id;
+  std::string error;          ///< one sentence when !ok
+  std::string details_json;   ///< ComfyUI's error and node_errors ("" = none)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_outcome& x) {
+  return f(x.ok, x.prompt_id, x.error, x.details_json);
+}
+
+/// One ComfyUI instance: a backend, plus what its socket and its worker threads report.
+using comfyui_instance_actor = backend_actor::extend<
+    /// From the socket thread: a parsed text frame.
+    caf::reacts_to<atom::ws, comfyui::ws_frame>,
+    /// From the socket thread: connected or not, and why.
+    caf::reacts_to<atom::ws, bool, std::string>,
+    /// From a worker: the task's prompt is queued in ComfyUI (or could not be).
+    caf::reacts_to<atom::submitted, std::string, submit_outcome>,
+    /// From a worker: the task's outputs are in storage (or could not be fetched).
+    caf::reacts_to<atom::fetched, std::string, backend_outcome>,
+    /// Timer: poll /history for this task, in case the socket went quiet.
+    caf::reacts_to<atom::history, std::string>,
+    /// From a worker: whether /history has the task's prompt yet.
+    caf::reacts_to<atom::history, std::string, bool>,
+    /// Timer: probe /system_stats.
+    caf::reacts_to<atom::health>,
+    /// From a worker: the probe's answer (ok, one sentence when not).
+    caf::reacts_to<atom::health, bool, std::string>>;
+
+/// Several ComfyUI instances behind one backend handle: each task goes to the healthy instance
+/// with the fewest queued plus running tasks.
+using comfyui_pool_actor = backend_actor::extend<
+    /// From an instance (by index): it became healthy or not.
+    caf::reacts_to<atom::health, std::int64_t, bool>>;
 
 /// The single writer of media-data.json.
 using media_store_actor = caf::typed_actor<

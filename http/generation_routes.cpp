@@ -37,7 +37,7 @@ bool validated_request(http_context& ctx, const httplib::Request& req, httplib::
     return false;
   }
   validation_settings settings;
-  settings.comfyui_available = ctx.backends.size() > 1;
+  settings.comfyui_available = ctx.comfyui_configured;
   settings.sync_timeout_cap_ms = ctx.config.sync_timeout_ms;
   settings.draw_seed = draw_seed;
   auto v = validate_generation(*ctx.catalog, fields, parts, kind, settings);

@@ -33,6 +33,7 @@ struct http_context {
   sse_hub_actor hub;
   media_store_actor store;
   std::vector<named_backend> backends;
+  bool comfyui_configured = false;  ///< comfyui workflows are refused with 503 without it
   metrics stats;
   /// false once shutdown began: new generations get 503.
   std::atomic<bool> accepting{true};

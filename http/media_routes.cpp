@@ -93,7 +93,7 @@ void one_entry(http_context& ctx, const httplib::Request& req, httplib::Response
 void workflows(http_context& ctx, httplib::Response& res) {
   json::document out(rapidjson::kArrayType);
   auto& a = out.GetAllocator();
-  bool comfyui = ctx.backends.size() > 1;
+  bool comfyui = ctx.comfyui_configured;
   for (auto& wf : ctx.catalog->all()) {
     if (wf.hidden) continue;
     json::value item(rapidjson::kObjectType);

@@ -20,12 +20,32 @@ std::string status_of(http_context& ctx, const Handle& h, const std::string& kin
   return "{\"kind\":" + json::quote(kind) + ",\"state\":\"unreachable\",\"error\":" + json::quote(error) + "}";
 }
 
+json::document parsed(const std::string& text) {
+  json::document d;
+  json::parse(text, d);
+  return d;
+}
+
+// A backend's status, and for a pool each of its instances' (as their own entries).
+std::vector<std::string> backend_statuses(http_context& ctx, const named_backend& b) {
+  std::string s = status_of(ctx, b.handle, "backend");
+  auto d = parsed(s);
+  std::vector<std::string> out;
+  auto* instances = json::member(d, "instances");
+  if (!instances || !instances->IsArray()) return {s};
+  for (auto& i : instances->GetArray()) out.push_back(json::stringify(i));
+  d.RemoveMember("instances");
+  out.insert(out.begin(), json::stringify(d));
+  return out;
+}
+
 // Every actor's status as one JSON object: {"actors": [...]} (GET /debug/actors).
 std::string all_actors(http_context& ctx) {
   std::string out = "{\"actors\":[" + status_of(ctx, ctx.supervisor, "supervisor");
   out += "," + status_of(ctx, ctx.hub, "sse_hub");
   out += "," + status_of(ctx, ctx.store, "media_store");
-  for (auto& b : ctx.backends) out += "," + status_of(ctx, b.handle, "backend");
+  for (auto& b : ctx.backends)
+    for (auto& s : backend_statuses(ctx, b)) out += "," + s;
   std::string error;
   auto tasks = ask<std::vector<std::string>>(ctx.sys, ctx.supervisor, status_timeout, error, atom::list::value,
                                              atom::status::value);
@@ -34,25 +54,24 @@ std::string all_actors(http_context& ctx) {
   return out + "]}";
 }
 
-json::document parsed(const std::string& text) {
-  json::document d;
-  json::parse(text, d);
-  return d;
-}
-
 double number(const json::value& v, const char* key) { return json::get_number(v, key).value_or(0); }
 
 std::string status_document(http_context& ctx) {
   std::string out = "{\"backends\":{";
   bool first = true;
   for (auto& b : ctx.backends) {
-    auto s = parsed(status_of(ctx, b.handle, "backend"));
-    out += (first ? "" : ",") + json::quote(b.name) + ":{\"healthy\":" +
-           (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
-           ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
-    if (!b.url.empty()) out += ",\"url\":" + json::quote(b.url);
-    out += "}";
-    first = false;
+    auto statuses = backend_statuses(ctx, b);
+    // A pool is reported by its instances, each with its url.
+    for (std::size_t i = statuses.size() > 1 ? 1 : 0; i < statuses.size(); ++i) {
+      auto s = parsed(statuses[i]);
+      std::string name = statuses.size() > 1 ? json::get_string(s, "id").value_or(b.name) : b.name;
+      out += (first ? "" : ",") + json::quote(name) + ":{\"healthy\":" +
+             (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
+             ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
+      if (auto url = json::get_string(s, "url")) out += ",\"url\":" + json::quote(*url);
+      out += "}";
+      first = false;
+    }
   }
   auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
   out += "},\"tasks\":{\"queued\":" + std::to_string(static_cast<long long>(number(sup, "queued"))) +

@@ -1,6 +1,6 @@
 #pragma once
-// A fixed set of threads for CPU-heavy renders, so they never run on CAF's scheduler threads
-// nor on HTTP threads. The builtin backend actor decides what runs when; this only executes.
+// A fixed set of threads for blocking work (CPU renders, HTTP calls to ComfyUI), so it never runs on CAF's scheduler threads
+// nor on HTTP threads. The backend actors decide what runs when; this only executes.
 
 #include <condition_variable>
 #include <deque>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace mediagen::builtin {
+namespace mediagen {
 
 class worker_pool {
 public:
@@ -31,4 +31,4 @@ private:
   std::vector<std::thread> threads_;
 };
 
-} // namespace mediagen::builtin
+} // namespace mediagen

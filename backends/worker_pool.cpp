@@ -1,6 +1,6 @@
-#include "backends/builtin/worker_pool.hpp"
+#include "backends/worker_pool.hpp"
 
-namespace mediagen::builtin {
+namespace mediagen {
 
 worker_pool::worker_pool(std::size_t threads) {
   if (threads == 0) threads = 1;
@@ -38,4 +38,4 @@ void worker_pool::loop() {
   }
 }
 
-} // namespace mediagen::builtin
+} // namespace mediagen

@@ -1,0 +1,382 @@
+// One ComfyUI instance as an actor: its WebSocket (opened at start, reconnected with back-off),
+// its prompts, its progress, its health. Blocking HTTP runs on the instance's worker threads.
+
+#include "actors/comfyui_instance.hpp"
+
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/comfyui_jobs.hpp"
+#include "actors/status_json.hpp"
+#include "backends/comfyui/prompt_id.hpp"
+#include "backends/comfyui/ws_listener.hpp"
+#include "backends/worker_pool.hpp"
+
+namespace mediagen {
+
+namespace {
+
+/// Share of the task's percentage before the graph runs (uploads, submit) and after (fetching).
+constexpr double submit_share = 5, fetch_share = 10;
+
+struct comfy_job {
+  backend_job job;
+  task_actor task;
+  std::string prompt_id;            ///< set once ComfyUI accepted the prompt
+  enum class stage { submitting, waiting, running, fetching } at = stage::submitting;
+  bool cancel_requested = false;
+  std::map<std::string, std::string> titles; ///< node id → _meta.title, else class_type
+  std::set<std::string> done_nodes;          ///< executed or cached
+  std::string current_node;
+  double percentage = 0;
+};
+
+struct instance_state {
+  comfyui_instance_settings settings;
+  std::shared_ptr<const comfyui::http_api> api;
+  std::string client_id;
+  /// Blocking calls run here; declared before the listener so the listener stops first.
+  std::unique_ptr<worker_pool> pool;
+  std::unique_ptr<comfyui::ws_listener> listener;
+  std::unordered_map<std::string, comfy_job> jobs;      ///< by task id
+  std::unordered_map<std::string, std::string> by_prompt; ///< prompt id → task id
+  std::string running_prompt; ///< last prompt seen executing (frames of older servers lack ids)
+  std::string last_base;      ///< the workflow last sent here (a change frees VRAM first)
+  bool healthy = true;
+  bool connected = false;
+  std::string health_detail;
+  std::uint64_t submitted = 0, completed = 0, failed = 0, cancelled = 0, frees = 0;
+
+  static inline const char* name = "comfyui_instance";
+
+  ~instance_state() {
+    listener.reset(); // no more frames
+    pool.reset();     // joins the workers (their messages to a dead actor are dropped)
+    for (auto& [id, j] : jobs) {
+      backend_outcome o;
+      o.cancelled = true;
+      caf::anon_send(j.task, atom::done::value, o);
+    }
+  }
+};
+
+using instance_pointer = comfyui_instance_actor::stateful_pointer<instance_state>;
+
+std::map<std::string, std::string> node_titles(const std::string& graph_json) {
+  std::map<std::string, std::string> out;
+  json::document g;
+  if (!json::parse(graph_json, g).empty() || !g.IsObject()) return out;
+  for (auto& node : g.GetObject()) {
+    std::string title;
+    if (auto* meta = json::member(node.value, "_meta")) title = json::get_string(*meta, "title").value_or("");
+    if (title.empty()) title = json::get_string(node.value, "class_type").value_or(node.name.GetString());
+    out[node.name.GetString()] = title;
+  }
+  return out;
+}
+
+void report(instance_pointer self, comfy_job& j, double within_node = 0, std::int64_t value = 0, std::int64_t max = 0) {
+  double graph = 100 - submit_share - fetch_share;
+  double nodes = std::max<std::size_t>(1, j.titles.size());
+  double pct = submit_share;
+  if (j.at == comfy_job::stage::fetching) pct = 100 - fetch_share;
+  else if (j.at == comfy_job::stage::running)
+    pct += graph * std::min(1.0, (static_cast<double>(j.done_nodes.size()) + within_node) / nodes);
+  // One percentage across the whole task, never going down.
+  j.percentage = std::max(j.percentage, pct);
+  backend_progress p;
+  p.state = j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::submitting ? "queued" : "running";
+  p.progress.percentage = j.percentage;
+  p.progress.current_step = j.at == comfy_job::stage::fetching ? "Fetching outputs"
+                            : j.current_node.empty()          ? "Queued in ComfyUI"
+                                                              : j.titles[j.current_node];
+  p.progress.current_value = value;
+  p.progress.max_value = max;
+  if (p.state == "queued") p.progress.current_step = "Queued";
+  self->send(j.task, atom::progress::value, p);
+}
+
+void finish(instance_pointer self, const std::string& task_id, backend_outcome outcome) {
+  auto& st = self->state;
+  auto it = st.jobs.find(task_id);
+  if (it == st.jobs.end()) return;
+  if (outcome.cancelled) ++st.cancelled;
+  else if (outcome.ok) ++st.completed;
+  else ++st.failed;
+  self->send(it->second.task, atom::done::value, std::move(outcome));
+  if (!it->second.prompt_id.empty()) st.by_prompt.erase(it->second.prompt_id);
+  st.jobs.erase(it);
+  if (st.settings.pool) self->send(st.settings.pool, atom::finished::value, task_id);
+}
+
+backend_outcome cancelled_outcome() {
+  backend_outcome o;
+  o.cancelled = true;
+  return o;
+}
+
+void start_fetch(instance_pointer self, comfy_job& j) {
+  if (j.at == comfy_job::stage::fetching) return;
+  j.at = comfy_job::stage::fetching;
+  report(self, j);
+  auto api = self->state.api;
+  auto outputs = self->state.settings.outputs;
+  comfyui_instance_actor me = self;
+  self->state.pool->post([api, outputs, me, task_id = j.job.task_id, prompt_id = j.prompt_id] {
+    auto outcome = fetch_job_outputs(*api, prompt_id, [&](const std::string& prefix, const std::string& ext,
+                                                          const std::string& bytes) {
+      return outputs->save_new(prefix, ext, bytes);
+    });
+    caf::anon_send(me, atom::fetched::value, task_id, std::move(outcome));
+  });
+}
+
+// The job a frame is about: by its prompt_id, else (older servers) the one running now.
+comfy_job* job_of(instance_pointer self, const std::optional<std::string>& prompt_id) {
+  auto& st = self->state;
+  const std::string& pid = prompt_id ? *prompt_id : st.running_prompt;
+  auto it = st.by_prompt.find(pid);
+  if (it == st.by_prompt.end()) return nullptr;
+  auto job = st.jobs.find(it->second);
+  return job == st.jobs.end() ? nullptr : &job->second;
+}
+
+void on_frame(instance_pointer self, const comfyui::ws_frame& frame) {
+  auto& st = self->state;
+  auto pid = comfyui::frame_prompt_id(frame);
+  if (auto* start = std::get_if<comfyui::execution_start_frame>(&frame); start && start->prompt_id)
+    st.running_prompt = *start->prompt_id;
+  if (auto* ex = std::get_if<comfyui::executing_frame>(&frame); ex && ex->prompt_id && ex->node)
+    st.running_prompt = *ex->prompt_id;
+  comfy_job* j = job_of(self, pid);
+  if (!j || j->at == comfy_job::stage::fetching) return;
+  if (auto end = comfyui::ends_prompt(frame, j->prompt_id)) {
+    switch (*end) {
+      case comfyui::prompt_end::success:
+      case comfyui::prompt_end::finished:
+        return start_fetch(self, *j);
+      case comfyui::prompt_end::error: {
+        auto& e = std::get<comfyui::execution_error_frame>(frame);
+        return finish(self, j->job.task_id, execution_failure(e));
+      }
+      case comfyui::prompt_end::interrupted: {
+        if (j->cancel_requested) return finish(self, j->job.task_id, cancelled_outcome());
+        backend_outcome o;
+        o.error = "ComfyUI interrupted the prompt.";
+        return finish(self, j->job.task_id, o);
+      }
+    }
+  }
+  std::visit(
+      [&](const auto& f) {
+        using T = std::decay_t<decltype(f)>;
+        if constexpr (std::is_same_v<T, comfyui::execution_start_frame>) {
+          j->at = comfy_job::stage::running;
+          report(self, *j);
+        } else if constexpr (std::is_same_v<T, comfyui::execution_cached_frame>) {
+          j->at = comfy_job::stage::running;
+          for (auto& n : f.nodes) j->done_nodes.insert(n);
+          report(self, *j);
+        } else if constexpr (std::is_same_v<T, comfyui::executing_frame>) {
+          if (!f.node) return;
+          j->at = comfy_job::stage::running;
+          if (!j->current_node.empty()) j->done_nodes.insert(j->current_node);
+          j->current_node = *f.node;
+          report(self, *j);
+        } else if constexpr (std::is_same_v<T, comfyui::progress_frame>) {
+          j->at = comfy_job::stage::running;
+          if (f.node && *f.node != j->current_node) {
+            if (!j->current_node.empty()) j->done_nodes.insert(j->current_node);
+            j->current_node = *f.node;
+          }
+          double within = f.max > 0 ? f.value / f.max : 0;
+          report(self, *j, within, static_cast<std::int64_t>(f.value), static_cast<std::int64_t>(f.max));
+        } else if constexpr (std::is_same_v<T, comfyui::executed_frame>) {
+          j->done_nodes.insert(f.node);
+          report(self, *j);
+        }
+      },
+      frame);
+}
+
+void submit(instance_pointer self, comfy_job& j) {
+  auto& st = self->state;
+  submit_request request;
+  request.job = j.job;
+  request.client_id = st.client_id;
+  request.prompt_id = comfyui::new_uuid_v4();
+  request.free_first = !st.last_base.empty() && st.last_base != j.job.workflow_base;
+  if (request.free_first) ++st.frees;
+  st.last_base = j.job.workflow_base;
+  request.inputs_folder = st.settings.inputs ? st.settings.inputs->folder() : "";
+  auto api = st.api;
+  auto listener = st.listener.get();
+  comfyui_instance_actor me = self;
+  st.pool->post([api, listener, me, request = std::move(request)] {
+    // Frames go to the socket that is open when the prompt is queued: open it first if we can.
+    if (listener) listener->wait_connected(std::chrono::seconds(3));
+    auto outcome = submit_job(*api, request);
+    caf::anon_send(me, atom::submitted::value, request.job.task_id, std::move(outcome));
+  });
+}
+
+void probe_health(instance_pointer self) {
+  auto api = self->state.api;
+  comfyui_instance_actor me = self;
+  self->state.pool->post([api, me] {
+    auto stats = api->system_stats();
+    caf::anon_send(me, atom::health::value, stats.ok, stats.ok ? std::string() : stats.error);
+  });
+}
+
+} // namespace
+
+comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, comfyui_instance_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.api = std::make_shared<comfyui::http_api>(st.settings.url);
+  st.client_id = comfyui::new_uuid_v4();
+  st.pool = std::make_unique<worker_pool>(st.settings.worker_threads);
+  if (st.api->valid()) {
+    comfyui_instance_actor me = self;
+    st.listener = std::make_unique<comfyui::ws_listener>(
+        st.api->url(), st.client_id,
+        [me](const comfyui::ws_frame& f) { caf::anon_send(me, atom::ws::value, f); },
+        [me](bool up, const std::string& detail) { caf::anon_send(me, atom::ws::value, up, detail); });
+    st.listener->start();
+  }
+  probe_health(self);
+  self->delayed_send(self, st.settings.health_interval, atom::health::value);
+  return {
+      [self](atom::run, backend_job& job, task_actor& task) {
+        auto& st = self->state;
+        auto id = job.task_id;
+        comfy_job j;
+        j.titles = node_titles(job.graph_json);
+        j.job = std::move(job);
+        j.task = std::move(task);
+        auto& placed = st.jobs.emplace(id, std::move(j)).first->second;
+        backend_progress p;
+        p.state = "queued";
+        p.queue_position = static_cast<std::int64_t>(st.jobs.size() - 1);
+        p.progress.current_step = "Queued";
+        self->send(placed.task, atom::progress::value, p);
+        submit(self, placed);
+      },
+      [self](atom::submitted, const std::string& task_id, submit_outcome& outcome) {
+        auto& st = self->state;
+        auto it = st.jobs.find(task_id);
+        if (it == st.jobs.end()) return;
+        auto& j = it->second;
+        if (!outcome.ok) {
+          backend_outcome o;
+          o.error = outcome.error;
+          o.details_json = outcome.details_json;
+          return finish(self, task_id, o);
+        }
+        ++st.submitted;
+        j.prompt_id = outcome.prompt_id;
+        st.by_prompt[j.prompt_id] = task_id;
+        if (j.cancel_requested) {
+          auto api = st.api;
+          st.pool->post([api, pid = j.prompt_id] { api->queue_delete({pid}); });
+          return finish(self, task_id, cancelled_outcome());
+        }
+        j.at = comfy_job::stage::waiting;
+        self->delayed_send(self, st.settings.history_poll, atom::history::value, task_id);
+      },
+      [self](atom::ws, comfyui::ws_frame& frame) { on_frame(self, frame); },
+      [self](atom::ws, bool up, const std::string& detail) {
+        self->state.connected = up;
+        if (!up) self->state.health_detail = detail;
+      },
+      [self](atom::history, const std::string& task_id) {
+        // The slow poll beside the socket: a silent or dropped socket cannot hang a task.
+        auto& st = self->state;
+        auto it = st.jobs.find(task_id);
+        if (it == st.jobs.end() || it->second.at == comfy_job::stage::fetching) return;
+        auto api = st.api;
+        comfyui_instance_actor me = self;
+        st.pool->post([api, me, task_id, pid = it->second.prompt_id] {
+          caf::anon_send(me, atom::history::value, task_id, history_written(*api, pid));
+        });
+        self->delayed_send(self, st.settings.history_poll, atom::history::value, task_id);
+      },
+      [self](atom::history, const std::string& task_id, bool written) {
+        auto it = self->state.jobs.find(task_id);
+        if (written && it != self->state.jobs.end()) start_fetch(self, it->second);
+      },
+      [self](atom::fetched, const std::string& task_id, backend_outcome& outcome) {
+        auto it = self->state.jobs.find(task_id);
+        if (it != self->state.jobs.end() && it->second.cancel_requested && !outcome.ok) outcome = cancelled_outcome();
+        finish(self, task_id, std::move(outcome));
+      },
+      [self](atom::cancel, const std::string& task_id) {
+        auto& st = self->state;
+        auto it = st.jobs.find(task_id);
+        if (it == st.jobs.end()) return;
+        auto& j = it->second;
+        j.cancel_requested = true;
+        auto api = st.api;
+        switch (j.at) {
+          case comfy_job::stage::submitting: return; // handled when the submit answers
+          case comfy_job::stage::waiting:
+            // Still in ComfyUI's queue: delete it there; no frame will ever come for it.
+            st.pool->post([api, pid = j.prompt_id] { api->queue_delete({pid}); });
+            return finish(self, task_id, cancelled_outcome());
+          case comfy_job::stage::running:
+            // Running: interrupt that prompt; execution_interrupted (or /history) ends the job.
+            st.pool->post([api, pid = j.prompt_id] { api->interrupt(pid); });
+            return;
+          case comfy_job::stage::fetching: return; // it is done; the outputs are on their way
+        }
+      },
+      [self](atom::finished, const std::string&) {},
+      [self](atom::health) {
+        probe_health(self);
+        self->delayed_send(self, self->state.settings.health_interval, atom::health::value);
+      },
+      [self](atom::health, bool ok, const std::string& detail) {
+        auto& st = self->state;
+        if (!ok) st.health_detail = detail;
+        if (ok == st.healthy) return;
+        st.healthy = ok;
+        std::fprintf(stderr, "%s comfyui instance url=%s healthy=%s %s\n", ok ? "info" : "warn", st.settings.url.c_str(),
+                     ok ? "true" : "false", detail.c_str());
+        if (st.settings.pool) self->send(st.settings.pool, atom::health::value, st.settings.index, ok);
+      },
+      [self](atom::status) {
+        auto& st = self->state;
+        std::uint64_t running = 0;
+        for (auto& [id, j] : st.jobs) running += j.at == comfy_job::stage::running;
+        auto ws = st.listener ? st.listener->stats() : comfyui::ws_stats{};
+        return status_json("backend", "comfyui-" + std::to_string(st.settings.index))
+            .add("backend", "comfyui")
+            .add("url", st.settings.url)
+            .add("state", st.healthy ? "running" : "unhealthy")
+            .add("healthy", st.healthy)
+            .add("detail", st.health_detail)
+            .add("socketConnected", ws.connected)
+            .add("socketReconnects", ws.connects)
+            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
+            .add("queue", static_cast<std::uint64_t>(st.jobs.size()))
+            .add("running", running)
+            .add("submitted", st.submitted)
+            .add("finished", st.completed + st.failed + st.cancelled)
+            .add("completed", st.completed)
+            .add("failed", st.failed)
+            .add("cancelled", st.cancelled)
+            .add("frees", st.frees)
+            .str();
+      },
+  };
+}
+
+comfyui_instance_actor spawn_comfyui_instance(caf::actor_system& sys, comfyui_instance_settings settings) {
+  return sys.spawn(comfyui_instance, std::move(settings));
+}
+
+} // namespace mediagen

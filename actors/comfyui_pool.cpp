@@ -1,0 +1,137 @@
+// Several ComfyUI instances behind one backend handle (issue 3, "Pool"): each task goes to the
+// healthy instance with the fewest queued plus running tasks.
+
+#include "actors/comfyui_backend_actor.hpp"
+
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/comfyui_instance.hpp"
+#include "actors/status_json.hpp"
+
+namespace mediagen {
+
+namespace {
+
+struct member {
+  comfyui_instance_actor handle;
+  std::string url;
+  bool healthy = true;
+  std::size_t load = 0; ///< tasks sent there and not yet finished
+};
+
+struct pool_state {
+  std::vector<member> members;
+  std::unordered_map<std::string, std::size_t> owner; ///< task id → member index
+
+  static inline const char* name = "comfyui_pool";
+};
+
+using pool_pointer = comfyui_pool_actor::stateful_pointer<pool_state>;
+
+// The healthy member with the least load; when none is healthy, the least loaded of all, so
+// the task fails fast with the instance's own error instead of waiting for nothing.
+std::size_t pick(const pool_state& st) {
+  std::size_t best = st.members.size();
+  for (bool healthy_only : {true, false}) {
+    for (std::size_t i = 0; i < st.members.size(); ++i) {
+      if (healthy_only && !st.members[i].healthy) continue;
+      if (best == st.members.size() || st.members[i].load < st.members[best].load) best = i;
+    }
+    if (best != st.members.size()) return best;
+  }
+  return 0;
+}
+
+} // namespace
+
+comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settings settings) {
+  for (std::size_t i = 0; i < settings.urls.size(); ++i) {
+    comfyui_instance_settings s;
+    s.url = settings.urls[i];
+    s.index = static_cast<std::int64_t>(i);
+    s.pool = self;
+    s.outputs = settings.outputs;
+    s.inputs = settings.inputs;
+    s.worker_threads = settings.worker_threads;
+    s.history_poll = settings.history_poll;
+    s.health_interval = settings.health_interval;
+    auto handle = spawn_comfyui_instance(self->system(), s);
+    self->link_to(handle); // the instances live and die with the pool
+    self->state.members.push_back(member{handle, s.url});
+  }
+  return {
+      [self](atom::run, backend_job& job, task_actor& task) {
+        auto& st = self->state;
+        auto i = pick(st);
+        ++st.members[i].load;
+        st.owner[job.task_id] = i;
+        self->send(st.members[i].handle, atom::run::value, std::move(job), std::move(task));
+      },
+      [self](atom::cancel, const std::string& task_id) {
+        auto it = self->state.owner.find(task_id);
+        if (it != self->state.owner.end()) self->send(self->state.members[it->second].handle, atom::cancel::value, task_id);
+      },
+      [self](atom::finished, const std::string& task_id) {
+        auto& st = self->state;
+        auto it = st.owner.find(task_id);
+        if (it == st.owner.end()) return;
+        if (st.members[it->second].load > 0) --st.members[it->second].load;
+        st.owner.erase(it);
+      },
+      [self](atom::health, std::int64_t index, bool healthy) {
+        if (index >= 0 && static_cast<std::size_t>(index) < self->state.members.size())
+          self->state.members[static_cast<std::size_t>(index)].healthy = healthy;
+      },
+      [self](atom::status) -> caf::result<std::string> {
+        // The pool's own figures plus each instance's status, gathered without blocking.
+        auto rp = self->make_response_promise<std::string>();
+        auto& st = self->state;
+        auto statuses = std::make_shared<std::vector<std::string>>(st.members.size());
+        auto remaining = std::make_shared<std::size_t>(st.members.size());
+        std::uint64_t load = 0;
+        bool any_healthy = false;
+        for (auto& m : st.members) {
+          load += m.load;
+          any_healthy |= m.healthy;
+        }
+        auto head = status_json("backend", "comfyui")
+                        .add("backend", "comfyui-pool")
+                        .add("state", any_healthy ? "running" : "unhealthy")
+                        .add("healthy", any_healthy)
+                        .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
+                        .add("queue", load)
+                        .add("finished", std::uint64_t{0});
+        auto finish = [rp, statuses, head]() mutable {
+          std::string list = "[";
+          for (std::size_t i = 0; i < statuses->size(); ++i) list += (i ? "," : "") + (*statuses)[i];
+          rp.deliver(status_json(head).raw("instances", list + "]").str());
+        };
+        if (st.members.empty()) {
+          finish();
+          return rp;
+        }
+        for (std::size_t i = 0; i < st.members.size(); ++i) {
+          std::string url = st.members[i].url;
+          self->request(st.members[i].handle, std::chrono::seconds(2), atom::status::value)
+              .then(
+                  [=](std::string& s) mutable {
+                    (*statuses)[i] = std::move(s);
+                    if (--*remaining == 0) finish();
+                  },
+                  [=](caf::error&) mutable {
+                    (*statuses)[i] = "{\"kind\":\"backend\",\"url\":" + json::quote(url) + ",\"state\":\"unreachable\"}";
+                    if (--*remaining == 0) finish();
+                  });
+        }
+        return rp;
+      },
+  };
+}
+
+comfyui_pool_actor spawn_comfyui_backend(caf::actor_system& sys, comfyui_settings settings) {
+  return sys.spawn(comfyui_pool, std::move(settings));
+}
+
+} // namespace mediagen
