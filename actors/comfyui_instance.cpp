@@ -11,8 +11,8 @@
 
 #include "actors/comfyui_jobs.hpp"
 #include "actors/status_json.hpp"
+#include "backends/comfyui/instance_client.hpp"
 #include "backends/comfyui/prompt_id.hpp"
-#include "backends/comfyui/ws_listener.hpp"
 #include "backends/worker_pool.hpp"
 
 namespace mediagen {
@@ -36,11 +36,10 @@ struct comfy_job {
 
 struct instance_state {
   comfyui_instance_settings settings;
-  std::shared_ptr<const comfyui::http_api> api;
-  std::string client_id;
-  /// Blocking calls run here; declared before the listener so the listener stops first.
+  /// Our clientId, the HTTP API and the socket; shared with the workers that call it.
+  std::shared_ptr<comfyui::instance_client> client;
+  /// Blocking calls run here.
   std::unique_ptr<worker_pool> pool;
-  std::unique_ptr<comfyui::ws_listener> listener;
   std::unordered_map<std::string, comfy_job> jobs;      ///< by task id
   std::unordered_map<std::string, std::string> by_prompt; ///< prompt id → task id
   std::string running_prompt; ///< last prompt seen executing (frames of older servers lack ids)
@@ -53,8 +52,8 @@ struct instance_state {
   static inline const char* name = "comfyui_instance";
 
   ~instance_state() {
-    listener.reset(); // no more frames
-    pool.reset();     // joins the workers (their messages to a dead actor are dropped)
+    if (client) client->stop(); // no more frames
+    pool.reset();               // joins the workers (their messages to a dead actor are dropped)
     for (auto& [id, j] : jobs) {
       backend_outcome o;
       o.cancelled = true;
@@ -122,11 +121,11 @@ void start_fetch(instance_pointer self, comfy_job& j) {
   if (j.at == comfy_job::stage::fetching) return;
   j.at = comfy_job::stage::fetching;
   report(self, j);
-  auto api = self->state.api;
+  auto client = self->state.client;
   auto outputs = self->state.settings.outputs;
   comfyui_instance_actor me = self;
-  self->state.pool->post([api, outputs, me, task_id = j.job.task_id, prompt_id = j.prompt_id] {
-    auto outcome = fetch_job_outputs(*api, prompt_id, [&](const std::string& prefix, const std::string& ext,
+  self->state.pool->post([client, outputs, me, task_id = j.job.task_id, prompt_id = j.prompt_id] {
+    auto outcome = fetch_job_outputs(client->api(), prompt_id, [&](const std::string& prefix, const std::string& ext,
                                                           const std::string& bytes) {
       return outputs->save_new(prefix, ext, bytes);
     });
@@ -206,28 +205,27 @@ void submit(instance_pointer self, comfy_job& j) {
   auto& st = self->state;
   submit_request request;
   request.job = j.job;
-  request.client_id = st.client_id;
+  request.client_id = st.client->client_id();
   request.prompt_id = comfyui::new_uuid_v4();
   request.free_first = !st.last_base.empty() && st.last_base != j.job.workflow_base;
   if (request.free_first) ++st.frees;
   st.last_base = j.job.workflow_base;
   request.inputs_folder = st.settings.inputs ? st.settings.inputs->folder() : "";
-  auto api = st.api;
-  auto listener = st.listener.get();
+  auto client = st.client;
   comfyui_instance_actor me = self;
-  st.pool->post([api, listener, me, request = std::move(request)] {
+  st.pool->post([client, me, request = std::move(request)] {
     // Frames go to the socket that is open when the prompt is queued: open it first if we can.
-    if (listener) listener->wait_connected(std::chrono::seconds(3));
-    auto outcome = submit_job(*api, request);
+    client->wait_connected(std::chrono::seconds(3));
+    auto outcome = submit_job(client->api(), request);
     caf::anon_send(me, atom::submitted::value, request.job.task_id, std::move(outcome));
   });
 }
 
 void probe_health(instance_pointer self) {
-  auto api = self->state.api;
+  auto client = self->state.client;
   comfyui_instance_actor me = self;
-  self->state.pool->post([api, me] {
-    auto stats = api->system_stats();
+  self->state.pool->post([client, me] {
+    auto stats = client->api().system_stats();
     caf::anon_send(me, atom::health::value, stats.ok, stats.ok ? std::string() : stats.error);
   });
 }
@@ -237,17 +235,13 @@ void probe_health(instance_pointer self) {
 comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, comfyui_instance_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
-  st.api = std::make_shared<comfyui::http_api>(st.settings.url);
-  st.client_id = comfyui::new_uuid_v4();
   st.pool = std::make_unique<worker_pool>(st.settings.worker_threads);
-  if (st.api->valid()) {
-    comfyui_instance_actor me = self;
-    st.listener = std::make_unique<comfyui::ws_listener>(
-        st.api->url(), st.client_id,
-        [me](const comfyui::ws_frame& f) { caf::anon_send(me, atom::ws::value, f); },
-        [me](bool up, const std::string& detail) { caf::anon_send(me, atom::ws::value, up, detail); });
-    st.listener->start();
-  }
+  comfyui_instance_actor me = self;
+  // The socket opens now, before the first submit, and reconnects with back-off on its own.
+  st.client = std::make_shared<comfyui::instance_client>(
+      st.settings.url, [me](const comfyui::ws_frame& f) { caf::anon_send(me, atom::ws::value, f); },
+      [me](bool up, const std::string& detail) { caf::anon_send(me, atom::ws::value, up, detail); });
+  st.client->start();
   probe_health(self);
   self->delayed_send(self, st.settings.health_interval, atom::health::value);
   return {
@@ -281,8 +275,8 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         j.prompt_id = outcome.prompt_id;
         st.by_prompt[j.prompt_id] = task_id;
         if (j.cancel_requested) {
-          auto api = st.api;
-          st.pool->post([api, pid = j.prompt_id] { api->queue_delete({pid}); });
+          auto client = st.client;
+          st.pool->post([client, pid = j.prompt_id] { client->api().queue_delete({pid}); });
           return finish(self, task_id, cancelled_outcome());
         }
         j.at = comfy_job::stage::waiting;
@@ -298,10 +292,10 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         auto& st = self->state;
         auto it = st.jobs.find(task_id);
         if (it == st.jobs.end() || it->second.at == comfy_job::stage::fetching) return;
-        auto api = st.api;
+        auto client = st.client;
         comfyui_instance_actor me = self;
-        st.pool->post([api, me, task_id, pid = it->second.prompt_id] {
-          caf::anon_send(me, atom::history::value, task_id, history_written(*api, pid));
+        st.pool->post([client, me, task_id, pid = it->second.prompt_id] {
+          caf::anon_send(me, atom::history::value, task_id, history_written(client->api(), pid));
         });
         self->delayed_send(self, st.settings.history_poll, atom::history::value, task_id);
       },
@@ -320,16 +314,16 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         if (it == st.jobs.end()) return;
         auto& j = it->second;
         j.cancel_requested = true;
-        auto api = st.api;
+        auto client = st.client;
         switch (j.at) {
           case comfy_job::stage::submitting: return; // handled when the submit answers
           case comfy_job::stage::waiting:
             // Still in ComfyUI's queue: delete it there; no frame will ever come for it.
-            st.pool->post([api, pid = j.prompt_id] { api->queue_delete({pid}); });
+            st.pool->post([client, pid = j.prompt_id] { client->api().queue_delete({pid}); });
             return finish(self, task_id, cancelled_outcome());
           case comfy_job::stage::running:
             // Running: interrupt that prompt; execution_interrupted (or /history) ends the job.
-            st.pool->post([api, pid = j.prompt_id] { api->interrupt(pid); });
+            st.pool->post([client, pid = j.prompt_id] { client->api().interrupt(pid); });
             return;
           case comfy_job::stage::fetching: return; // it is done; the outputs are on their way
         }
@@ -352,15 +346,13 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         auto& st = self->state;
         std::uint64_t running = 0;
         for (auto& [id, j] : st.jobs) running += j.at == comfy_job::stage::running;
-        auto ws = st.listener ? st.listener->stats() : comfyui::ws_stats{};
         return status_json("backend", "comfyui-" + std::to_string(st.settings.index))
             .add("backend", "comfyui")
             .add("url", st.settings.url)
             .add("state", st.healthy ? "running" : "unhealthy")
             .add("healthy", st.healthy)
             .add("detail", st.health_detail)
-            .add("socketConnected", ws.connected)
-            .add("socketReconnects", ws.connects)
+            .add("socketConnected", st.connected)
             .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
             .add("queue", static_cast<std::uint64_t>(st.jobs.size()))
             .add("running", running)
@@ -370,6 +362,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
             .add("failed", st.failed)
             .add("cancelled", st.cancelled)
             .add("frees", st.frees)
+            .raw("client", st.client->status_json())
             .str();
       },
   };

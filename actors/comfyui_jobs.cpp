@@ -79,7 +79,7 @@ submit_outcome submit_job(const comfyui::http_api& api, const submit_request& re
   auto submitted = api.submit_prompt(graph, request.client_id, request.prompt_id);
   if (!submitted.ok) {
     if (submitted.http_status == 400) {
-      out.error = "ComfyUI refused the workflow: " + submitted.answer.describe();
+      out.error = submitted.answer.describe();
       out.details_json = prompt_error_json(submitted.answer);
     } else {
       out.error = submitted.error;
@@ -108,8 +108,7 @@ backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::strin
   }
   if (!history.entry.found) return failed("ComfyUI at " + api.describe() + " did not record prompt " + prompt_id + ".");
   if (history.entry.error) return execution_failure(*history.entry.error);
-  if (!history.entry.succeeded())
-    return failed("ComfyUI reported prompt " + prompt_id + " as '" + history.entry.status_str + "'.");
+  if (!history.entry.succeeded()) return failed(history.entry.describe_failure());
   backend_outcome out;
   for (auto& f : history.entry.files) {
     if (f.type != "output") continue; // temp files are previews, not results
