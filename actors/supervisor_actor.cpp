@@ -197,7 +197,19 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
       },
       [self](atom::get, const std::string& id) -> caf::result<std::string> {
         auto& st = self->state;
-        if (auto it = st.live.find(id); it != st.live.end()) return self->delegate(it->second.handle, atom::get::value);
+        if (auto it = st.live.find(id); it != st.live.end()) {
+          // Not delegated: a task that just ended may be gone before the request reaches it. Its
+          // `ended` report was sent before it quit, so by the time the error comes back here the
+          // final status is in `ended`.
+          auto rp = self->make_response_promise<std::string>();
+          self->request(it->second.handle, std::chrono::seconds(10), atom::get::value)
+              .then([rp](std::string& status) mutable { rp.deliver(std::move(status)); },
+                    [self, rp, id](caf::error&) mutable {
+                      auto ended = self->state.ended.find(id);
+                      rp.deliver(ended == self->state.ended.end() ? std::string() : ended->second.status_json);
+                    });
+          return rp;
+        }
         if (auto it = st.ended.find(id); it != st.ended.end()) return it->second.status_json;
         return std::string();
       },
