@@ -1,0 +1,164 @@
+// Graceful shutdown on SIGTERM: new work is refused with 503 while the HTTP server stays up,
+// running tasks get the grace period to finish (and are stored), queued ones and those still
+// running when it ends are cancelled, and the process exits 0 leaving media-data.json whole.
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <thread>
+
+#include "robustness_support.hpp"
+#include "server_harness.hpp"
+
+using namespace mediagen;
+using namespace mediagen::testing;
+using namespace mediagen::testing::robust;
+
+namespace {
+
+auto is(const std::string& wanted) {
+  return [wanted](const std::string& s) { return s == wanted; };
+}
+
+std::string slow_body(int steps) {
+  return R"({"workflow":"Builtin Text to Image","prompt":"shutdown","orientation":"square","steps":)" +
+         std::to_string(steps) + "}";
+}
+
+// The taskIds of media-data.json's entries (the file must parse).
+std::vector<std::string> stored_task_ids(const fs::path& data) {
+  std::vector<std::string> ids;
+  if (!fs::exists(database_file(data))) return ids;
+  auto db = parse_json(read_file(database_file(data)));
+  REQUIRE(db.HasMember("mediaData"));
+  for (auto& e : db["mediaData"].GetArray()) ids.push_back(e["taskId"].GetString());
+  return ids;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+} // namespace
+
+TEST_CASE("shutdown: SIGTERM refuses new work with 503, lets the running task finish and store, exits 0") {
+  temp_folder data("drain");
+  server_process server(data.path(), {"--shutdown-grace-seconds=10", "--builtin-workers=1"});
+  auto c = server.client(10);
+  auto running = start_async(c, slow_body(80)); // ~1 s
+  event_reader running_events(server.port(), running);
+  auto queued = start_async(c, slow_body(80));
+  event_reader queued_events(server.port(), queued);
+  REQUIRE(wait_for_state(c, running, is("running"), 10s) == "running");
+  CHECK(state_of(c, queued) == "queued");
+
+  REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+  // The signal is taken asynchronously: retry quickly until the refusal shows.
+  int async_status = 0, sync_status = 0;
+  std::string async_body;
+  auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto res = post_json(c, "/generate", R"({"workflow":"Builtin Tiny","prompt":"late"})");
+    if (res) {
+      async_status = res->status;
+      async_body = res->body;
+      if (async_status == 503) break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  INFO("last answer: " << async_body);
+  CHECK(async_status == 503);
+  json::document refusal;
+  CHECK(json::parse(async_body, refusal).empty());
+  CHECK((refusal.IsObject() && refusal.HasMember("error") && refusal["error"].IsString()));
+  auto sync = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"late"})");
+  REQUIRE(sync);
+  sync_status = sync->status;
+  CHECK(sync_status == 503);
+  auto health = c.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+
+  // The running task completes during the grace period; the queued one is cancelled at once.
+  auto& done = running_events.join();
+  CHECK(event_reader::terminal_events(done) == std::vector<std::string>{"complete"});
+  auto& dropped = queued_events.join();
+  CHECK(event_reader::terminal_events(dropped) == std::vector<std::string>{"cancelled"});
+  for (auto& e : dropped)
+    if (e.event == "progress") CHECK(std::string(parse_json(e.data)["status"].GetString()) == "queued");
+
+  REQUIRE(wait_exited(server.pid(), 15s));
+  CHECK(server.stop() == 0);
+  auto ids = stored_task_ids(data.path());
+  CHECK(contains(ids, running));
+  CHECK_FALSE(contains(ids, queued));
+  CHECK(ids.size() == 1);
+  CHECK(files_in(data.path() / "storage") == 1);
+
+  // A clean stop leaves nothing for the next start to report as lost.
+  server_process again(data.path());
+  auto c2 = again.client(10);
+  CHECK(state_of(c2, running) == "");
+  CHECK(state_of(c2, queued) == "");
+  CHECK(again.log().find("lost") == std::string::npos);
+}
+
+TEST_CASE("shutdown: a task still running when the grace period ends is cancelled, and the exit is 0") {
+  temp_folder data("grace");
+  server_process server(data.path(), {"--shutdown-grace-seconds=1", "--builtin-workers=1"});
+  auto c = server.client(10);
+  auto first = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"kept"})");
+  REQUIRE(wait_until_ended(c, first) == "completed");
+  const std::string db_before = read_file(database_file(data.path()));
+
+  auto slow = start_async(c, slow_body(200)); // ~2.5 s, longer than the grace period
+  event_reader events(server.port(), slow);
+  REQUIRE(wait_for_state(c, slow, is("running"), 10s) == "running");
+  auto begin = std::chrono::steady_clock::now();
+  REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+  auto& log = events.join();
+  CHECK(event_reader::terminal_events(log) == std::vector<std::string>{"cancelled"});
+  REQUIRE(wait_exited(server.pid(), 15s));
+  auto took = std::chrono::steady_clock::now() - begin;
+  CHECK(took >= 900ms);
+  CHECK(took < 6s);
+  CHECK(server.stop() == 0);
+
+  auto ids = stored_task_ids(data.path());
+  CHECK(ids == std::vector<std::string>{first});
+  CHECK(read_file(database_file(data.path())) == db_before);
+  CHECK(files_in(data.path() / "storage") == 1);
+}
+
+TEST_CASE("shutdown: a second signal exits at once; the unfinished task is reported lost after restart") {
+  temp_folder data("twice");
+  std::string slow;
+  {
+    server_process server(data.path(), {"--shutdown-grace-seconds=30", "--builtin-workers=1"});
+    auto c = server.client(10);
+    auto first = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"kept"})");
+    REQUIRE(wait_until_ended(c, first) == "completed");
+    slow = start_async(c, slow_body(200));
+    REQUIRE(wait_for_state(c, slow, is("running"), 10s) == "running");
+    auto begin = std::chrono::steady_clock::now();
+    REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+    // Wait until the first signal was taken (new work refused), then send the second.
+    REQUIRE(wait_for_state(c, slow, is("running"), 1s) == "running");
+    auto deadline = std::chrono::steady_clock::now() + 2s;
+    int status = 0;
+    while (status != 503 && std::chrono::steady_clock::now() < deadline) {
+      auto res = post_json(c, "/generate", R"({"workflow":"Builtin Tiny","prompt":"late"})");
+      status = res ? res->status : -1;
+    }
+    REQUIRE(status == 503);
+    REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+    REQUIRE(wait_exited(server.pid(), 5s));
+    CHECK(std::chrono::steady_clock::now() - begin < 2s); // not the 30 s grace period
+    CHECK(server.stop() == 0);
+    CHECK(entries_in(data.path()) == 1); // parses, and holds the finished one
+  }
+  server_process again(data.path());
+  auto c = again.client(10);
+  CHECK(state_of(c, slow) == "lost");
+  CHECK(entries_in(data.path()) == 1);
+}
