@@ -1,6 +1,7 @@
 #include "actors/sse_hub_actor.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct sse_hub_state {
   sse_hub_settings settings;
   /// Task id → its log, from `open` until retention after its terminal event.
   std::unordered_map<std::string, task_log> logs;
+  /// Ended tasks, oldest first: retention drops from the front, and so does the count cap.
+  std::deque<std::string> ended_order;
   /// Open streams across all tasks.
   std::size_t subscribers = 0;
   /// Events published, and subscribers dropped for falling behind.
@@ -85,6 +88,13 @@ sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings
           log.ended = true;
           log.ended_at = std::chrono::steady_clock::now();
           close_log(st, log);
+          st.ended_order.push_back(task_id);
+          // Retention is by time, but never more than max_retained logs: a burst cannot make
+          // memory grow without bound.
+          while (st.ended_order.size() > st.settings.max_retained) {
+            st.logs.erase(st.ended_order.front());
+            st.ended_order.pop_front();
+          }
         }
       },
       [self](atom::subscribe, const std::string& task_id, std::int64_t last_event_id, sse_queue_ptr q) {
@@ -116,9 +126,11 @@ sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings
       [self](atom::tick) {
         auto& st = self->state;
         auto now = std::chrono::steady_clock::now();
-        for (auto it = st.logs.begin(); it != st.logs.end();) {
-          if (it->second.ended && now - it->second.ended_at >= st.settings.retention) it = st.logs.erase(it);
-          else ++it;
+        while (!st.ended_order.empty()) {
+          auto it = st.logs.find(st.ended_order.front());
+          if (it != st.logs.end() && now - it->second.ended_at < st.settings.retention) break;
+          if (it != st.logs.end()) st.logs.erase(it);
+          st.ended_order.pop_front();
         }
         self->delayed_send(self, std::chrono::seconds(5), atom::tick::value);
       },

@@ -13,6 +13,7 @@ struct sse_hub_settings {
   std::size_t queue_capacity = 1024;     ///< frames a slow subscriber may fall behind by
   std::size_t max_subscribers_per_task = 64;
   std::size_t max_subscribers_total = 4096;
+  std::size_t max_retained = 100000;     ///< ended tasks' logs kept at most (oldest go first)
 };
 
 sse_hub_actor spawn_sse_hub(caf::actor_system& sys, sse_hub_settings settings);

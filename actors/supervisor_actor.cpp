@@ -99,6 +99,10 @@ void task_ended(supervisor_pointer self, const std::string& id, const std::strin
   else ++st.failed;
   st.ended[id] = ended_task{state, std::move(status), std::chrono::steady_clock::now()};
   st.ended_order.push_back(id);
+  while (st.ended_order.size() > st.settings.max_retained) {
+    st.ended.erase(st.ended_order.front());
+    st.ended_order.pop_front();
+  }
   if (auto& journal = st.settings.journal) {
     journal->ended(id, state);
     if (journal->lines() > 100000) { // keep the journal small: only what is still open

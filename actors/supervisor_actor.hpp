@@ -23,6 +23,7 @@ struct supervisor_settings {
   std::shared_ptr<storage> inputs;       ///< uploaded files, removed by each task at its end
   std::size_t max_queued_tasks = 1000;
   std::chrono::seconds retention{300};
+  std::size_t max_retained = 100000;     ///< ended tasks kept at most (oldest go first)
   /// Records starts and ends so a crash's unfinished tasks are reported `lost` (may be null).
   std::shared_ptr<task_journal> journal;
   /// Tasks an earlier run left unfinished, as the journal found them at start.
