@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -25,8 +26,10 @@ TEST_CASE("crash safety: 200 generations across 5 kill -9 restarts lose nothing 
   const std::vector<std::string> flags = {"--builtin-workers=2", "--task-retention-seconds=3600"};
   const int total = 200;
   const int kills = 5;
-  const auto seed = std::random_device{}();
-  MESSAGE("random seed " << seed);
+  // MEDIAGEN_CRASH_SEED=<n> replays a run's kill moments and pacing (as far as timing allows).
+  const char* seed_text = std::getenv("MEDIAGEN_CRASH_SEED");
+  const auto seed = seed_text ? static_cast<unsigned>(std::strtoul(seed_text, nullptr, 10)) : std::random_device{}();
+  MESSAGE("random seed " << seed << " (MEDIAGEN_CRASH_SEED)");
   std::mt19937 rng(seed);
 
   std::mutex mutex;
@@ -108,10 +111,15 @@ TEST_CASE("crash safety: 200 generations across 5 kill -9 restarts lose nothing 
   for (auto& id : accepted)
     if (round_of[id] == kills) CHECK(wait_until_ended(c, id, 30s) == "completed");
   std::set<std::string> completed_seen;
+  std::map<std::string, std::pair<std::int64_t, std::string>> told; // taskId → uid, imageUrl in `complete`
   for (auto& [id, reader] : watched) {
     auto& events = reader->join();
     for (auto& e : events)
-      if (e.event == "complete") completed_seen.insert(id);
+      if (e.event == "complete") {
+        completed_seen.insert(id);
+        auto d = parse_json(e.data);
+        told[id] = {d["result"]["uid"].GetInt64(), d["result"]["imageUrl"].GetString()};
+      }
   }
   CHECK(odd_statuses.empty());
   CHECK(accepted.size() == static_cast<std::size_t>(total));
@@ -132,6 +140,10 @@ TEST_CASE("crash safety: 200 generations across 5 kill -9 restarts lose nothing 
     std::string id = e["taskId"].GetString();
     CHECK(stored.insert(id).second);
     std::string url = e["imageUrl"].GetString();
+    if (auto it = told.find(id); it != told.end()) { // what the client was told is what was kept
+      CHECK(it->second.first == uid);
+      CHECK(it->second.second == url);
+    }
     REQUIRE(url.rfind("/media/", 0) == 0);
     auto file = data.path() / "storage" / url.substr(7);
     CHECK(fs::is_regular_file(file));

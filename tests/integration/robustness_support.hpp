@@ -85,6 +85,14 @@ std::string wait_until_ended(httplib::Client& c, const std::string& id, std::chr
 /// A counter of the supervisor's status in GET /debug/actors ("started", "refused", ...); -1 on failure.
 std::int64_t supervisor_figure(httplib::Client& c, const std::string& name);
 
+/// Joins a thread when the scope ends, also when an assertion leaves it early.
+struct thread_guard {
+  std::thread& thread;
+  ~thread_guard() {
+    if (thread.joinable()) thread.join();
+  }
+};
+
 /// Reads a task's SSE stream on a thread of its own (no assertions there); join() returns.
 class event_reader {
 public:

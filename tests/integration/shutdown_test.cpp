@@ -130,7 +130,7 @@ TEST_CASE("shutdown: a task still running when the grace period ends is cancelle
   CHECK(files_in(data.path() / "storage") == 1);
 }
 
-TEST_CASE("shutdown: a second signal exits at once; the unfinished task is reported lost after restart") {
+TEST_CASE("shutdown: a second signal exits at once and the unfinished task is reported lost after restart") {
   temp_folder data("twice");
   std::string slow;
   {
@@ -161,4 +161,68 @@ TEST_CASE("shutdown: a second signal exits at once; the unfinished task is repor
   auto c = again.client(10);
   CHECK(state_of(c, slow) == "lost");
   CHECK(entries_in(data.path()) == 1);
+}
+
+TEST_CASE("shutdown: sync requests waiting at SIGTERM are answered: the running one 200, the queued one an error") {
+  temp_folder data("syncdrain");
+  server_process server(data.path(), {"--shutdown-grace-seconds=10", "--builtin-workers=1"});
+  auto c = server.client(10);
+  struct answer {
+    int status = 0;
+    std::string body;
+  };
+  answer running_answer, queued_answer;
+  auto ask_sync = [&](answer& out) {
+    auto c2 = server.client(30);
+    auto res = post_json(c2, "/generate/sync", slow_body(80));
+    out.status = res ? res->status : -1;
+    out.body = res ? res->body : "";
+  };
+  auto active_ids = [&] {
+    std::vector<std::string> ids;
+    auto res = c.Get("/generation/tasks/active");
+    if (!res || res->status != 200) return ids;
+    auto list = parse_json(res->body);
+    for (auto& t : list.GetArray()) ids.push_back(t["taskId"].GetString());
+    return ids;
+  };
+  std::thread first([&] { ask_sync(running_answer); });
+  thread_guard first_guard{first};
+  std::string running;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (running.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto ids = active_ids();
+    if (!ids.empty()) running = ids[0];
+    else std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE_FALSE(running.empty());
+  REQUIRE(wait_for_state(c, running, is("running"), 10s) == "running");
+  std::thread second([&] { ask_sync(queued_answer); });
+  thread_guard second_guard{second};
+  std::string queued;
+  while (queued.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (auto& id : active_ids())
+      if (id != running) queued = id;
+    if (queued.empty()) std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE_FALSE(queued.empty());
+  REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+  first.join();
+  second.join();
+  {
+    INFO("running: " << running_answer.body);
+    CHECK(running_answer.status == 200);
+    CHECK(parse_json(running_answer.body)["taskId"] == running.c_str());
+  }
+  {
+    INFO("queued: " << queued_answer.body);
+    CHECK(queued_answer.status >= 400);
+    json::document d;
+    REQUIRE(json::parse(queued_answer.body, d).empty());
+    CHECK((d.HasMember("error") && d["error"].IsString()));
+    CHECK((d.HasMember("taskId") && d["taskId"] == queued.c_str()));
+  }
+  REQUIRE(wait_exited(server.pid(), 15s));
+  CHECK(server.stop() == 0);
+  CHECK(entries_in(data.path()) == 0); // sync is never stored
 }
