@@ -29,11 +29,19 @@ bool reaped(pid_t pid) {
 
 fake_comfyui_process::fake_comfyui_process(std::vector<std::string> flags, std::chrono::milliseconds patience) {
   static int counter = 0;
-  stderr_path_ = (fs::temp_directory_path() / ("mediagen-fake-comfyui-" + std::to_string(::getpid()) + "-" +
-                                               std::to_string(counter++) + ".log"))
-                     .string();
-  std::vector<std::string> args = {python, script, "--port", "0"};
+  auto stem = fs::temp_directory_path() /
+              ("mediagen-fake-comfyui-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  stderr_path_ = stem.string() + ".log";
+  root_ = stem.string() + "-root";
+  fs::remove_all(root_);
+  fs::create_directories(root_);
+  std::vector<std::string> args = {python, script, "--port", "0", "--root", root_};
   for (auto& f : flags) args.push_back(f);
+  // Everything the child needs is built before fork: it only calls async-signal-safe functions.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const char* err_path = stderr_path_.c_str();
 
   int out[2];
   REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
@@ -43,13 +51,10 @@ fake_comfyui_process::fake_comfyui_process(std::vector<std::string> flags, std::
     // Child: stdout to the pipe, stderr to a file; die with the test process.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(out[1], 1);
-    int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (err >= 0) ::dup2(err, 2);
-    int devnull = ::open("/dev/null", O_RDONLY);
+    int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull >= 0) ::dup2(devnull, 0);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -68,6 +73,8 @@ fake_comfyui_process::fake_comfyui_process(std::vector<std::string> flags, std::
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       stop();
+      std::error_code ec;
+      fs::remove_all(root_, ec);
       FAIL("fake ComfyUI did not print LISTENING within " << patience.count() << " ms; stdout: " << text
                                                           << " stderr: " << stderr_text());
     }
@@ -84,6 +91,8 @@ fake_comfyui_process::fake_comfyui_process(std::vector<std::string> flags, std::
       if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
         // EOF: the child is gone (or closed its stdout): make sure of it and reap it.
         kill_hard();
+        std::error_code ec;
+        fs::remove_all(root_, ec);
         FAIL("fake ComfyUI exited at start; stdout: " << text << " stderr: " << stderr_text());
       }
     }
@@ -96,6 +105,7 @@ fake_comfyui_process::~fake_comfyui_process() {
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
   std::error_code ec;
   fs::remove(stderr_path_, ec);
+  fs::remove_all(root_, ec);
 }
 
 std::string fake_comfyui_process::url() const { return "http://127.0.0.1:" + std::to_string(port_); }

@@ -17,7 +17,7 @@ namespace mediagen::testing {
 class fake_comfyui_process {
 public:
   /// Starts `/usr/bin/python3 <source>/tests/fakes/fake_comfyui.py --port 0` plus `flags`
-  /// (e.g. "--step-ms=5") and waits (up to `patience`) for its "LISTENING <port>" line.
+  /// (e.g. "--step-ms=5") with its own --root folder, and waits (up to `patience`) for its "LISTENING <port>" line.
   explicit fake_comfyui_process(std::vector<std::string> flags = {},
                                 std::chrono::milliseconds patience = std::chrono::seconds(20));
   ~fake_comfyui_process(); ///< SIGTERM, then SIGKILL after 3 s
@@ -57,6 +57,8 @@ private:
   int port_ = 0;
   int stdout_fd_ = -1;
   std::string stderr_path_;
+  std::string root_; ///< the fake's --root (input/, output/, temp/), removed by the destructor
+                     ///< even when the fake was SIGKILLed and could not clean up itself
 };
 
 } // namespace mediagen::testing
