@@ -221,6 +221,31 @@ void submit(instance_pointer self, comfy_job& j) {
   });
 }
 
+// Deletes a prompt from ComfyUI's queue and interrupts it in case it already runs (/interrupt
+// with a prompt_id acts only on that prompt when it is the running one).
+void stop_prompt(instance_pointer self, const std::string& prompt_id) {
+  auto client = self->state.client;
+  self->state.pool->post([client, prompt_id] {
+    client->api().queue_delete({prompt_id});
+    client->api().interrupt(prompt_id);
+  });
+}
+
+// The instance stopped answering: its queued and running prompts will never report; fail them
+// now (their fetches, already under way, fail on their own).
+void fail_unreachable_jobs(instance_pointer self, const std::string& detail) {
+  std::vector<std::string> lost;
+  for (auto& [id, j] : self->state.jobs)
+    if (j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::running) lost.push_back(id);
+  for (auto& id : lost) {
+    bool cancelled = self->state.jobs[id].cancel_requested;
+    backend_outcome o;
+    o.cancelled = cancelled;
+    o.error = "ComfyUI at " + self->state.settings.url + " stopped answering while running the task (" + detail + ").";
+    finish(self, id, cancelled ? cancelled_outcome() : o);
+  }
+}
+
 void probe_health(instance_pointer self) {
   auto client = self->state.client;
   comfyui_instance_actor me = self;
@@ -275,8 +300,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         j.prompt_id = outcome.prompt_id;
         st.by_prompt[j.prompt_id] = task_id;
         if (j.cancel_requested) {
-          auto client = st.client;
-          st.pool->post([client, pid = j.prompt_id] { client->api().queue_delete({pid}); });
+          stop_prompt(self, j.prompt_id);
           return finish(self, task_id, cancelled_outcome());
         }
         j.at = comfy_job::stage::waiting;
@@ -318,12 +342,15 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         switch (j.at) {
           case comfy_job::stage::submitting: return; // handled when the submit answers
           case comfy_job::stage::waiting:
-            // Still in ComfyUI's queue: delete it there; no frame will ever come for it.
-            st.pool->post([client, pid = j.prompt_id] { client->api().queue_delete({pid}); });
+            // As far as we saw it waits in ComfyUI's queue, but an idle ComfyUI starts a prompt at
+            // once and a quiet socket tells us nothing: stop it either way. No frame will come.
+            stop_prompt(self, j.prompt_id);
             return finish(self, task_id, cancelled_outcome());
           case comfy_job::stage::running:
-            // Running: interrupt that prompt; execution_interrupted (or /history) ends the job.
+            // Running: interrupt that prompt; execution_interrupted (or /history) ends the job,
+            // unless the instance is unreachable and nothing will ever come.
             st.pool->post([client, pid = j.prompt_id] { client->api().interrupt(pid); });
+            if (!st.healthy) finish(self, task_id, cancelled_outcome());
             return;
           case comfy_job::stage::fetching: return; // it is done; the outputs are on their way
         }
@@ -338,6 +365,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         if (!ok) st.health_detail = detail;
         if (ok == st.healthy) return;
         st.healthy = ok;
+        if (!ok) fail_unreachable_jobs(self, detail);
         std::fprintf(stderr, "%s comfyui instance url=%s healthy=%s %s\n", ok ? "info" : "warn", st.settings.url.c_str(),
                      ok ? "true" : "false", detail.c_str());
         if (st.settings.pool) self->send(st.settings.pool, atom::health::value, st.settings.index, ok);

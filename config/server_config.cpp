@@ -78,7 +78,10 @@ const std::vector<setting>& settings() {
       integer("httpThreads", "--http-threads", &server_config::http_threads, 4, 65536),
       integer("readTimeoutSeconds", "--read-timeout-seconds", &server_config::read_timeout_seconds, 1, 3600),
       integer("writeTimeoutSeconds", "--write-timeout-seconds", &server_config::write_timeout_seconds, 1, 3600),
-      integer("maxHeaderBytes", "--max-header-bytes", &server_config::max_header_bytes, 1024, 1 << 20),
+      // httplib 0.11 refuses any single header line over 8 KiB by itself: a larger total limit
+      // would promise what it cannot keep.
+      integer("maxHeaderBytes", "--max-header-bytes", &server_config::max_header_bytes, 1024, 8192),
+      integer("requestTimeoutSeconds", "--request-timeout-seconds", &server_config::request_timeout_seconds, 1, 3600),
       integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1, 100000),
       integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000),
   };

@@ -20,9 +20,11 @@ struct server_config {
   std::int64_t max_upload_bytes = 52428800;
   std::int64_t shutdown_grace_seconds = 30;
   int http_threads = 256;                  ///< each open SSE stream holds one
-  std::int64_t read_timeout_seconds = 10;  ///< a slow client is cut off after this
+  std::int64_t read_timeout_seconds = 10;  ///< one read waits at most this
   std::int64_t write_timeout_seconds = 10;
-  std::int64_t max_header_bytes = 16384;   ///< all request headers together; more gets 431
+  std::int64_t max_header_bytes = 8192;    ///< all request headers together; more gets 431 (one
+                                           ///< line over 8 KiB is refused by httplib itself, 400)
+  std::int64_t request_timeout_seconds = 30; ///< a whole request (head and body) must arrive within this
   std::int64_t sse_subscribers_per_task = 64;
   std::int64_t sse_subscribers_total = 4096;
 };

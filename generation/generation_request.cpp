@@ -45,7 +45,7 @@ bool read_number(const json::value& v, double& out) {
 bool read_bool(const json::value& v, bool& out) {
   if (v.IsBool()) { out = v.GetBool(); return true; }
   if (v.IsString()) {
-    std::string s = v.GetString();
+    std::string s(v.GetString(), v.GetStringLength());
     if (s == "true" || s == "on" || s == "1") { out = true; return true; }
     if (s == "false" || s == "off" || s == "0" || s.empty()) { out = false; return true; }
   }
@@ -80,7 +80,7 @@ std::string check_extra_input(const extra_input& in, const json::value& v, json:
     for (auto& choice : in.choices) {
       json::document c;
       json::parse(choice, c);
-      bool same = c == v || (c.IsNumber() && v.IsString() && choice == v.GetString());
+      bool same = c == v || (c.IsNumber() && v.IsString() && choice == std::string(v.GetString(), v.GetStringLength()));
       if (same) {
         json::value copy(c, a);
         json::set(data, id, std::move(copy), a);
@@ -143,7 +143,7 @@ std::string check_inpaint_area(const json::value& body, std::string& out) {
   if (!v || v->IsNull() || (v->IsString() && v->GetStringLength() == 0)) return {};
   json::document area;
   if (v->IsString()) {
-    if (!json::parse(v->GetString(), area).empty()) return "inpaintArea must be JSON text of {x1, y1, x2, y2}.";
+    if (!json::parse(std::string(v->GetString(), v->GetStringLength()), area).empty()) return "inpaintArea must be JSON text of {x1, y1, x2, y2}.";
   } else {
     area.CopyFrom(*v, area.GetAllocator());
   }
@@ -182,7 +182,8 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
   if (!wf_field || (wf_field->IsString() && wf_field->GetStringLength() == 0))
     return refuse(400, "Workflow parameter is required");
   if (!wf_field->IsString()) return refuse(400, "Workflow must be a string.");
-  std::string wf_name = wf_field->GetString();
+  // Whole strings everywhere: an embedded NUL must not cut "Builtin Tiny\u0000junk" short.
+  std::string wf_name(wf_field->GetString(), wf_field->GetStringLength());
   const workflow* wf = catalog.find(wf_name);
   if (!wf) return refuse(400, "Workflow '" + (wf_name.size() > 200 ? wf_name.substr(0, 200) + "..." : wf_name) + "' not found");
   if (wf->backend == "comfyui" && !settings.comfyui_available)
@@ -218,7 +219,7 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
   req.orientation = wf->orientation;
   if (auto* o = json::member(body, "orientation"); o && !o->IsNull()) {
     if (!o->IsString()) return refuse(400, "Orientation must be portrait, landscape or square.");
-    std::string s = o->GetString();
+    std::string s(o->GetString(), o->GetStringLength());
     if (!s.empty()) {
       if (s != "portrait" && s != "landscape" && s != "square")
         return refuse(400, "Orientation must be portrait, landscape or square.");

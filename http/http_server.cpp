@@ -1,6 +1,11 @@
 #include "http/http_server.hpp"
 
+#include <cerrno>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/guarded_stream.hpp"
 
 #include "http/generation_routes.hpp"
 #include "http/media_routes.hpp"
@@ -38,8 +43,10 @@ http_server::http_server(http_context& ctx) : ctx_(ctx) {
   set_write_timeout(static_cast<time_t>(ctx.config.write_timeout_seconds), 0);
   set_payload_max_length(static_cast<std::size_t>(ctx.config.max_upload_bytes));
   // Every error is JSON, including those httplib makes itself (404 route, 413, 400 parse).
-  set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty() && res.status != 304) send_error(res, res.status, message_for(res.status));
+  set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    // httplib would cut the error body down to a requested Range; an error is sent whole.
+    const_cast<httplib::Request&>(req).ranges.clear();
+    if (res.body.empty()) send_error(res, res.status, message_for(res.status));
   });
   set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
@@ -55,8 +62,12 @@ http_server::http_server(http_context& ctx) : ctx_(ctx) {
   // Checks every request passes before routing: ambiguous framing and oversized headers.
   auto max_header_bytes = static_cast<std::size_t>(ctx.config.max_header_bytes);
   set_pre_routing_handler([max_header_bytes](const httplib::Request& req, httplib::Response& res) {
-    // Two Content-Length headers make the body's end ambiguous (request smuggling): refuse.
+    auto* stream = guarded_stream::current();
+    if (stream) stream->request_read();
+    // Two Content-Length headers make the body's end ambiguous (request smuggling): refuse, and
+    // read nothing more from this connection (RFC 9112 6.3).
     if (req.get_header_value_count("Content-Length") > 1) {
+      if (stream) stream->close_after_answer();
       send_error(res, 400, "The request has more than one Content-Length header.");
       return HandlerResponse::Handled;
     }
@@ -72,6 +83,34 @@ http_server::http_server(http_context& ctx) : ctx_(ctx) {
   add_task_routes(*this, ctx);
   add_media_routes(*this, ctx);
   add_ops_routes(*this, ctx);
+}
+
+bool http_server::next_request_arrives(int sock) const {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+  while (is_running() && std::chrono::steady_clock::now() < until) {
+    pollfd p{sock, POLLIN, 0};
+    int rc = ::poll(&p, 1, 100);
+    if (rc > 0) return true;
+    if (rc < 0 && errno != EINTR) return false;
+  }
+  return false;
+}
+
+bool http_server::process_and_close_socket(socket_t sock) {
+  guarded_stream stream(sock, std::chrono::seconds(read_timeout_sec_), std::chrono::seconds(write_timeout_sec_),
+                        std::chrono::seconds(ctx_.config.request_timeout_seconds));
+  guarded_stream::set_current(&stream);
+  bool ok = true;
+  for (auto left = keep_alive_max_count_; left > 0 && next_request_arrives(sock); --left) {
+    stream.start_request();
+    bool closed = false;
+    ok = process_request(stream, left == 1, closed, nullptr);
+    if (!ok || closed || stream.closing()) break;
+  }
+  guarded_stream::set_current(nullptr);
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
 }
 
 int http_server::bind(const std::string& host, int port) {

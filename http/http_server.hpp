@@ -4,6 +4,8 @@
 
 #include <httplib.h>
 
+#include <memory>
+
 #include "http/http_context.hpp"
 
 namespace mediagen {
@@ -16,6 +18,13 @@ public:
   int bind(const std::string& host, int port);
 
 private:
+  /// Serves one connection through a guarded_stream (httplib's own stream has no request
+  /// deadline): keep-alive requests one after another, then closes the socket.
+  bool process_and_close_socket(socket_t sock) override;
+  /// Waits for the next request's first byte up to the keep-alive timeout; false when none
+  /// comes, or the server stops.
+  bool next_request_arrives(int sock) const;
+
   http_context& ctx_;
 };
 

@@ -38,25 +38,57 @@ bool parse_uid(const std::string& s, std::int64_t& out) {
   return true;
 }
 
+// Whether every range of a "bytes=a-b, c-, -n" header can be served from `size` bytes.
+bool ranges_satisfiable(const std::string& header, std::uint64_t size) {
+  if (header.rfind("bytes=", 0) != 0) return false;
+  std::size_t pos = 6;
+  while (pos <= header.size()) {
+    auto comma = header.find(',', pos);
+    std::string spec = header.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    spec.erase(0, spec.find_first_not_of(' '));
+    spec.erase(spec.find_last_not_of(' ') + 1);
+    auto dash = spec.find('-');
+    if (dash == std::string::npos || spec.size() > 41) return false;
+    std::string first = spec.substr(0, dash), last = spec.substr(dash + 1);
+    auto digits = [](const std::string& t) { return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos; };
+    if (first.empty()) {
+      if (!digits(last) || std::stoull(last) == 0 || size == 0) return false; // suffix "-n"
+    } else {
+      if (!digits(first) || std::stoull(first) >= size) return false;
+      if (!last.empty() && (!digits(last) || std::stoull(last) < std::stoull(first))) return false;
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return true;
+}
+
 void serve_file(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  // (The error handler drops the ranges of error answers, so they reach the client whole.)
+  auto refuse = [&](int status, const std::string& message) { send_error(res, status, message); };
   std::string name = req.matches[1];
   auto path = ctx.outputs->resolve(name);
-  if (!path) return send_error(res, storage::plain_name(name) ? 404 : 400, "No such media file.");
+  if (!path) return refuse(storage::plain_name(name) ? 404 : 400, "No such media file.");
   struct stat st{};
-  if (::stat(path->c_str(), &st) != 0) return send_error(res, 404, "No such media file.");
+  if (::stat(path->c_str(), &st) != 0) return refuse(404, "No such media file.");
+  if (req.has_header("Range") &&
+      !ranges_satisfiable(req.get_header_value("Range"), static_cast<std::uint64_t>(st.st_size))) {
+    res.set_header("Content-Range", "bytes */" + std::to_string(st.st_size));
+    return refuse(416, "The requested range is not satisfiable.");
+  }
   char etag[64];
   std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
                 static_cast<unsigned long long>(st.st_mtime));
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", "public, max-age=31536000, immutable");
   if (req.get_header_value("If-None-Match") == etag) {
+    const_cast<httplib::Request&>(req).ranges.clear();
     res.status = 304;
     return;
   }
   std::string bytes;
-  if (!read_whole_file(*path, bytes)) return send_error(res, 404, "No such media file.");
-  res.status = 200;
-  // httplib answers Range requests (206, Content-Range) from the body set here.
+  if (!read_whole_file(*path, bytes)) return refuse(404, "No such media file.");
+  // Status left unset: httplib makes it 200, or 206 with Content-Range for a Range request.
   res.set_content(std::move(bytes), content_type_of(name).c_str());
 }
 

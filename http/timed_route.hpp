@@ -16,7 +16,8 @@ httplib::Server::Handler timed(http_context& ctx, std::string route, Handler han
                                                                        httplib::Response& res) {
     auto begin = std::chrono::steady_clock::now();
     handler(req, res);
-    ctx.stats.record(route, res.status,
+    // A status left unset is httplib's to choose (200, or 206 for ranges).
+    ctx.stats.record(route, res.status == -1 ? (req.ranges.empty() ? 200 : 206) : res.status,
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
   };
 }

@@ -131,6 +131,12 @@ std::optional<std::string> media_database::find(std::int64_t uid) const {
   return std::nullopt;
 }
 
+bool media_database::has_task(const std::string& task_id) const {
+  for (auto& e : doc_["mediaData"].GetArray())
+    if (json::get_string(e, "taskId") == task_id) return true;
+  return false;
+}
+
 std::size_t media_database::size() const { return doc_["mediaData"].Size(); }
 
 } // namespace mediagen

@@ -45,6 +45,9 @@ public:
   std::optional<std::string> find(std::int64_t uid) const;
 
   std::size_t size() const;
+
+  /// Whether an entry of this task is stored (a crash between store and journal leaves both).
+  bool has_task(const std::string& task_id) const;
   std::int64_t next_uid() const { return next_uid_; }
 
 private:

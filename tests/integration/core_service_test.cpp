@@ -184,7 +184,7 @@ TEST_CASE("unknown tasks answer 404 JSON") {
   CHECK(c.Delete("/tasks/doesnotexist")->status == 404);
 }
 
-TEST_CASE("100 concurrent async requests give 100 entries, uids and files; a restart keeps them") {
+TEST_CASE("100 concurrent async requests give 100 entries, uids and files, and a restart keeps them") {
   temp_folder data("burst");
   std::vector<std::string> ids(100);
   {

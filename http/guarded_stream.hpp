@@ -1,0 +1,52 @@
+#pragma once
+// The socket stream our HTTP connections are served through. cpp-httplib's own stream bounds
+// each read, so a client sending a byte now and then (slowloris) would hold an HTTP thread
+// forever; this one also gives every request a deadline for arriving whole (head and body),
+// and lets a handler end the connection after its answer (framing errors).
+
+#include <chrono>
+#include <string>
+
+#include <httplib.h>
+
+namespace mediagen {
+
+class guarded_stream : public httplib::Stream {
+public:
+  using clock = std::chrono::steady_clock;
+
+  guarded_stream(int sock, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout,
+                 std::chrono::milliseconds request_timeout);
+
+  /// A new request may start arriving: it must be read whole within the request timeout.
+  void start_request() { deadline_ = clock::now() + request_timeout_; }
+  /// The request was read: answering it (an SSE stream, a sync wait) has no deadline.
+  void request_read() { deadline_ = clock::time_point::max(); }
+  /// No request follows on this connection.
+  void close_after_answer() { closing_ = true; }
+  bool closing() const { return closing_; }
+
+  /// The stream the calling HTTP thread is serving, if any (set by the connection loop).
+  static guarded_stream* current();
+  static void set_current(guarded_stream* s);
+
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  int socket() const override { return sock_; }
+
+private:
+  bool wait(short events, std::chrono::milliseconds timeout) const;
+  int sock_;
+  std::chrono::milliseconds read_timeout_, write_timeout_, request_timeout_;
+  clock::time_point deadline_ = clock::time_point::max();
+  bool closing_ = false;
+  /// Reads are buffered: httplib reads request lines a byte at a time.
+  char buffer_[4096];
+  std::size_t buffered_ = 0, offset_ = 0;
+};
+
+} // namespace mediagen
