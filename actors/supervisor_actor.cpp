@@ -62,7 +62,8 @@ std::string refusal_text(int status) {
 
 task_actor start_task(supervisor_pointer self, const generation_request& req, std::string& id) {
   auto& st = self->state;
-  id = st.settings.new_task_id();
+  id = req.task_id.empty() || st.live.count(req.task_id) || st.ended.count(req.task_id) ? st.settings.new_task_id()
+                                                                                      : req.task_id;
   const workflow* wf = st.settings.catalog->find(req.workflow);
   task_context ctx;
   ctx.task_id = id;

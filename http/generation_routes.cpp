@@ -2,7 +2,9 @@
 
 #include <random>
 
+#include "actors/supervisor_actor.hpp"
 #include "http/actor_calls.hpp"
+#include "http/guarded_stream.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/task_routes.hpp"
@@ -115,8 +117,18 @@ void add_generation_routes(httplib::Server& svr, http_context& ctx) {
     // The task answers with "timeout" itself after timeout_ms; the extra margin only guards
     // against a reply that never comes.
     auto deadline = std::chrono::milliseconds(request.timeout_ms) + std::chrono::seconds(10);
+    // A client that asked for it has its task cancelled when it hangs up while waiting.
+    std::uint64_t watch = 0;
+    auto* stream = guarded_stream::current();
+    if (request.cancel_on_disconnect && stream) {
+      request.task_id = random_task_id();
+      watch = ctx.hangups.watch(stream->socket(), [sup = ctx.supervisor, id = request.task_id] {
+        caf::anon_send(sup, atom::cancel::value, id);
+      });
+    }
     auto outcome = ask<task_outcome>(ctx.sys, ctx.supervisor, deadline, error, atom::start::value,
                                      atom::await::value, request);
+    if (watch) ctx.hangups.unwatch(watch);
     if (!outcome) {
       remove_stored_inputs(ctx, request);
       return send_error(res, 500, "The task did not answer (" + error + ").");

@@ -1,0 +1,58 @@
+// A sync client that hangs up: its task goes on, unless it asked for cancelOnDisconnect (issue 5).
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "robustness_support.hpp"
+#include "server_harness.hpp"
+
+using namespace mediagen;
+using namespace mediagen::testing;
+using namespace mediagen::testing::robust;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Sends a slow sync request on a raw socket and hangs up while the task runs.
+void hang_up_during(int port, const std::string& body) {
+  raw_socket s(port);
+  REQUIRE(s.connected());
+  REQUIRE(s.send_all(http_request("POST", "/generate/sync", body, "application/json")));
+  std::this_thread::sleep_for(400ms); // the task is running now
+}
+
+bool eventually(const std::function<bool()>& check, std::chrono::milliseconds within) {
+  auto until = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < until) {
+    if (check()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return check();
+}
+
+const char* slow = R"({"workflow":"Builtin Text to Image","prompt":"slow","orientation":"square","steps":120)";
+
+} // namespace
+
+TEST_CASE("sync: a client that hangs up does not cancel its task by default") {
+  temp_folder data("hangup-keep");
+  server_process server(data.path(), {"--builtin-workers=1"});
+  auto c = server.client(10);
+  hang_up_during(server.port(), std::string(slow) + "}");
+  CHECK(eventually([&] { return supervisor_figure(c, "completed") == 1; }, 30s));
+  CHECK(supervisor_figure(c, "cancelled") == 0);
+}
+
+TEST_CASE("sync: with cancelOnDisconnect a client that hangs up cancels its task") {
+  temp_folder data("hangup-cancel");
+  server_process server(data.path(), {"--builtin-workers=1"});
+  auto c = server.client(10);
+  hang_up_during(server.port(), std::string(slow) + R"(,"cancelOnDisconnect":true})");
+  CHECK(eventually([&] { return supervisor_figure(c, "cancelled") == 1; }, 10s));
+  CHECK(supervisor_figure(c, "completed") == 0);
+  // A client that stays gets its answer as usual.
+  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"stays","cancelOnDisconnect":true})");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+}
