@@ -82,6 +82,7 @@ const std::vector<setting>& settings() {
       // would promise what it cannot keep.
       integer("maxHeaderBytes", "--max-header-bytes", &server_config::max_header_bytes, 1024, 8192),
       integer("requestTimeoutSeconds", "--request-timeout-seconds", &server_config::request_timeout_seconds, 1, 3600),
+      integer("sseHeartbeatSeconds", "--sse-heartbeat-seconds", &server_config::sse_heartbeat_seconds, 1, 3600),
       integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1, 100000),
       integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000),
   };

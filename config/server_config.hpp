@@ -25,6 +25,7 @@ struct server_config {
   std::int64_t max_header_bytes = 8192;    ///< all request headers together; more gets 431 (one
                                            ///< line over 8 KiB is refused by httplib itself, 400)
   std::int64_t request_timeout_seconds = 30; ///< a whole request (head and body) must arrive within this
+  std::int64_t sse_heartbeat_seconds = 15;  ///< a comment line after this much silence on a stream
   std::int64_t sse_subscribers_per_task = 64;
   std::int64_t sse_subscribers_total = 4096;
 };

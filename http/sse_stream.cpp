@@ -8,8 +8,6 @@ namespace mediagen {
 
 namespace {
 
-constexpr auto heartbeat_interval = std::chrono::seconds(15);
-
 std::int64_t last_event_id(const httplib::Request& req) {
   std::string v = req.get_header_value("Last-Event-ID");
   if (v.empty() || v.size() > 18) return 0;
@@ -37,11 +35,12 @@ void stream_task_events(http_context& ctx, const std::string& task_id, const htt
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
   auto hub = ctx.hub;
+  auto heartbeat_interval = std::chrono::seconds(ctx.config.sse_heartbeat_seconds);
   res.set_chunked_content_provider(
       "text/event-stream",
       // Called again and again on this HTTP thread: it must block (TOOLCHAIN.md), so it waits on
-      // the queue and writes a heartbeat when nothing came for 15 s.
-      [queue](std::size_t, httplib::DataSink& sink) {
+      // the queue and writes a heartbeat comment when nothing came for a heartbeat interval.
+      [queue, heartbeat_interval](std::size_t, httplib::DataSink& sink) {
         std::string frame;
         switch (queue->pop(frame, heartbeat_interval)) {
           case sse_queue::pop_result::frame:

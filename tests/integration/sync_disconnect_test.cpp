@@ -56,3 +56,22 @@ TEST_CASE("sync: with cancelOnDisconnect a client that hangs up cancels its task
   REQUIRE(res);
   CHECK(res->status == 200);
 }
+
+TEST_CASE("sse: a silent stream gets a heartbeat comment, then its events") {
+  temp_folder data("heartbeat");
+  server_process server(data.path(), {"--builtin-workers=1", "--sse-heartbeat-seconds=1"});
+  auto c = server.client(10);
+  // The first task keeps the only worker busy; the second waits, and its stream goes quiet.
+  start_async(c, std::string(slow) + "}");
+  auto waiting = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"waits"})");
+  raw_socket s(server.port());
+  REQUIRE(s.connected());
+  REQUIRE(s.send_all(http_request("GET", "/progress/" + waiting)));
+  std::string got = s.read_for(1800ms);
+  CHECK(got.find("event: progress") != std::string::npos);
+  CHECK(got.find(": heartbeat\n\n") != std::string::npos);
+  bool closed = false;
+  got += s.read_for(30s, &closed);
+  CHECK(got.find("event: complete") != std::string::npos);
+  CHECK(closed);
+}
