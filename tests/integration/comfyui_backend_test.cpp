@@ -26,22 +26,7 @@ namespace {
 
 constexpr const char* text_to_image = "ComfyUI Text to Image";
 
-std::pair<int, int> png_size(const std::string& bytes) {
-  REQUIRE(bytes.size() > 24);
-  REQUIRE(bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
-  auto be32 = [&](size_t at) {
-    return (static_cast<unsigned char>(bytes[at]) << 24) | (static_cast<unsigned char>(bytes[at + 1]) << 16) |
-           (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
-  };
-  return {be32(16), be32(20)};
-}
-
-fs::path database(const temp_folder& data) { return data.path() / "database" / "media-data.json"; }
-
-size_t entries_in(const temp_folder& data) {
-  if (!fs::exists(database(data))) return 0;
-  return parse_json(read_file(database(data)))["mediaData"].Size();
-}
+fs::path database(const temp_folder& data) { return database_file(data.path()); }
 
 std::string str(const json::value& v, const char* key) {
   auto s = json::get_string(v, key);
@@ -52,14 +37,6 @@ std::string str(const json::value& v, const char* key) {
 std::string t2i(const std::string& prompt, long long seed, int steps, const std::string& extra = {}) {
   return std::string(R"({"workflow":")") + text_to_image + R"(","prompt":)" + json::quote(prompt) +
          ",\"seed\":" + std::to_string(seed) + ",\"steps\":" + std::to_string(steps) + extra + "}";
-}
-
-std::string start_async(httplib::Client& c, const std::string& body) {
-  auto res = post_json(c, "/generate", body);
-  REQUIRE(res);
-  INFO(res->body);
-  REQUIRE(res->status == 202);
-  return parse_json(res->body)["taskId"].GetString();
 }
 
 /// Polls GET /tasks/:id until it has ended (or `timeout`); returns the status document's text.
@@ -90,34 +67,6 @@ std::string current_state(httplib::Client& c, const std::string& id) {
 /// Waits for the task to end; its final state.
 std::string state_of(httplib::Client& c, const std::string& id) {
   return str(parse_json(wait_for_end(c, id)), "state");
-}
-
-/// Polls `probe` every 20 ms until it holds or `timeout` passes.
-template <class F>
-bool eventually(F probe, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return probe();
-}
-
-std::string fetch(httplib::Client& c, const std::string& url) {
-  auto res = c.Get(url.c_str());
-  REQUIRE(res);
-  INFO(url << " answered " << res->body);
-  REQUIRE(res->status == 200);
-  return res->body;
-}
-
-/// A small PNG made by the server itself ("Builtin Tiny", 64×64).
-std::string tiny_png(httplib::Client& c, int seed) {
-  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"source","seed":)" + std::to_string(seed) + "}");
-  REQUIRE(res);
-  INFO(res->body);
-  REQUIRE(res->status == 200);
-  return fetch(c, parse_json(res->body)["imageUrl"].GetString());
 }
 
 /// A w×h black PNG with a white square in the middle (an inpaint mask).
@@ -211,7 +160,7 @@ TEST_CASE("comfyui: sync answers 200 with an image served by /media and writes n
   CHECK(png_size(image->body) == std::make_pair(1024, 1024)); // the "square" size the workflow writes
   REQUIRE(result["outputs"].Size() == 1);
   CHECK(result["outputs"][0]["bytes"].GetUint64() == image->body.size());
-  CHECK(entries_in(data) == 0);
+  CHECK(entries_in(data.path()) == 0);
   // The file fetched from the fake through /view is the one served.
   auto log = fake.log();
   bool viewed = false;
@@ -304,7 +253,7 @@ TEST_CASE("comfyui: execution_error fails the task naming node, type and excepti
   CHECK(str(details, "exception_type") == "RuntimeError");
   CHECK(str(details, "exception_message") == "CUDA out of memory");
   CHECK(state_of(c, id) == "failed");
-  CHECK(entries_in(data) == 0);
+  CHECK(entries_in(data.path()) == 0);
 
   auto sync = post_json(c, "/generate/sync", t2i("doomed too", 2, 3));
   REQUIRE(sync);
@@ -368,7 +317,7 @@ TEST_CASE("comfyui: a socket dropped mid-run does not stop the task from complet
     for (auto& w : fake.log()["websockets"].GetArray()) n += str(w, "event") == "connect";
     return n >= 2;
   }, 10s));
-  CHECK(entries_in(data) == 1);
+  CHECK(entries_in(data.path()) == 1);
 }
 
 TEST_CASE("comfyui: a silent socket still completes through the /history poll") {
@@ -507,7 +456,7 @@ TEST_CASE("comfyui: cancelling a running prompt interrupts it in ComfyUI") {
   CHECK(str(log["interrupts"][0], "prompt_id") == running);
   CHECK(log["interrupts"][0]["interrupted"].GetBool());
   CHECK(log["queue_deletes"].Size() == 0);
-  CHECK(entries_in(data) == 0);
+  CHECK(entries_in(data.path()) == 0);
   // The fake stopped running it well before its 50 × 100 ms.
   CHECK(eventually([&] { return fake.state()["running"].IsNull(); }, 3s));
 }
@@ -572,7 +521,7 @@ TEST_CASE("comfyui: two instances share tasks - a dead one is avoided after the 
   CHECK(on_a > 0);
   CHECK(on_b > 0);
   CHECK(on_a + on_b == 20);
-  CHECK(entries_in(data) == 20);
+  CHECK(entries_in(data.path()) == 20);
 
   auto instances = [&] {
     std::map<std::string, bool> out; // url → healthy
@@ -684,7 +633,7 @@ TEST_CASE("comfyui: without a configured ComfyUI its workflows are listed unavai
   auto inpaint = c.Post("/generate/inpaint", inpaint_form(tiny_png(c, 1), mask_png(64, 64)));
   REQUIRE(inpaint);
   CHECK(inpaint->status == 503);
-  CHECK(entries_in(data) == 0);
+  CHECK(entries_in(data.path()) == 0);
   auto status = parse_json(c.Get("/status")->body);
   CHECK(status["tasks"]["queued"].GetInt64() == 0);
   CHECK(status["tasks"]["running"].GetInt64() == 0);

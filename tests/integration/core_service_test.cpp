@@ -17,29 +17,7 @@ using namespace mediagen::testing;
 
 namespace {
 
-std::pair<int, int> png_size(const std::string& bytes) {
-  REQUIRE(bytes.size() > 24);
-  REQUIRE(bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
-  auto be32 = [&](size_t at) {
-    return (static_cast<unsigned char>(bytes[at]) << 24) | (static_cast<unsigned char>(bytes[at + 1]) << 16) |
-           (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
-  };
-  return {be32(16), be32(20)};
-}
-
-fs::path database(const temp_folder& data) { return data.path() / "database" / "media-data.json"; }
-
-std::string start_async(httplib::Client& c, const std::string& body) {
-  auto res = post_json(c, "/generate", body);
-  REQUIRE(res);
-  INFO(res->body);
-  REQUIRE(res->status == 202);
-  auto d = parse_json(res->body);
-  CHECK(d["success"].GetBool());
-  std::string id = d["taskId"].GetString();
-  CHECK(std::string(d["progressUrl"].GetString()) == "/progress/" + id);
-  return id;
-}
+fs::path database(const temp_folder& data) { return database_file(data.path()); }
 
 // Waits until GET /tasks/:id reports an ended state; returns that status document's text.
 std::string wait_for_end(httplib::Client& c, const std::string& id) {
@@ -54,16 +32,6 @@ std::string wait_for_end(httplib::Client& c, const std::string& id) {
   }
   FAIL("task " << id << " did not end");
   return {};
-}
-
-size_t entries_in(const temp_folder& data) {
-  auto d = parse_json(read_file(database(data)));
-  return d["mediaData"].Size();
-}
-
-size_t files_in(const fs::path& folder) {
-  if (!fs::exists(folder)) return 0;
-  return static_cast<size_t>(std::distance(fs::directory_iterator(folder), fs::directory_iterator()));
 }
 
 } // namespace

@@ -30,14 +30,6 @@ rgb_image decode(const std::string& bytes) {
   return img;
 }
 
-std::string fetch(httplib::Client& c, const std::string& url) {
-  auto res = c.Get(url.c_str());
-  REQUIRE(res);
-  INFO(url << " answered " << res->body);
-  REQUIRE(res->status == 200);
-  return res->body;
-}
-
 // A w×h mask PNG: white (regenerate) inside [x0, x1) × [y0, y1), black elsewhere.
 std::string mask_png(int w, int h, int x0, int y0, int x1, int y1) {
   std::vector<unsigned char> px(static_cast<size_t>(w * h * 3), 0);
@@ -48,15 +40,6 @@ std::string mask_png(int w, int h, int x0, int y0, int x1, int y1) {
   stbi_write_png_to_func([](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size); },
                          &out, w, h, 3, px.data(), w * 3);
   return out;
-}
-
-// A source image made by the server itself (so the test needs no image encoder of its own).
-std::string tiny_png(httplib::Client& c, int seed) {
-  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"source","seed":)" + std::to_string(seed) + "}");
-  REQUIRE(res);
-  INFO(res->body);
-  REQUIRE(res->status == 200);
-  return fetch(c, parse_json(res->body)["imageUrl"].GetString());
 }
 
 httplib::MultipartFormDataItems inpaint_form(const std::string& image, const std::string& mask) {
@@ -75,10 +58,6 @@ std::string wait_complete(int port, const std::string& id) {
   INFO(events.back().data);
   REQUIRE(events.back().event == "complete");
   return events.back().data;
-}
-
-size_t count_files(const fs::path& p) {
-  return fs::exists(p) ? static_cast<size_t>(std::distance(fs::directory_iterator(p), fs::directory_iterator())) : 0;
 }
 
 } // namespace
@@ -125,7 +104,7 @@ TEST_CASE("builtin inpaint keeps every pixel outside the mask and changes the in
   REQUIRE(db["mediaData"].Size() == 1);
   CHECK(db["mediaData"][0]["inpaint"].GetBool());
   CHECK(db["mediaData"][0]["inpaintArea"]["x1"].GetDouble() == 16);
-  CHECK(count_files(data.path() / "inputs") == 0); // uploads are removed when their task ends
+  CHECK(files_in(data.path() / "inputs") == 0); // uploads are removed when their task ends
 
   SUBCASE("a mask of another size is scaled to the image") {
     auto small = c.Post("/generate/inpaint", inpaint_form(source, mask_png(16, 16, 4, 4, 12, 12)));
@@ -177,7 +156,7 @@ TEST_CASE("bad uploads are refused with 4xx JSON and nothing is written") {
   server_process server(data.path(), {"--max-upload-bytes=200000"});
   auto c = server.client();
   std::string good = tiny_png(c, 4);
-  size_t storage_before = count_files(data.path() / "storage");
+  size_t storage_before = files_in(data.path() / "storage");
   std::string truncated = good.substr(0, good.size() / 2);
   std::string text = "hello, this is not an image at all";
   struct row { const char* what; httplib::MultipartFormDataItems form; int status; };
@@ -217,8 +196,8 @@ TEST_CASE("bad uploads are refused with 4xx JSON and nothing is written") {
   auto json_body = post_json(c, "/generate/inpaint", R"({"workflow":"Builtin Inpaint"})");
   REQUIRE(json_body);
   CHECK(json_body->status == 415);
-  CHECK(count_files(data.path() / "inputs") == 0);
-  CHECK(count_files(data.path() / "storage") == storage_before);
+  CHECK(files_in(data.path() / "inputs") == 0);
+  CHECK(files_in(data.path() / "storage") == storage_before);
   CHECK_FALSE(fs::exists(data.path() / "database" / "media-data.json"));
   CHECK(c.Get("/healthz")->status == 200);
 }

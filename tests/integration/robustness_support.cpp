@@ -195,29 +195,6 @@ bool wait_exited(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-fs::path database_file(const fs::path& data) { return data / "database" / "media-data.json"; }
-
-std::size_t entries_in(const fs::path& data) {
-  if (!fs::exists(database_file(data))) return 0;
-  auto d = parse_json(read_file(database_file(data)));
-  return d["mediaData"].Size();
-}
-
-std::size_t files_in(const fs::path& folder) {
-  std::error_code ec;
-  if (!fs::exists(folder, ec)) return 0;
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(folder), fs::directory_iterator()));
-}
-
-std::string start_async(httplib::Client& c, const std::string& body) {
-  auto res = post_json(c, "/generate", body);
-  REQUIRE(res);
-  INFO("body: " << res->body);
-  REQUIRE(res->status == 202);
-  auto d = parse_json(res->body);
-  return d["taskId"].GetString();
-}
-
 std::string state_of(httplib::Client& c, const std::string& id) {
   auto res = c.Get(("/tasks/" + id).c_str());
   if (!res) return "error:no-answer";

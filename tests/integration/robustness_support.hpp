@@ -66,15 +66,7 @@ std::string http_request(const std::string& method, const std::string& target, c
 /// server_process::stop() still collects its exit status afterwards. True when it exited.
 bool wait_exited(pid_t pid, std::chrono::milliseconds timeout);
 
-/// <data>/database/media-data.json
-fs::path database_file(const fs::path& data);
-/// Entries of media-data.json, parsed; 0 when the file does not exist.
-std::size_t entries_in(const fs::path& data);
-/// Directory entries in `folder` (files and links), 0 when it does not exist.
-std::size_t files_in(const fs::path& folder);
 
-/// POST /generate expecting 202; returns the taskId.
-std::string start_async(httplib::Client& c, const std::string& body);
 /// GET /tasks/:id → its `state`, "" on 404, "error:<status>" otherwise.
 std::string state_of(httplib::Client& c, const std::string& id);
 /// Polls GET /tasks/:id until `accept(state)` or `timeout`; returns the last state seen.

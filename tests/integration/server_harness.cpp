@@ -159,3 +159,63 @@ httplib::Result post_json(httplib::Client& c, const std::string& path, const std
 }
 
 } // namespace mediagen::testing
+
+namespace mediagen::testing {
+
+std::string start_async(httplib::Client& c, const std::string& body) {
+  auto res = post_json(c, "/generate", body);
+  REQUIRE(res);
+  INFO("body: " << res->body);
+  REQUIRE(res->status == 202);
+  return parse_json(res->body)["taskId"].GetString();
+}
+
+std::string fetch(httplib::Client& c, const std::string& url) {
+  auto res = c.Get(url.c_str());
+  REQUIRE(res);
+  INFO(url << " answered " << res->body);
+  REQUIRE(res->status == 200);
+  return res->body;
+}
+
+std::string tiny_png(httplib::Client& c, int seed) {
+  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"source","seed":)" + std::to_string(seed) + "}");
+  REQUIRE(res);
+  INFO(res->body);
+  REQUIRE(res->status == 200);
+  return fetch(c, parse_json(res->body)["imageUrl"].GetString());
+}
+
+std::pair<int, int> png_size(const std::string& bytes) {
+  REQUIRE(bytes.size() > 24);
+  REQUIRE(bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+  auto be32 = [&](size_t at) {
+    return (static_cast<unsigned char>(bytes[at]) << 24) | (static_cast<unsigned char>(bytes[at + 1]) << 16) |
+           (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
+  };
+  return {be32(16), be32(20)};
+}
+
+fs::path database_file(const fs::path& data) { return data / "database" / "media-data.json"; }
+
+std::size_t entries_in(const fs::path& data) {
+  if (!fs::exists(database_file(data))) return 0;
+  return parse_json(read_file(database_file(data)))["mediaData"].Size();
+}
+
+std::size_t files_in(const fs::path& folder) {
+  std::error_code ec;
+  if (!fs::exists(folder, ec)) return 0;
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(folder), fs::directory_iterator()));
+}
+
+bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return probe();
+}
+
+} // namespace mediagen::testing

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -66,5 +67,26 @@ std::string read_file(const fs::path& p);
 
 /// POSTs a JSON body.
 httplib::Result post_json(httplib::Client& c, const std::string& path, const std::string& body);
+
+/// POST /generate, REQUIRE 202; the task id.
+std::string start_async(httplib::Client& c, const std::string& body);
+
+/// GET `url`, REQUIRE 200; the body.
+std::string fetch(httplib::Client& c, const std::string& url);
+
+/// A 64×64 PNG made by the server itself (a sync "Builtin Tiny" generation).
+std::string tiny_png(httplib::Client& c, int seed);
+
+/// Width and height from a PNG's header.
+std::pair<int, int> png_size(const std::string& bytes);
+
+/// <data>/database/media-data.json, how many entries it holds (0 when absent), and how many
+/// files a folder holds (0 when absent).
+fs::path database_file(const fs::path& data);
+std::size_t entries_in(const fs::path& data);
+std::size_t files_in(const fs::path& folder);
+
+/// Polls `probe` every 20 ms until it holds or `within` passes.
+bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds within);
 
 } // namespace mediagen::testing

@@ -22,15 +22,6 @@ void hang_up_during(int port, const std::string& body) {
   std::this_thread::sleep_for(400ms); // the task is running now
 }
 
-bool eventually(const std::function<bool()>& check, std::chrono::milliseconds within) {
-  auto until = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < until) {
-    if (check()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return check();
-}
-
 const char* slow = R"({"workflow":"Builtin Text to Image","prompt":"slow","orientation":"square","steps":120)";
 
 } // namespace
