@@ -1,11 +1,12 @@
 #include "http/media_routes.hpp"
 
+#include <fstream>
+#include <memory>
 #include <sys/stat.h>
 
 #include "http/actor_calls.hpp"
 #include "http/responses.hpp"
 #include "http/timed_route.hpp"
-#include "persistence/atomic_file.hpp"
 
 namespace mediagen {
 
@@ -86,10 +87,20 @@ void serve_file(http_context& ctx, const httplib::Request& req, httplib::Respons
     res.status = 304;
     return;
   }
-  std::string bytes;
-  if (!read_whole_file(*path, bytes)) return refuse(404, "No such media file.");
-  // Status left unset: httplib makes it 200, or 206 with Content-Range for a Range request.
-  res.set_content(std::move(bytes), content_type_of(name).c_str());
+  // Streamed from the file in chunks (a video need not fit in memory); httplib asks for the
+  // requested ranges and answers 200, or 206 with Content-Range. Status left unset for that.
+  auto file = std::make_shared<std::ifstream>(*path, std::ios::binary);
+  if (!*file) return refuse(404, "No such media file.");
+  res.set_content_provider(
+      static_cast<std::size_t>(st.st_size), content_type_of(name).c_str(),
+      [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        char chunk[64 * 1024];
+        file->seekg(static_cast<std::streamoff>(offset));
+        std::size_t n = std::min(length, sizeof chunk);
+        file->read(chunk, static_cast<std::streamsize>(n));
+        auto got = static_cast<std::size_t>(file->gcount());
+        return got > 0 && sink.write(chunk, got);
+      });
 }
 
 void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
