@@ -25,6 +25,8 @@ struct task_state {
   clock::time_point created_at = clock::now();
   clock::time_point started_at{};
   clock::time_point ended_at{};
+  /// The request data after the pre-generation tasks (post-generation tasks start from it).
+  std::string planned_data_json;
   /// Set when the task has ended; from then on only await/get answer.
   bool ended = false;
   bool cancel_requested = false;
@@ -169,7 +171,14 @@ generation_result make_result(const task_state& st, std::vector<output_file> out
   r.outputs = std::move(outputs);
   r.time_taken = std::chrono::duration<double>(clock::now() - st.created_at).count();
   r.timestamp = iso_now();
-  if (st.wf) r.warnings = st.wf->warnings;
+  if (st.wf) {
+    r.warnings = st.wf->warnings;
+    auto post = run_post_tasks(*st.wf, st.planned_data_json);
+    if (!post.error.empty()) r.warnings.push_back(post.error);
+    if (post.name) r.name = *post.name;
+    if (post.description) r.description = *post.description;
+    r.tags = std::move(post.tags);
+  }
   return r;
 }
 
@@ -254,6 +263,7 @@ task_actor::behavior_type task(task_pointer self, task_context ctx) {
     failed.error = plan.error;
     self->send(self, atom::done::value, failed);
   } else {
+    st.planned_data_json = plan.data_json;
     self->send(st.ctx.backend, atom::run::value,
                backend_job{st.ctx.task_id, st.wf->base, plan.graph_json, st.ctx.request.files}, task_actor{self});
   }

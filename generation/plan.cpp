@@ -30,4 +30,36 @@ planned_graph plan_graph(const workflow& wf, const std::string& data_json) {
   return out;
 }
 
+post_task_fields run_post_tasks(const workflow& wf, const std::string& data_json) {
+  post_task_fields out;
+  if (!wf.post_tasks()) return out;
+  json::document data;
+  if (!json::parse(data_json, data).empty() || !data.IsObject()) return out;
+  if (auto e = run_workflow_tasks(wf.post_tasks(), data); !e.empty()) {
+    out.error = "Workflow '" + wf.name + "' post-generation " + e + ".";
+    return out;
+  }
+  out.name = json::get_string(data, "name");
+  out.description = json::get_string(data, "description");
+  if (auto* tags = json::member(data, "tags")) {
+    if (tags->IsArray()) {
+      for (auto& t : tags->GetArray())
+        if (t.IsString()) out.tags.emplace_back(t.GetString(), t.GetStringLength());
+    } else if (tags->IsString()) { // "a, b" from a template
+      std::string text(tags->GetString(), tags->GetStringLength());
+      std::size_t start = 0;
+      while (start <= text.size()) {
+        auto comma = text.find(',', start);
+        std::string tag = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        tag.erase(0, tag.find_first_not_of(' '));
+        tag.erase(tag.find_last_not_of(' ') + 1);
+        if (!tag.empty()) out.tags.push_back(tag);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+  }
+  return out;
+}
+
 } // namespace mediagen

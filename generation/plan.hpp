@@ -1,7 +1,9 @@
 #pragma once
 // Turns a validated request into the graph a backend runs: pre-generation tasks, then `replace`.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "generation/workflow.hpp"
 
@@ -16,5 +18,16 @@ struct planned_graph {
 
 /// `data_json` is generation_request::data_json plus `taskId`.
 planned_graph plan_graph(const workflow& wf, const std::string& data_json);
+
+/// What post-generation tasks may set on the stored result: they run on the request data once
+/// the outputs are stored, and their `name`, `description` and `tags` fields become the entry's.
+struct post_task_fields {
+  std::string error;          ///< "" or one sentence (the result is still kept; this is a warning)
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::vector<std::string> tags;
+};
+
+post_task_fields run_post_tasks(const workflow& wf, const std::string& data_json);
 
 } // namespace mediagen

@@ -47,6 +47,12 @@ void result_to_json(const generation_result& r, json::value& out, json::allocato
   json::value warnings(rapidjson::kArrayType);
   for (auto& w : r.warnings) warnings.PushBack(json::str(w, a), a);
   out.AddMember("warnings", warnings, a);
+  if (!r.description.empty()) out.AddMember("description", json::str(r.description, a), a);
+  if (!r.tags.empty()) {
+    json::value tags(rapidjson::kArrayType);
+    for (auto& t : r.tags) tags.PushBack(json::str(t, a), a);
+    out.AddMember("tags", tags, a);
+  }
   if (r.uid >= 0) {
     out.AddMember("uid", json::value(static_cast<int64_t>(r.uid)), a);
     out.AddMember("folder", json::str(r.folder, a), a);

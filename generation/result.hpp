@@ -33,6 +33,8 @@ struct generation_result {
   double time_taken = 0;         ///< seconds
   std::string timestamp;
   std::vector<std::string> warnings;
+  std::string description;       ///< set by post-generation tasks; "" = none
+  std::vector<std::string> tags; ///< set by post-generation tasks
   std::int64_t uid = -1;         ///< set only once stored in the gallery
   std::string folder;
 };
@@ -40,7 +42,8 @@ struct generation_result {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_result& x) {
   return f(x.task_id, x.workflow, x.type, x.prompt, x.name, x.seed, x.outputs, x.inpaint,
-           x.inpaint_area_json, x.time_taken, x.timestamp, x.warnings, x.uid, x.folder);
+           x.inpaint_area_json, x.time_taken, x.timestamp, x.warnings, x.description, x.tags, x.uid,
+           x.folder);
 }
 
 /// Writes the result as API.md's JSON object into `out`.

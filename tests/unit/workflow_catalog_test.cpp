@@ -73,3 +73,24 @@ TEST_CASE("the shipped workflow config loads") {
   CHECK(size_of("landscape") == std::make_pair(768, 512));
   CHECK(size_of("square") == std::make_pair(640, 640));
 }
+
+TEST_CASE("post-generation tasks set the stored name, description and tags") {
+  std::string error;
+  auto c = workflow_catalog::from_text(
+      R"({"workflows":[{"name":"A","base":"g.json",
+          "postGenerationTasks":[{"template":"{{prompt}} #{{seed}}","to":"name"},
+                                 {"template":"made from {{prompt}}","to":"description"},
+                                 {"template":"fox, {{orientation}}","to":"tags",
+                                  "condition":{"where":{"data":"orientation"},"isNot":{"value":""}}}]},
+         {"name":"B","base":"g.json"}]})",
+      {{"g.json", graph}}, error);
+  REQUIRE(static_cast<bool>(c));
+  auto post = run_post_tasks(*c->find("A"), R"({"prompt":"fox","seed":9,"orientation":"square"})");
+  CHECK(post.error.empty());
+  CHECK(post.name == std::optional<std::string>("fox #9"));
+  CHECK(post.description == std::optional<std::string>("made from fox"));
+  CHECK(post.tags == std::vector<std::string>{"fox", "square"});
+  auto none = run_post_tasks(*c->find("B"), R"({"prompt":"fox"})");
+  CHECK_FALSE(none.name.has_value());
+  CHECK(none.tags.empty());
+}
