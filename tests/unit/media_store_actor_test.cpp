@@ -1,0 +1,63 @@
+// The media store actor on a real (in-process) actor system: appends that arrive together are
+// written together, every append gets its own uid, and the file holds them all once acked.
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <set>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+
+#include "actors/media_store_actor.hpp"
+#include "persistence/atomic_file.hpp"
+
+using namespace mediagen;
+namespace fs = std::filesystem;
+
+TEST_CASE("media store: a burst of appends is grouped into few atomic writes, with distinct uids") {
+  auto dir = fs::temp_directory_path() / ("mediagen-unit-store-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "storage");
+  auto outputs = std::make_shared<storage>((dir / "storage").string());
+  std::string path = (dir / "media-data.json").string();
+  {
+    caf::actor_system_config cfg;
+    cfg.set("scheduler.policy", caf::atom("sharing"));
+    caf::actor_system sys{cfg};
+    std::string error;
+    auto store = spawn_media_store(sys, media_database::load(path, error), path, outputs);
+    caf::scoped_actor self{sys};
+    constexpr int n = 100;
+    // Send every append before waiting for any answer, as 100 finishing tasks would.
+    for (int i = 0; i < n; ++i) {
+      generation_result r;
+      r.task_id = "t" + std::to_string(i);
+      r.outputs.push_back(output_file{"/media/" + outputs->save_new("image", "png", "x"), "image", 1});
+      self->send(store, atom::append::value, r);
+    }
+    std::set<std::int64_t> uids;
+    for (int i = 0; i < n; ++i)
+      self->receive([&](std::int64_t uid) { uids.insert(uid); }, [&](caf::error& e) { FAIL(sys.render(e)); });
+    CHECK(uids.size() == n);
+    CHECK(*uids.begin() == 1);
+    CHECK(*uids.rbegin() == n);
+    std::string status;
+    self->request(store, std::chrono::seconds(5), atom::status::value).receive([&](std::string& s) { status = s; },
+                                                                             [&](caf::error&) {});
+    json::document d;
+    REQUIRE(json::parse(status, d).empty());
+    auto commits = d["commits"].GetUint64();
+    CAPTURE(commits);
+    CHECK(commits >= 1);
+    CHECK(commits < static_cast<std::uint64_t>(n)); // grouped: not one write per append
+    CHECK(d["entriesCommitted"].GetUint64() == n);
+    self->send_exit(store, caf::exit_reason::user_shutdown);
+  }
+  std::string text;
+  REQUIRE(read_whole_file(path, text));
+  json::document file;
+  REQUIRE(json::parse(text, file).empty());
+  CHECK(file["mediaData"].Size() == 100);
+  fs::remove_all(dir);
+}
