@@ -298,3 +298,51 @@ TEST_CASE("operations endpoints: health, workflows, actors, status, metrics") {
   CHECK(missing_route->status == 404);
   CHECK(parse_json(missing_route->body).HasMember("error"));
 }
+
+TEST_CASE("a waiting task reports its queue position, in its events and its status") {
+  temp_folder data("queue-position");
+  server_process server(data.path(), {"--builtin-workers=1"});
+  auto c = server.client();
+  auto running = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"busy","orientation":"square","steps":150})");
+  auto second = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"second"})");
+  auto third = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"third"})");
+  REQUIRE(eventually([&] {
+    auto s = parse_json(c.Get(("/tasks/" + third).c_str())->body);
+    return s["queuePosition"].IsInt64() && s["queuePosition"].GetInt64() == 1;
+  }, std::chrono::seconds(5)));
+  auto status = parse_json(c.Get(("/tasks/" + third).c_str())->body);
+  CHECK(std::string(status["state"].GetString()) == "queued");
+  CHECK(status["startedAt"].IsNull());
+  auto events = read_events(server.port(), third);
+  bool saw_position = false;
+  for (auto& e : events)
+    if (e.event == "progress") {
+      auto d = parse_json(e.data);
+      if (std::string(d["status"].GetString()) == "queued" && d.HasMember("queuePosition") &&
+          d["queuePosition"].GetInt64() == 1)
+        saw_position = true;
+    }
+  CHECK(saw_position);
+  CHECK(events.back().event == "complete");
+  CHECK(parse_json(wait_for_end(c, running))["state"] == "completed");
+  CHECK(parse_json(wait_for_end(c, second))["state"] == "completed");
+}
+
+TEST_CASE("media files carry an ETag and answer 304 to a matching If-None-Match") {
+  temp_folder data("etag");
+  server_process server(data.path());
+  auto c = server.client();
+  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"etag"})");
+  REQUIRE(res);
+  std::string url = parse_json(res->body)["imageUrl"].GetString();
+  auto first = c.Get(url.c_str());
+  REQUIRE(first);
+  auto etag = first->get_header_value("ETag");
+  REQUIRE_FALSE(etag.empty());
+  auto again = c.Get(url.c_str(), httplib::Headers{{"If-None-Match", etag}});
+  REQUIRE(again);
+  CHECK(again->status == 304);
+  CHECK(again->body.empty());
+  auto other = c.Get(url.c_str(), httplib::Headers{{"If-None-Match", "\"something-else\""}});
+  CHECK(other->status == 200);
+}
