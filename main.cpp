@@ -87,7 +87,9 @@ int main(int argc, char** argv) {
   sse_hub_settings hub_settings;
   hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
   hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);
-  hub_settings.max_subscribers_total = static_cast<std::size_t>(config.sse_subscribers_total);
+  // Each open stream holds an HTTP thread: keep a quarter of them for everything else.
+  hub_settings.max_subscribers_total = static_cast<std::size_t>(
+      std::min<std::int64_t>(config.sse_subscribers_total, std::max(1, config.http_threads * 3 / 4)));
   ctx.hub = spawn_sse_hub(sys, hub_settings);
   builtin_backend_settings builtin_settings;
   builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
