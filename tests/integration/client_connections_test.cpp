@@ -1,4 +1,5 @@
-// A sync client that hangs up: its task goes on, unless it asked for cancelOnDisconnect (issue 5).
+// How the server treats client connections: sync clients that hang up (issue 5), quiet SSE
+// streams, and streams that would take every HTTP thread.
 
 #include <doctest/doctest.h>
 
@@ -65,4 +66,31 @@ TEST_CASE("sse: a silent stream gets a heartbeat comment, then its events") {
   got += s.read_for(30s, &closed);
   CHECK(got.find("event: complete") != std::string::npos);
   CHECK(closed);
+}
+
+TEST_CASE("sse: open streams never take every HTTP thread") {
+  temp_folder data("stream-cap");
+  server_process server(data.path(), {"--builtin-workers=1", "--http-threads=8"});
+  auto c = server.client(10);
+  // Two long tasks ahead keep the third waiting, and its stream open, for seconds.
+  const std::string long_task = R"({"workflow":"Builtin Text to Image","prompt":"long","orientation":"square","steps":200})";
+  auto first = start_async(c, long_task);
+  auto second = start_async(c, long_task);
+  auto waiting = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"waits"})");
+  // 8 threads: at most 6 streams; the others are refused at once and the server keeps answering.
+  std::vector<std::unique_ptr<raw_socket>> streams;
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 8; ++i) {
+    streams.push_back(std::make_unique<raw_socket>(server.port()));
+    REQUIRE(streams.back()->send_all(http_request("GET", "/progress/" + waiting)));
+    auto head = streams.back()->read_for(150ms);
+    accepted += head.find(" 200 ") != std::string::npos;
+    refused += head.find(" 503 ") != std::string::npos;
+  }
+  CHECK(accepted == 6);
+  CHECK(refused == 2);
+  auto health = c.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  for (auto& id : {first, second, waiting}) c.Delete(("/tasks/" + id).c_str());
 }
