@@ -3,6 +3,7 @@
 
 #include "actors/comfyui_instance.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -22,9 +23,15 @@ namespace {
 /// Share of the task's percentage before the graph runs (uploads, submit) and after (fetching).
 constexpr double submit_share = 5, fetch_share = 10;
 
+/// Prompts whose /history each poll checks. ComfyUI runs its queue in order, so the oldest are
+/// the ones that can have finished; polling every prompt would cost a request per queued
+/// prompt per tick.
+constexpr std::size_t prompts_polled = 4;
+
 struct comfy_job {
   backend_job job;
   task_actor task;
+  std::uint64_t sequence = 0;       ///< submission order on this instance
   std::string prompt_id;            ///< set once ComfyUI accepted the prompt
   enum class stage { submitting, waiting, running, fetching } at = stage::submitting;
   bool cancel_requested = false;
@@ -44,6 +51,7 @@ struct instance_state {
   std::unordered_map<std::string, std::string> by_prompt; ///< prompt id → task id
   std::string running_prompt; ///< last prompt seen executing (frames of older servers lack ids)
   std::string last_base;      ///< the workflow last sent here (a change frees VRAM first)
+  std::uint64_t next_sequence = 0;
   bool healthy = true;
   bool connected = false;
   std::string health_detail;
@@ -269,12 +277,14 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
   st.client->start();
   probe_health(self);
   self->delayed_send(self, st.settings.health_interval, atom::health::value);
+  self->delayed_send(self, st.settings.history_poll, atom::history::value);
   return {
       [self](atom::run, backend_job& job, task_actor& task) {
         auto& st = self->state;
         auto id = job.task_id;
         comfy_job j;
         j.titles = node_titles(job.graph_json);
+        j.sequence = st.next_sequence++;
         j.job = std::move(job);
         j.task = std::move(task);
         auto& placed = st.jobs.emplace(id, std::move(j)).first->second;
@@ -304,24 +314,27 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
           return finish(self, task_id, cancelled_outcome());
         }
         j.at = comfy_job::stage::waiting;
-        self->delayed_send(self, st.settings.history_poll, atom::history::value, task_id);
       },
       [self](atom::ws, comfyui::ws_frame& frame) { on_frame(self, frame); },
       [self](atom::ws, bool up, const std::string& detail) {
         self->state.connected = up;
         if (!up) self->state.health_detail = detail;
       },
-      [self](atom::history, const std::string& task_id) {
+      [self](atom::history) {
         // The slow poll beside the socket: a silent or dropped socket cannot hang a task.
         auto& st = self->state;
-        auto it = st.jobs.find(task_id);
-        if (it == st.jobs.end() || it->second.at == comfy_job::stage::fetching) return;
+        std::vector<const comfy_job*> open;
+        for (auto& [id, j] : st.jobs)
+          if (j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::running) open.push_back(&j);
+        std::sort(open.begin(), open.end(), [](auto* a, auto* b) { return a->sequence < b->sequence; });
+        if (open.size() > prompts_polled) open.resize(prompts_polled);
         auto client = st.client;
         comfyui_instance_actor me = self;
-        st.pool->post([client, me, task_id, pid = it->second.prompt_id] {
-          caf::anon_send(me, atom::history::value, task_id, history_written(client->api(), pid));
-        });
-        self->delayed_send(self, st.settings.history_poll, atom::history::value, task_id);
+        for (auto* j : open)
+          st.pool->post([client, me, task_id = j->job.task_id, pid = j->prompt_id] {
+            caf::anon_send(me, atom::history::value, task_id, history_written(client->api(), pid));
+          });
+        self->delayed_send(self, st.settings.history_poll, atom::history::value);
       },
       [self](atom::history, const std::string& task_id, bool written) {
         auto it = self->state.jobs.find(task_id);

@@ -177,8 +177,8 @@ using comfyui_instance_actor = backend_actor::extend<
     caf::reacts_to<atom::submitted, std::string, submit_outcome>,
     /// From a worker: the task's outputs are in storage (or could not be fetched).
     caf::reacts_to<atom::fetched, std::string, backend_outcome>,
-    /// Timer: poll /history for this task, in case the socket went quiet.
-    caf::reacts_to<atom::history, std::string>,
+    /// Timer: poll /history for the oldest prompts, in case the socket went quiet.
+    caf::reacts_to<atom::history>,
     /// From a worker: whether /history has the task's prompt yet.
     caf::reacts_to<atom::history, std::string, bool>,
     /// Timer: probe /system_stats.
