@@ -116,7 +116,7 @@ backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::strin
     if (!view.ok) return failed(view.error);
     try {
       auto name = save("comfyui", extension_of(f.filename), view.bytes);
-      std::string kind = f.kind == "file" ? "image" : f.kind;
+      const std::string& kind = f.kind; // image, video, audio, or "file" for anything else
       out.outputs.push_back(output_file{"/media/" + name, kind, view.bytes.size()});
     } catch (const std::exception& e) {
       return failed(std::string("A ComfyUI output could not be stored: ") + e.what() + ".");
