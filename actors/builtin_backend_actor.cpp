@@ -22,11 +22,13 @@ constexpr std::size_t positions_reported = 8;
 struct waiting_job {
   backend_job job;
   task_actor task;
+  std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now();
 };
 
 struct running_job {
   task_actor task;
   std::shared_ptr<std::atomic<bool>> cancel_requested;
+  std::chrono::steady_clock::time_point queued_at;
 };
 
 struct builtin_backend_state {
@@ -40,6 +42,8 @@ struct builtin_backend_state {
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
   std::uint64_t cancelled = 0;
+  /// Seconds from `run` to the end of the render, summed over finished jobs (for /metrics).
+  double round_trip_seconds = 0;
 
   static inline const char* name = "builtin_backend";
 
@@ -112,7 +116,7 @@ void dispatch(backend_pointer self) {
     auto next = std::move(st.waiting.front());
     st.waiting.pop_front();
     auto flag = std::make_shared<std::atomic<bool>>(false);
-    st.running.emplace(next.job.task_id, running_job{next.task, flag});
+    st.running.emplace(next.job.task_id, running_job{next.task, flag, next.queued_at});
     backend_actor me = self;
     st.pool->post([job = std::move(next.job), task = next.task, me, settings = st.settings, flag]() mutable {
       render(std::move(job), std::move(task), std::move(me), std::move(settings), std::move(flag));
@@ -152,7 +156,11 @@ backend_actor::behavior_type builtin_backend(backend_pointer self, builtin_backe
         }
       },
       [self](atom::finished, const std::string& task_id) {
-        self->state.running.erase(task_id);
+        auto& st = self->state;
+        if (auto it = st.running.find(task_id); it != st.running.end())
+          st.round_trip_seconds +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.queued_at).count();
+        st.running.erase(task_id);
         ++self->state.completed;
         dispatch(self);
       },
@@ -168,6 +176,7 @@ backend_actor::behavior_type builtin_backend(backend_pointer self, builtin_backe
             .add("queued", static_cast<std::uint64_t>(st.waiting.size()))
             .add("queue", static_cast<std::uint64_t>(st.waiting.size() + st.running.size()))
             .add("finished", st.completed)
+            .add("roundTripSeconds", st.round_trip_seconds)
             .add("cancelledWhileQueued", st.cancelled)
             .str();
       },

@@ -32,6 +32,7 @@ struct comfy_job {
   backend_job job;
   task_actor task;
   std::uint64_t sequence = 0;       ///< submission order on this instance
+  std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
   std::string prompt_id;            ///< set once ComfyUI accepted the prompt
   enum class stage { submitting, waiting, running, fetching } at = stage::submitting;
   bool cancel_requested = false;
@@ -56,6 +57,8 @@ struct instance_state {
   bool connected = false;
   std::string health_detail;
   std::uint64_t submitted = 0, completed = 0, failed = 0, cancelled = 0, frees = 0;
+  /// Seconds from `run` to the job's end, summed over ended jobs (for /metrics).
+  double round_trip_seconds = 0;
 
   static inline const char* name = "comfyui_instance";
 
@@ -113,6 +116,8 @@ void finish(instance_pointer self, const std::string& task_id, backend_outcome o
   if (outcome.cancelled) ++st.cancelled;
   else if (outcome.ok) ++st.completed;
   else ++st.failed;
+  st.round_trip_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.received_at).count();
   self->send(it->second.task, atom::done::value, std::move(outcome));
   if (!it->second.prompt_id.empty()) st.by_prompt.erase(it->second.prompt_id);
   st.jobs.erase(it);
@@ -399,6 +404,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
             .add("running", running)
             .add("submitted", st.submitted)
             .add("finished", st.completed + st.failed + st.cancelled)
+            .add("roundTripSeconds", st.round_trip_seconds)
             .add("completed", st.completed)
             .add("failed", st.failed)
             .add("cancelled", st.cancelled)

@@ -104,11 +104,23 @@ std::string metrics_text(http_context& ctx) {
     auto s = parsed(status_of(ctx, b.handle, "backend"));
     out << "mediagen_backend_queue{backend=\"" << b.name << "\"} " << number(s, "queue") << "\n";
   }
-  out << "# HELP mediagen_backend_jobs_total Jobs a backend finished.\n# TYPE mediagen_backend_jobs_total counter\n";
+  // A round trip is one job: from the backend receiving it to its end. A pool is counted by its
+  // instances.
+  std::ostringstream trips, seconds;
   for (auto& b : ctx.backends) {
-    auto s = parsed(status_of(ctx, b.handle, "backend"));
-    out << "mediagen_backend_jobs_total{backend=\"" << b.name << "\"} " << number(s, "finished") << "\n";
+    auto statuses = backend_statuses(ctx, b);
+    for (std::size_t i = statuses.size() > 1 ? 1 : 0; i < statuses.size(); ++i) {
+      auto s = parsed(statuses[i]);
+      std::string name = statuses.size() > 1 ? json::get_string(s, "id").value_or(b.name) : b.name;
+      trips << "mediagen_backend_round_trips_total{backend=\"" << name << "\"} " << number(s, "finished") << "\n";
+      seconds << "mediagen_backend_round_trip_seconds_total{backend=\"" << name << "\"} "
+              << number(s, "roundTripSeconds") << "\n";
+    }
   }
+  out << "# HELP mediagen_backend_round_trips_total Jobs a backend finished.\n"
+      << "# TYPE mediagen_backend_round_trips_total counter\n" << trips.str()
+      << "# HELP mediagen_backend_round_trip_seconds_total Time from a job reaching its backend to its end.\n"
+      << "# TYPE mediagen_backend_round_trip_seconds_total counter\n" << seconds.str();
   return out.str();
 }
 

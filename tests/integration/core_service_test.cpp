@@ -294,6 +294,9 @@ TEST_CASE("operations endpoints: health, workflows, actors, status, metrics") {
   REQUIRE(metrics);
   CHECK(metrics->body.find("mediagen_http_requests_total{route=\"generate\",status=\"202\"} 1") != std::string::npos);
   CHECK(metrics->body.find("mediagen_media_store_commits_total") != std::string::npos);
+  CHECK(metrics->body.find("mediagen_backend_round_trips_total{backend=\"builtin\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("mediagen_backend_round_trip_seconds_total{backend=\"builtin\"}") != std::string::npos);
+  CHECK(metrics->body.find("mediagen_tasks{state=\"completed\"} 1\n") != std::string::npos);
   auto missing_route = c.Get("/no/such/route");
   CHECK(missing_route->status == 404);
   CHECK(parse_json(missing_route->body).HasMember("error"));
