@@ -119,27 +119,24 @@ void task_ended(supervisor_pointer self, const std::string& id, const std::strin
   }
 }
 
-// Asks every live task for its status; answers the JSON texts once all replied.
-template <class Fn>
-void gather_task_status(supervisor_pointer self, caf::typed_response_promise<std::vector<std::string>> rp, Fn extract) {
+// Asks every live task `question` (get or status) and calls `done` with the JSON answers once
+// all replied; a task that ends meanwhile is left out.
+template <class Question, class Done>
+void ask_every_task(supervisor_pointer self, Question question, Done done) {
   auto& st = self->state;
-  if (st.live.empty()) {
-    rp.deliver(std::vector<std::string>{});
-    return;
-  }
-  auto results = std::make_shared<std::vector<std::string>>();
+  if (st.live.empty()) return done(std::vector<std::string>{});
+  auto answers = std::make_shared<std::vector<std::string>>();
   auto remaining = std::make_shared<std::size_t>(st.live.size());
-  for (auto& [id, t] : st.live) {
-    self->request(t.handle, std::chrono::seconds(2), extract())
-        .then(
-            [=](std::string& s) mutable {
-              results->push_back(std::move(s));
-              if (--*remaining == 0) rp.deliver(std::move(*results));
-            },
-            [=](caf::error&) mutable {
-              if (--*remaining == 0) rp.deliver(std::move(*results));
-            });
-  }
+  auto one_more = [answers, remaining, done]() mutable {
+    if (--*remaining == 0) done(std::move(*answers));
+  };
+  for (auto& [id, t] : st.live)
+    self->request(t.handle, std::chrono::seconds(2), question)
+        .then([answers, one_more](std::string& s) mutable {
+                answers->push_back(std::move(s));
+                one_more();
+              },
+              [one_more](caf::error&) mutable { one_more(); });
 }
 
 } // namespace
@@ -230,33 +227,20 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
         }
         return st.ended.count(id) ? 409 : 404;
       },
-      [self](atom::list) -> caf::result<std::string> {
-        auto& st = self->state;
-        if (st.live.empty()) return std::string("[]");
+      [self](atom::list) {
         auto rp = self->make_response_promise<std::string>();
-        auto results = std::make_shared<std::vector<std::string>>();
-        auto remaining = std::make_shared<std::size_t>(st.live.size());
-        auto finish = [rp, results]() mutable {
+        // GET /generation/tasks/active: each live task's own status, reshaped.
+        ask_every_task(self, atom::get::value, [rp](std::vector<std::string> statuses) mutable {
           std::string out = "[";
-          for (auto& r : *results) {
+          for (auto& text : statuses) {
             json::document d;
-            if (!json::parse(r, d).empty()) continue;
+            if (!json::parse(text, d).empty()) continue;
             if (out.size() > 1) out += ",";
             out += "{\"taskId\":" + json::stringify(d["taskId"]) + ",\"workflow\":" + json::stringify(d["workflow"]) +
                    ",\"state\":" + json::stringify(d["state"]) + ",\"progress\":" + json::stringify(d["progress"]) + "}";
           }
           rp.deliver(out + "]");
-        };
-        for (auto& [id, t] : st.live)
-          self->request(t.handle, std::chrono::seconds(2), atom::get::value)
-              .then(
-                  [=](std::string& s) mutable {
-                    results->push_back(std::move(s));
-                    if (--*remaining == 0) finish();
-                  },
-                  [=](caf::error&) mutable {
-                    if (--*remaining == 0) finish();
-                  });
+        });
         return rp;
       },
       [self](atom::ended, const std::string& id, const std::string& state, std::string& status) {
@@ -311,7 +295,9 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
       },
       [self](atom::list, atom::status) -> caf::result<std::vector<std::string>> {
         auto rp = self->make_response_promise<std::vector<std::string>>();
-        gather_task_status(self, rp, [] { return atom::status::value; });
+        ask_every_task(self, atom::status::value, [rp](std::vector<std::string> statuses) mutable {
+          rp.deliver(std::move(statuses));
+        });
         return rp;
       },
   };
