@@ -24,6 +24,22 @@ void remove_stored_inputs(http_context& ctx, const generation_request& request) 
     if (!f.stored_name.empty()) ctx.inputs->remove(f.stored_name);
 }
 
+// Keeps each validated upload in inputs/ under a name the server chooses. "" or the reason it
+// could not (then nothing is kept).
+std::string store_uploads(http_context& ctx, const std::vector<uploaded_part>& parts, generation_request& request) {
+  for (auto& f : request.files)
+    for (auto& p : parts)
+      if (p.field == f.field) {
+        try {
+          f.stored_name = ctx.inputs->save_new("input", f.kind == "jpeg" ? "jpg" : f.kind, *p.bytes);
+        } catch (const std::exception& e) {
+          remove_stored_inputs(ctx, request);
+          return e.what();
+        }
+      }
+  return {};
+}
+
 // Reads and validates the body, then stores its files; on refusal writes the answer and
 // returns false, having written nothing.
 bool validated_request(http_context& ctx, const httplib::Request& req, httplib::Response& res, request_kind kind,
@@ -48,20 +64,17 @@ bool validated_request(http_context& ctx, const httplib::Request& req, httplib::
     return false;
   }
   out = std::move(v.request);
-  for (auto& f : out.files) {
-    for (auto& p : parts)
-      if (p.field == f.field) {
-        try {
-          f.stored_name = ctx.inputs->save_new("input", f.kind == "jpeg" ? "jpg" : f.kind, *p.bytes);
-        } catch (const std::exception& e) {
-          remove_stored_inputs(ctx, out);
-          send_error(res, 500, std::string("The upload could not be stored (") + e.what() + ").");
-          return false;
-        }
-      }
+  if (auto e = store_uploads(ctx, parts, out); !e.empty()) {
+    send_error(res, 500, "The upload could not be stored (" + e + ").");
+    return false;
   }
   name_stored_files(out);
   return true;
+}
+
+void refuse_admission(httplib::Response& res, int status, const std::string& error) {
+  if (status == 429) res.set_header("Retry-After", "1");
+  send_error(res, status, error);
 }
 
 // Async start shared by /generate and /generate/inpaint.
@@ -72,19 +85,11 @@ void start_async(http_context& ctx, const httplib::Request& req, httplib::Respon
   auto answer = ask<start_answer>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::start::value, request);
   if (!answer || !answer->accepted) remove_stored_inputs(ctx, request);
   if (!answer) return send_error(res, 500, "The task could not be started (" + error + ").");
-  if (!answer->accepted) {
-    if (answer->http_status == 429) res.set_header("Retry-After", "1");
-    return send_error(res, answer->http_status, answer->error);
-  }
+  if (!answer->accepted) return refuse_admission(res, answer->http_status, answer->error);
   auto id = answer->task_id;
   send_json(res, 202, "{\"success\":true,\"taskId\":" + json::quote(id) +
                           ",\"message\":\"Generation task created\",\"progressUrl\":" + json::quote("/progress/" + id) +
                           ",\"statusUrl\":" + json::quote("/tasks/" + id) + "}");
-}
-
-void refuse_admission(httplib::Response& res, int status, const std::string& error) {
-  if (status == 429) res.set_header("Retry-After", "1");
-  send_error(res, status, error);
 }
 
 void answer_sync(const task_outcome& o, httplib::Response& res) {
@@ -99,6 +104,34 @@ void answer_sync(const task_outcome& o, httplib::Response& res) {
   send_json(res, o.state == "cancelled" ? 409 : o.http_status, body + ",\"taskId\":" + id + "}");
 }
 
+// POST /generate/sync: the task's outcome is received on this thread and mapped to the answer.
+void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  generation_request request;
+  if (!validated_request(ctx, req, res, request_kind::sync, request)) return;
+  std::string error;
+  // The task answers with "timeout" itself after timeout_ms; the extra margin only guards
+  // against a reply that never comes.
+  auto deadline = std::chrono::milliseconds(request.timeout_ms) + std::chrono::seconds(10);
+  // A client that asked for it has its task cancelled when it hangs up while waiting.
+  std::uint64_t watch = 0;
+  auto* stream = guarded_stream::current();
+  if (request.cancel_on_disconnect && stream) {
+    request.task_id = random_task_id();
+    watch = ctx.hangups.watch(stream->socket(), [sup = ctx.supervisor, id = request.task_id] {
+      caf::anon_send(sup, atom::cancel::value, id);
+    });
+  }
+  auto outcome = ask<task_outcome>(ctx.sys, ctx.supervisor, deadline, error, atom::start::value,
+                                   atom::await::value, request);
+  if (watch) ctx.hangups.unwatch(watch);
+  if (!outcome) {
+    remove_stored_inputs(ctx, request);
+    return send_error(res, 500, "The task did not answer (" + error + ").");
+  }
+  if (outcome->state == "refused") remove_stored_inputs(ctx, request);
+  answer_sync(*outcome, res);
+}
+
 } // namespace
 
 void add_generation_routes(httplib::Server& svr, http_context& ctx) {
@@ -111,30 +144,7 @@ void add_generation_routes(httplib::Server& svr, http_context& ctx) {
   }));
 
   svr.Post("/generate/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    generation_request request;
-    if (!validated_request(ctx, req, res, request_kind::sync, request)) return;
-    std::string error;
-    // The task answers with "timeout" itself after timeout_ms; the extra margin only guards
-    // against a reply that never comes.
-    auto deadline = std::chrono::milliseconds(request.timeout_ms) + std::chrono::seconds(10);
-    // A client that asked for it has its task cancelled when it hangs up while waiting.
-    std::uint64_t watch = 0;
-    auto* stream = guarded_stream::current();
-    if (request.cancel_on_disconnect && stream) {
-      request.task_id = random_task_id();
-      watch = ctx.hangups.watch(stream->socket(), [sup = ctx.supervisor, id = request.task_id] {
-        caf::anon_send(sup, atom::cancel::value, id);
-      });
-    }
-    auto outcome = ask<task_outcome>(ctx.sys, ctx.supervisor, deadline, error, atom::start::value,
-                                     atom::await::value, request);
-    if (watch) ctx.hangups.unwatch(watch);
-    if (!outcome) {
-      remove_stored_inputs(ctx, request);
-      return send_error(res, 500, "The task did not answer (" + error + ").");
-    }
-    if (outcome->state == "refused") remove_stored_inputs(ctx, request);
-    answer_sync(*outcome, res);
+    run_sync(ctx, req, res);
   }));
 
   svr.Post("/generate/cancel", timed(ctx, "generate_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
