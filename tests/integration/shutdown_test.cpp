@@ -226,3 +226,17 @@ TEST_CASE("shutdown: sync requests waiting at SIGTERM are answered: the running 
   CHECK(server.stop() == 0);
   CHECK(entries_in(data.path()) == 0); // sync is never stored
 }
+
+TEST_CASE("shutdown: SIGINT shuts down as gracefully as SIGTERM") {
+  temp_folder data("sigint");
+  server_process server(data.path(), {"--shutdown-grace-seconds=10"});
+  auto c = server.client(10);
+  auto slow = start_async(c, slow_body(40));
+  event_reader events(server.port(), slow);
+  REQUIRE(wait_for_state(c, slow, is("running"), 10s) == "running");
+  REQUIRE(::kill(server.pid(), SIGINT) == 0);
+  CHECK(event_reader::terminal_events(events.join()) == std::vector<std::string>{"complete"});
+  REQUIRE(wait_exited(server.pid(), 15s));
+  CHECK(server.stop() == 0);
+  CHECK(stored_task_ids(data.path()) == std::vector<std::string>{slow});
+}
