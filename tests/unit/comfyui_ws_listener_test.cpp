@@ -560,9 +560,11 @@ TEST_CASE("a throwing callback is recorded and the listener goes on") {
       [](bool, const std::string&) { throw 42; }, fast_options());
   ws.start();
   REQUIRE(ws.wait_connected(3s));
-  server.send_text(R"({"type": "status", "data": {}})");
-  server.send_text(R"({"type": "status", "data": {}})");
-  for (int i = 0; i < 200 && calls < 2; ++i) std::this_thread::sleep_for(10ms);
+  // The client may see the socket open before the server has recorded the connection.
+  REQUIRE(server.wait_handshakes(1, 3s));
+  REQUIRE(server.send_text(R"({"type": "status", "data": {}})"));
+  REQUIRE(server.send_text(R"({"type": "status", "data": {}})"));
+  for (int i = 0; i < 500 && calls < 2; ++i) std::this_thread::sleep_for(10ms);
   CHECK(calls == 2);
   CHECK(ws.stats().last_error.find("boom") != std::string::npos);
   CHECK(ws.connected());
