@@ -46,7 +46,10 @@ struct instance_state {
   comfyui_instance_settings settings;
   /// Our clientId, the HTTP API and the socket; shared with the workers that call it.
   std::shared_ptr<comfyui::instance_client> client;
-  /// Blocking calls run here.
+  /// Submissions (uploads, /free, /prompt) run one at a time, in arrival order, so ComfyUI
+  /// queues prompts in our order and each /free precedes the prompt it was decided for.
+  std::unique_ptr<worker_pool> submitter;
+  /// Every other blocking call (/history, /view, /interrupt, /queue, /system_stats) runs here.
   std::unique_ptr<worker_pool> pool;
   std::unordered_map<std::string, comfy_job> jobs;      ///< by task id
   std::unordered_map<std::string, std::string> by_prompt; ///< prompt id → task id
@@ -64,7 +67,8 @@ struct instance_state {
 
   ~instance_state() {
     if (client) client->stop(); // no more frames
-    pool.reset();               // joins the workers (their messages to a dead actor are dropped)
+    submitter.reset();          // joins the workers (their messages to a dead actor are dropped)
+    pool.reset();
     for (auto& [id, j] : jobs) {
       backend_outcome o;
       o.cancelled = true;
@@ -226,7 +230,7 @@ void submit(instance_pointer self, comfy_job& j) {
   request.inputs_folder = st.settings.inputs ? st.settings.inputs->folder() : "";
   auto client = st.client;
   comfyui_instance_actor me = self;
-  st.pool->post([client, me, request = std::move(request)] {
+  st.submitter->post([client, me, request = std::move(request)] {
     // Frames go to the socket that is open when the prompt is queued: open it first if we can.
     client->wait_connected(std::chrono::seconds(3));
     auto outcome = submit_job(client->api(), request);
@@ -273,6 +277,7 @@ void probe_health(instance_pointer self) {
 comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, comfyui_instance_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
+  st.submitter = std::make_unique<worker_pool>(1);
   st.pool = std::make_unique<worker_pool>(st.settings.worker_threads);
   comfyui_instance_actor me = self;
   // The socket opens now, before the first submit, and reconnects with back-off on its own.
