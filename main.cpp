@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   }
   caf::anon_send(ctx.hub, atom::close_all::value);
   std::this_thread::sleep_for(std::chrono::milliseconds(200)); // open streams write their last frames
-  server.stop();
+  server.shut_down();
   http_thread.join();
   for (auto& b : ctx.backends) caf::anon_send_exit(b.handle, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx.supervisor, caf::exit_reason::user_shutdown);

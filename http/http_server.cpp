@@ -87,7 +87,7 @@ http_server::http_server(http_context& ctx) : ctx_(ctx) {
 
 bool http_server::next_request_arrives(int sock) const {
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
-  while (is_running() && std::chrono::steady_clock::now() < until) {
+  while (!shutting_down_ && std::chrono::steady_clock::now() < until) {
     pollfd p{sock, POLLIN, 0};
     int rc = ::poll(&p, 1, 100);
     if (rc > 0) return true;
@@ -111,6 +111,11 @@ bool http_server::process_and_close_socket(socket_t sock) {
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return ok;
+}
+
+void http_server::shut_down() {
+  shutting_down_ = true;
+  stop();
 }
 
 int http_server::bind(const std::string& host, int port) {

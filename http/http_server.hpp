@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <memory>
 
 #include "http/http_context.hpp"
@@ -17,6 +18,10 @@ public:
   /// Binds and widens the listen backlog (httplib's is 5). Returns the port, or -1.
   int bind(const std::string& host, int port);
 
+  /// Stops listening and ends idle keep-alive connections at once (httplib's own stop() would
+  /// wait out each one's keep-alive timeout), then joins the HTTP threads.
+  void shut_down();
+
 private:
   /// Serves one connection through a guarded_stream (httplib's own stream has no request
   /// deadline): keep-alive requests one after another, then closes the socket.
@@ -26,6 +31,7 @@ private:
   bool next_request_arrives(int sock) const;
 
   http_context& ctx_;
+  std::atomic<bool> shutting_down_{false};
 };
 
 } // namespace mediagen

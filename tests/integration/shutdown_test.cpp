@@ -240,3 +240,18 @@ TEST_CASE("shutdown: SIGINT shuts down as gracefully as SIGTERM") {
   CHECK(server.stop() == 0);
   CHECK(stored_task_ids(data.path()) == std::vector<std::string>{slow});
 }
+
+TEST_CASE("shutdown: an idle keep-alive connection does not hold the exit back") {
+  temp_folder data("keepalive");
+  server_process server(data.path());
+  raw_socket idle(server.port());
+  REQUIRE(idle.connected());
+  REQUIRE(idle.send_all("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  REQUIRE(idle.read_response(5s).find(" 200 ") != std::string::npos);
+  // The connection stays open (keep-alive, 5 s) while the server is told to stop.
+  auto begin = std::chrono::steady_clock::now();
+  REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+  REQUIRE(wait_exited(server.pid(), 10s));
+  CHECK(std::chrono::steady_clock::now() - begin < 2s);
+  CHECK(server.stop() == 0);
+}
