@@ -19,7 +19,7 @@ struct server_config {
   std::int64_t task_retention_seconds = 300;
   std::int64_t max_upload_bytes = 52428800;
   std::int64_t shutdown_grace_seconds = 30;
-  int http_threads = 256;                  ///< each open SSE stream holds one
+  int http_threads = 1024;                 ///< each open SSE stream holds one (768 streams at most)
   std::int64_t read_timeout_seconds = 10;  ///< one read waits at most this
   std::int64_t write_timeout_seconds = 10;
   std::int64_t max_header_bytes = 8192;    ///< all request headers together; more gets 431 (one
