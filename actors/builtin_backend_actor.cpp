@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <unordered_map>
 
 #include <caf/all.hpp>
 
 #include "actors/status_json.hpp"
+#include "generation/json.hpp"
 #include "backends/builtin/graph_executor.hpp"
 #include "backends/worker_pool.hpp"
 #include "persistence/atomic_file.hpp"
@@ -61,15 +63,46 @@ struct builtin_backend_state {
 
 using backend_pointer = backend_actor::stateful_pointer<builtin_backend_state>;
 
-progress_info to_progress(const builtin::node_progress& p) {
-  progress_info out;
-  double per_node = 100.0 / std::max(1, p.node_count);
-  out.percentage = per_node * (p.node_index + static_cast<double>(p.value) / std::max(1, p.max));
-  out.current_step = p.title;
-  out.current_value = p.value;
-  out.max_value = p.max;
-  return out;
-}
+/// One percentage across the whole graph, each node weighted by the steps it takes (a node
+/// with a `steps` input, such as ProceduralImage, counts that many; any other node counts one),
+/// so the bar moves with the work rather than jumping from node to node.
+class weighted_progress {
+public:
+  explicit weighted_progress(const std::string& graph_json) {
+    json::document graph;
+    if (!json::parse(graph_json, graph).empty() || !graph.IsObject()) return;
+    for (auto& node : graph.GetObject()) {
+      double w = 1;
+      if (auto* inputs = json::member(node.value, "inputs"))
+        if (auto steps = json::get_number(*inputs, "steps"); steps && *steps >= 1) w = *steps;
+      weight_[node.name.GetString()] = w;
+      total_ += w;
+    }
+  }
+
+  progress_info update(const builtin::node_progress& p) {
+    if (p.node_id != current_) {
+      done_ += current_weight_;
+      current_ = p.node_id;
+      auto it = weight_.find(p.node_id);
+      current_weight_ = it == weight_.end() ? 1 : it->second;
+    }
+    progress_info out;
+    double fraction = static_cast<double>(p.value) / std::max(1, p.max);
+    out.percentage = total_ > 0 ? 100.0 * std::min(1.0, (done_ + current_weight_ * fraction) / total_) : 0;
+    out.current_step = p.title;
+    out.current_value = p.value;
+    out.max_value = p.max;
+    return out;
+  }
+
+private:
+  std::map<std::string, double> weight_;
+  double total_ = 0;
+  double done_ = 0;
+  std::string current_;
+  double current_weight_ = 0;
+};
 
 void report_position(const waiting_job& w, std::size_t position) {
   backend_progress p;
@@ -84,10 +117,11 @@ void render(backend_job job, task_actor task, backend_actor backend, builtin_bac
             std::shared_ptr<std::atomic<bool>> cancel_requested) {
   builtin::execution_context ctx;
   ctx.cancel_requested = cancel_requested.get();
+  weighted_progress progress(job.graph_json);
   ctx.on_progress = [&](const builtin::node_progress& p) {
     backend_progress bp;
     bp.state = "running";
-    bp.progress = to_progress(p);
+    bp.progress = progress.update(p);
     caf::anon_send(task, atom::progress::value, bp);
   };
   ctx.save_output = [&](const std::string& prefix, const std::string& ext, const std::string& bytes) {
