@@ -389,8 +389,8 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         if (ok == st.healthy) return;
         st.healthy = ok;
         if (!ok) fail_unreachable_jobs(self, detail);
-        std::fprintf(stderr, "%s comfyui instance url=%s healthy=%s %s\n", ok ? "info" : "warn", st.settings.url.c_str(),
-                     ok ? "true" : "false", detail.c_str());
+        std::fprintf(stderr, "%s comfyui health changed url=%s healthy=%s reason=%s\n", ok ? "info" : "warn",
+                     st.settings.url.c_str(), ok ? "true" : "false", json::quote(detail).c_str());
         if (st.settings.pool) self->send(st.settings.pool, atom::health::value, st.settings.index, ok);
       },
       [self](atom::status) {
