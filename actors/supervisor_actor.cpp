@@ -93,6 +93,8 @@ void task_ended(supervisor_pointer self, const std::string& id, const std::strin
   auto it = st.live.find(id);
   if (it == st.live.end()) return;
   if (it->second.state == "queued") --st.queued;
+  std::fprintf(stderr, "%s task ended id=%s workflow=%s state=%s\n", state == "failed" ? "warn" : "info", id.c_str(),
+               json::quote(it->second.workflow).c_str(), state.c_str());
   st.id_of.erase(it->second.handle.address());
   st.live.erase(it);
   if (state == "completed") ++st.completed;
