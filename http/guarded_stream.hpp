@@ -25,6 +25,8 @@ public:
   /// No request follows on this connection.
   void close_after_answer() { closing_ = true; }
   bool closing() const { return closing_; }
+  /// Bytes already read from the socket and not yet consumed: a pipelined next request.
+  bool has_buffered() const { return offset_ < buffered_; }
 
   /// The stream the calling HTTP thread is serving, if any (set by the connection loop).
   static guarded_stream* current();

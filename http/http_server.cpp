@@ -101,7 +101,9 @@ bool http_server::process_and_close_socket(socket_t sock) {
                         std::chrono::seconds(ctx_.config.request_timeout_seconds));
   guarded_stream::set_current(&stream);
   bool ok = true;
-  for (auto left = keep_alive_max_count_; left > 0 && next_request_arrives(sock); --left) {
+  // A pipelined request may already sit in the stream's buffer, where polling the socket
+  // would not see it.
+  for (auto left = keep_alive_max_count_; left > 0 && (stream.has_buffered() || next_request_arrives(sock)); --left) {
     stream.start_request();
     bool closed = false;
     ok = process_request(stream, left == 1, closed, nullptr);

@@ -94,3 +94,24 @@ TEST_CASE("sse: open streams never take every HTTP thread") {
   CHECK(health->status == 200);
   for (auto& id : {first, second, waiting}) c.Delete(("/tasks/" + id).c_str());
 }
+
+TEST_CASE("http: pipelined requests on one connection are all answered, in order") {
+  temp_folder data("pipeline");
+  server_process server(data.path());
+  raw_socket s(server.port());
+  REQUIRE(s.connected());
+  const std::string one = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string last = "GET /tasks/nothere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  REQUIRE(s.send_all(one + one + last)); // three requests in one write
+  bool closed = false;
+  std::string got = s.read_for(5s, &closed);
+  auto count = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = got.find(needle); at != std::string::npos; at = got.find(needle, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("HTTP/1.1 200 OK") == 2);
+  CHECK(count("HTTP/1.1 404 Not Found") == 1);
+  CHECK(got.rfind("HTTP/1.1 404") > got.rfind("HTTP/1.1 200"));
+  CHECK(closed);
+}
