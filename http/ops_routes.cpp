@@ -39,6 +39,28 @@ std::vector<std::string> backend_statuses(http_context& ctx, const named_backend
   return out;
 }
 
+/// A unit that runs jobs: the builtin backend, or one ComfyUI instance of a pool.
+struct backend_unit {
+  std::string name;
+  json::document status;
+};
+
+// Each backend unit with its status: a pool is reported by its instances, named by their ids.
+std::vector<backend_unit> backend_units(http_context& ctx) {
+  std::vector<backend_unit> out;
+  for (auto& b : ctx.backends) {
+    auto statuses = backend_statuses(ctx, b);
+    bool pool = statuses.size() > 1;
+    for (std::size_t i = pool ? 1 : 0; i < statuses.size(); ++i) {
+      backend_unit unit;
+      json::parse(statuses[i], unit.status);
+      unit.name = pool ? json::get_string(unit.status, "id").value_or(b.name) : b.name;
+      out.push_back(std::move(unit));
+    }
+  }
+  return out;
+}
+
 // Every actor's status as one JSON object: {"actors": [...]} (GET /debug/actors).
 std::string all_actors(http_context& ctx) {
   std::string out = "{\"actors\":[" + status_of(ctx, ctx.supervisor, "supervisor");
@@ -59,19 +81,14 @@ double number(const json::value& v, const char* key) { return json::get_number(v
 std::string status_document(http_context& ctx) {
   std::string out = "{\"backends\":{";
   bool first = true;
-  for (auto& b : ctx.backends) {
-    auto statuses = backend_statuses(ctx, b);
-    // A pool is reported by its instances, each with its url.
-    for (std::size_t i = statuses.size() > 1 ? 1 : 0; i < statuses.size(); ++i) {
-      auto s = parsed(statuses[i]);
-      std::string name = statuses.size() > 1 ? json::get_string(s, "id").value_or(b.name) : b.name;
-      out += (first ? "" : ",") + json::quote(name) + ":{\"healthy\":" +
-             (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
-             ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
-      if (auto url = json::get_string(s, "url")) out += ",\"url\":" + json::quote(*url);
-      out += "}";
-      first = false;
-    }
+  for (auto& unit : backend_units(ctx)) {
+    auto& s = unit.status;
+    out += (first ? "" : ",") + json::quote(unit.name) + ":{\"healthy\":" +
+           (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
+           ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
+    if (auto url = json::get_string(s, "url")) out += ",\"url\":" + json::quote(*url);
+    out += "}";
+    first = false;
   }
   auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
   out += "},\"tasks\":{\"queued\":" + std::to_string(static_cast<long long>(number(sup, "queued"))) +
@@ -99,25 +116,16 @@ std::string metrics_text(http_context& ctx) {
   gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.", number(store, "entriesCommitted"), "counter");
   gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", number(store, "totalCommitMs") / 1000, "counter");
   gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", number(store, "lastCommitMs") / 1000);
-  out << "# HELP mediagen_backend_queue Jobs queued or running per backend.\n# TYPE mediagen_backend_queue gauge\n";
-  for (auto& b : ctx.backends) {
-    auto s = parsed(status_of(ctx, b.handle, "backend"));
-    out << "mediagen_backend_queue{backend=\"" << b.name << "\"} " << number(s, "queue") << "\n";
+  // Per unit: its queue, and its round trips (one job, from reaching the backend to its end).
+  std::ostringstream queue, trips, seconds;
+  for (auto& unit : backend_units(ctx)) {
+    std::string label = "{backend=\"" + unit.name + "\"} ";
+    queue << "mediagen_backend_queue" << label << number(unit.status, "queue") << "\n";
+    trips << "mediagen_backend_round_trips_total" << label << number(unit.status, "finished") << "\n";
+    seconds << "mediagen_backend_round_trip_seconds_total" << label << number(unit.status, "roundTripSeconds") << "\n";
   }
-  // A round trip is one job: from the backend receiving it to its end. A pool is counted by its
-  // instances.
-  std::ostringstream trips, seconds;
-  for (auto& b : ctx.backends) {
-    auto statuses = backend_statuses(ctx, b);
-    for (std::size_t i = statuses.size() > 1 ? 1 : 0; i < statuses.size(); ++i) {
-      auto s = parsed(statuses[i]);
-      std::string name = statuses.size() > 1 ? json::get_string(s, "id").value_or(b.name) : b.name;
-      trips << "mediagen_backend_round_trips_total{backend=\"" << name << "\"} " << number(s, "finished") << "\n";
-      seconds << "mediagen_backend_round_trip_seconds_total{backend=\"" << name << "\"} "
-              << number(s, "roundTripSeconds") << "\n";
-    }
-  }
-  out << "# HELP mediagen_backend_round_trips_total Jobs a backend finished.\n"
+  out << "# HELP mediagen_backend_queue Jobs queued or running per backend.\n# TYPE mediagen_backend_queue gauge\n"
+      << queue.str() << "# HELP mediagen_backend_round_trips_total Jobs a backend finished.\n"
       << "# TYPE mediagen_backend_round_trips_total counter\n" << trips.str()
       << "# HELP mediagen_backend_round_trip_seconds_total Time from a job reaching its backend to its end.\n"
       << "# TYPE mediagen_backend_round_trip_seconds_total counter\n" << seconds.str();
