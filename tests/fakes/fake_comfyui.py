@@ -17,26 +17,12 @@ import os
 import sys
 
 
-def _ensure_aiohttp():
-    """Debian's python3-aiohttp lives in /usr/bin/python3's dist-packages. When
-    `python3` on PATH is another interpreter (pyenv, venv) without aiohttp,
-    re-run this script under /usr/bin/python3 instead of failing."""
-    try:
-        import aiohttp  # noqa: F401
-        return
-    except ImportError:
-        pass
-    system_python = "/usr/bin/python3"
-    if (os.path.exists(system_python)
-            and os.path.realpath(sys.executable) != os.path.realpath(system_python)
-            and not os.environ.get("FAKE_COMFYUI_REEXEC")):
-        os.environ["FAKE_COMFYUI_REEXEC"] = "1"
-        os.execv(system_python, [system_python] + sys.argv)
-    raise SystemExit("fake_comfyui: aiohttp is not importable (apt-get install python3-aiohttp)")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from system_python import ensure_aiohttp  # noqa: E402
 
 
 if __name__ == "__main__":
-    _ensure_aiohttp()
+    ensure_aiohttp('fake_comfyui')
 
 import argparse
 import asyncio

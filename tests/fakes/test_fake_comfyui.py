@@ -12,22 +12,11 @@ import os
 import sys
 
 
-def _ensure_aiohttp():
-    try:
-        import aiohttp  # noqa: F401
-        return
-    except ImportError:
-        pass
-    system_python = "/usr/bin/python3"
-    if (os.path.exists(system_python)
-            and os.path.realpath(sys.executable) != os.path.realpath(system_python)
-            and not os.environ.get("FAKE_COMFYUI_REEXEC")):
-        os.environ["FAKE_COMFYUI_REEXEC"] = "1"
-        os.execv(system_python, [system_python] + sys.argv)
-    raise SystemExit("test_fake_comfyui: aiohttp is not importable (apt-get install python3-aiohttp)")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from system_python import ensure_aiohttp  # noqa: E402
 
 
-_ensure_aiohttp()
+ensure_aiohttp('test_fake_comfyui')
 
 import asyncio
 import json
