@@ -60,16 +60,22 @@ std::string refusal_text(int status) {
   return status == 503 ? "The server is shutting down." : "Too many tasks are waiting; try again shortly.";
 }
 
-task_actor start_task(supervisor_pointer self, const generation_request& req, std::string& id) {
+// Spawns the task. The job goes to its backend from here, the one place requests pass in the
+// order they were accepted, so backends see tasks first come, first served (tasks spawned one
+// after another may initialize in any order on CAF's threads). `before_run` is called between
+// the spawn and the job's hand-off: a sync request's await must reach the task first.
+template <class BeforeRun>
+task_actor start_task(supervisor_pointer self, const generation_request& req, std::string& id, BeforeRun before_run) {
   auto& st = self->state;
   id = req.task_id.empty() || st.live.count(req.task_id) || st.ended.count(req.task_id) ? st.settings.new_task_id()
                                                                                       : req.task_id;
   const workflow* wf = st.settings.catalog->find(req.workflow);
+  backend_actor backend = wf && wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
   task_context ctx;
   ctx.task_id = id;
+  ctx.backend = backend;
   ctx.request = req;
   ctx.catalog = st.settings.catalog;
-  ctx.backend = wf && wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
   ctx.hub = st.settings.hub;
   ctx.store = st.settings.store;
   ctx.supervisor = self;
@@ -77,14 +83,16 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   if (st.settings.journal) st.settings.journal->started(id, req.workflow);
   // The hub learns of the task before the client does, so a subscribe never precedes it.
   if (!req.silent) self->send(st.settings.hub, atom::open::value, id);
-  // A silent (sync) task is lazy: the await delegated to it next is its first message, so it
-  // cannot finish before anyone waits for it, however the threads are scheduled.
+  // A silent (sync) task is lazy: the await delegated to it is its first message, so it cannot
+  // finish before anyone waits for it, however the threads are scheduled.
   auto task = spawn_task(self->system(), std::move(ctx), req.silent);
   self->monitor(task);
   st.id_of.emplace(task.address(), id);
   st.live.emplace(id, live_task{task, req.workflow, "queued", req.silent});
   ++st.queued;
   ++st.started;
+  before_run(task);
+  self->send(backend, atom::run::value, backend_job{id, wf ? wf->base : "", req.graph_json, req.files}, task);
   return task;
 }
 
@@ -181,7 +189,7 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
           answer.error = refusal_text(status);
           return answer;
         }
-        start_task(self, req, answer.task_id);
+        start_task(self, req, answer.task_id, [](const task_actor&) {});
         answer.accepted = true;
         return answer;
       },
@@ -195,9 +203,10 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
           return o;
         }
         std::string id;
-        auto task = start_task(self, req, id);
+        caf::delegated<task_outcome> answer;
         // The task answers the waiting HTTP thread itself: one hop instead of two.
-        return self->delegate(task, atom::await::value, req.timeout_ms);
+        start_task(self, req, id, [&](const task_actor& task) { answer = self->delegate(task, atom::await::value, req.timeout_ms); });
+        return answer;
       },
       [self](atom::get, const std::string& id) -> caf::result<std::string> {
         auto& st = self->state;

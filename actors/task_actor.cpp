@@ -25,13 +25,9 @@ struct task_state {
   clock::time_point created_at = clock::now();
   clock::time_point started_at{};
   clock::time_point ended_at{};
-  /// The request data after the pre-generation tasks (post-generation tasks start from it).
-  std::string planned_data_json;
   /// Set when the task has ended; from then on only await/get answer.
   bool ended = false;
   bool cancel_requested = false;
-  /// The graph could not be planned: our own fault (500), not the backend's (502).
-  bool planning_failed = false;
   generation_result result;
   std::string error;
   std::string details_json;
@@ -173,7 +169,7 @@ generation_result make_result(const task_state& st, std::vector<output_file> out
   r.timestamp = iso_now();
   if (st.wf) {
     r.warnings = st.wf->warnings;
-    auto post = run_post_tasks(*st.wf, st.planned_data_json);
+    auto post = run_post_tasks(*st.wf, st.ctx.request.planned_data_json);
     if (!post.error.empty()) r.warnings.push_back(post.error);
     if (post.name) r.name = *post.name;
     if (post.description) r.description = *post.description;
@@ -188,7 +184,7 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
   if (outcome.cancelled) return finish(self, "cancelled");
   if (!outcome.ok)
     return fail(self, outcome.error.empty() ? "The backend failed." : outcome.error,
-                st.planning_failed ? 500 : 502, outcome.details_json);
+                502, outcome.details_json);
   if (outcome.outputs.empty()) return fail(self, "The workflow produced no output file.", 502);
   st.result = make_result(st, std::move(outcome.outputs));
   if (st.ctx.request.silent) return finish(self, "completed");
@@ -246,27 +242,8 @@ task_actor::behavior_type task(task_pointer self, task_context ctx) {
     return caf::make_error(caf::sec::runtime_error, what);
   });
   publish_progress(self);
-  // Plan the graph (pre-generation tasks, replace), then hand it to the backend. A planning
-  // failure goes through the same `done` path as a backend failure, after any await arrived.
-  auto data = json::document();
-  std::string data_json = st.ctx.request.data_json;
-  if (json::parse(data_json, data).empty() && data.IsObject()) {
-    json::set(data, "taskId", json::str(st.ctx.task_id, data.GetAllocator()), data.GetAllocator());
-    data_json = json::stringify(data);
-  }
-  planned_graph plan;
-  if (st.wf) plan = plan_graph(*st.wf, data_json);
-  else plan.error = "Workflow '" + st.ctx.request.workflow + "' is no longer configured.";
-  if (!plan.ok) {
-    st.planning_failed = true;
-    backend_outcome failed;
-    failed.error = plan.error;
-    self->send(self, atom::done::value, failed);
-  } else {
-    st.planned_data_json = plan.data_json;
-    self->send(st.ctx.backend, atom::run::value,
-               backend_job{st.ctx.task_id, st.wf->base, plan.graph_json, st.ctx.request.files}, task_actor{self});
-  }
+  // The supervisor has sent the job (already planned on the HTTP thread) to the backend, which
+  // reports progress and the outcome here.
   return {
       [self](atom::await, std::int64_t timeout_ms) -> caf::result<task_outcome> {
         auto& st = self->state;

@@ -16,7 +16,7 @@ struct task_context {
   std::string task_id;
   generation_request request;
   std::shared_ptr<const workflow_catalog> catalog;
-  backend_actor backend;
+  backend_actor backend;           ///< where the supervisor sent the job (cancel goes there)
   sse_hub_actor hub;              ///< unused for silent tasks
   media_store_actor store;        ///< never messaged by silent (sync) tasks
   supervisor_actor supervisor;

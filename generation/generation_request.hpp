@@ -28,13 +28,16 @@ struct generation_request {
   std::vector<input_file> files;    ///< uploaded inputs, stored under the server's names
   bool inpaint = false;
   std::string inpaint_area_json;    ///< {"x1","y1","x2","y2"} or ""
-  std::string task_id;              ///< chosen by the caller when it must know it first, else ""
+  std::string task_id;              ///< chosen before planning, so replace rules can read it
+  std::string graph_json;           ///< the filled graph (pre-generation tasks, then replace)
+  std::string planned_data_json;    ///< the data after the pre-generation tasks (post tasks start here)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.prompt, x.name, x.seed, x.orientation, x.data_json, x.silent, x.timeout_ms,
-           x.cancel_on_disconnect, x.files, x.inpaint, x.inpaint_area_json, x.task_id);
+           x.cancel_on_disconnect, x.files, x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json,
+           x.planned_data_json);
 }
 
 /// Which endpoint a request came through.

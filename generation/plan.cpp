@@ -30,6 +30,17 @@ planned_graph plan_graph(const workflow& wf, const std::string& data_json) {
   return out;
 }
 
+std::string plan_request(const workflow& wf, generation_request& request) {
+  json::document data;
+  if (!json::parse(request.data_json, data).empty() || !data.IsObject()) return "The request data is not a JSON object.";
+  json::set(data, "taskId", json::str(request.task_id, data.GetAllocator()), data.GetAllocator());
+  auto plan = plan_graph(wf, json::stringify(data));
+  if (!plan.ok) return plan.error;
+  request.graph_json = std::move(plan.graph_json);
+  request.planned_data_json = std::move(plan.data_json);
+  return {};
+}
+
 post_task_fields run_post_tasks(const workflow& wf, const std::string& data_json) {
   post_task_fields out;
   if (!wf.post_tasks()) return out;

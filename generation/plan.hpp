@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "generation/generation_request.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {
@@ -18,6 +19,10 @@ struct planned_graph {
 
 /// `data_json` is generation_request::data_json plus `taskId`.
 planned_graph plan_graph(const workflow& wf, const std::string& data_json);
+
+/// Plans `request` (its task_id set) in place: graph_json and planned_data_json, with `taskId`
+/// readable by the rules. Returns "" or one sentence.
+std::string plan_request(const workflow& wf, generation_request& request);
 
 /// What post-generation tasks may set on the stored result: they run on the request data once
 /// the outputs are stored, and their `name`, `description` and `tags` fields become the entry's.

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "actors/supervisor_actor.hpp"
+#include "generation/plan.hpp"
 #include "http/actor_calls.hpp"
 #include "http/guarded_stream.hpp"
 #include "http/request_body.hpp"
@@ -69,6 +70,14 @@ bool validated_request(http_context& ctx, const httplib::Request& req, httplib::
     return false;
   }
   name_stored_files(out);
+  // The id is chosen here so the graph (which may name it and the uploads) is filled in on this
+  // thread, in parallel with other requests; the supervisor only starts the task.
+  out.task_id = random_task_id();
+  if (auto e = plan_request(*ctx.catalog->find(out.workflow), out); !e.empty()) {
+    remove_stored_inputs(ctx, out);
+    send_error(res, 500, e);
+    return false;
+  }
   return true;
 }
 
@@ -116,7 +125,6 @@ void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response&
   std::uint64_t watch = 0;
   auto* stream = guarded_stream::current();
   if (request.cancel_on_disconnect && stream) {
-    request.task_id = random_task_id();
     watch = ctx.hangups.watch(stream->socket(), [sup = ctx.supervisor, id = request.task_id] {
       caf::anon_send(sup, atom::cancel::value, id);
     });

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <fstream>
 #include <sys/wait.h>
@@ -352,4 +353,23 @@ TEST_CASE("media files carry an ETag and answer 304 to a matching If-None-Match"
   CHECK(again->body.empty());
   auto other = c.Get(url.c_str(), httplib::Headers{{"If-None-Match", "\"something-else\""}});
   CHECK(other->status == 200);
+}
+
+TEST_CASE("tasks run first come, first served") {
+  temp_folder data("fifo");
+  server_process server(data.path(), {"--builtin-workers=1"});
+  auto c = server.client();
+  std::vector<std::string> ids;
+  ids.push_back(start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"first","orientation":"square","steps":30})"));
+  for (int i = 0; i < 30; ++i) ids.push_back(start_async(c, R"({"workflow":"Builtin Tiny","prompt":"in line"})"));
+  for (auto& id : ids) REQUIRE(parse_json(wait_for_end(c, id))["state"] == "completed");
+  // One worker renders one task after the other, and storage numbers files as they are written:
+  // the number in each output's name is the order the tasks ran in.
+  auto db = parse_json(read_file(database(data)));
+  std::map<std::string, long> ran_as;
+  for (auto& e : db["mediaData"].GetArray()) {
+    std::string url = e["imageUrl"].GetString();
+    ran_as[e["taskId"].GetString()] = std::stol(url.substr(url.rfind('_') + 1));
+  }
+  for (std::size_t i = 1; i < ids.size(); ++i) CHECK_MESSAGE(ran_as[ids[i - 1]] < ran_as[ids[i]], "task " << i);
 }
