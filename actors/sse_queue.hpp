@@ -49,13 +49,8 @@ public:
     return pop_result::frame;
   }
 
-  bool closed() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return closed_;
-  }
-
 private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::string> frames_;
   std::size_t capacity_;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "http/actor_calls.hpp"
+#include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/timed_route.hpp"
 
@@ -27,16 +28,6 @@ std::string content_type_of(const std::string& name) {
   if (ext == "ogg") return "audio/ogg";
   if (ext == "flac") return "audio/flac";
   return "application/octet-stream";
-}
-
-bool parse_uid(const std::string& s, std::int64_t& out) {
-  if (s.empty() || s.size() > 18) return false;
-  out = 0;
-  for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-    out = out * 10 + (c - '0');
-  }
-  return true;
 }
 
 // Whether every range of a "bytes=a-b, c-, -n" header can be served from `size` bytes.
@@ -109,7 +100,7 @@ void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& 
   q.tags = req.get_param_value("tags");
   if (req.has_param("limit")) {
     std::int64_t limit;
-    if (!parse_uid(req.get_param_value("limit"), limit)) return send_error(res, 400, "limit must be a non-negative integer.");
+    if (!parse_count(req.get_param_value("limit"), limit)) return send_error(res, 400, "limit must be a non-negative integer.");
     q.limit = limit;
   }
   if (req.has_param("sort")) {
@@ -125,7 +116,7 @@ void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& 
 
 void one_entry(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::int64_t uid;
-  if (!parse_uid(req.matches[1], uid)) return send_error(res, 400, "uid must be a non-negative integer.");
+  if (!parse_count(req.matches[1], uid)) return send_error(res, 400, "uid must be a non-negative integer.");
   std::string error;
   auto entry = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::get::value, uid);
   if (!entry) return send_error(res, 500, "The gallery could not be read (" + error + ").");

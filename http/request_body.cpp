@@ -1,5 +1,8 @@
 #include "http/request_body.hpp"
 
+#include <cctype>
+#include <cstring>
+
 namespace mediagen {
 
 namespace {
@@ -13,6 +16,23 @@ bool starts_with_ci(const std::string& s, const char* prefix) {
 }
 
 } // namespace
+
+bool parse_count(const std::string& text, std::int64_t& out) {
+  if (text.empty() || text.size() > 18) return false;
+  out = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+bool plausible_task_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
 
 body_error read_generation_fields(const httplib::Request& req, json::document& fields,
                                   std::vector<uploaded_part>& parts, bool multipart_only) {

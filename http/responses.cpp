@@ -15,11 +15,4 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
   send_json(res, status, body + "}");
 }
 
-bool plausible_task_id(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  return true;
-}
-
 } // namespace mediagen

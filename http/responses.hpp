@@ -12,7 +12,4 @@ void send_json(httplib::Response& res, int status, const std::string& body);
 /// `{"error": message, "details": details_json?}`; details_json is JSON text or "".
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& details_json = "");
 
-/// Task ids are ours: 1..64 of [A-Za-z0-9_-]. Anything else is refused before reaching an actor.
-bool plausible_task_id(const std::string& id);
-
 } // namespace mediagen

@@ -2,21 +2,17 @@
 
 #include "actors/sse_queue.hpp"
 #include "http/actor_calls.hpp"
+#include "http/request_body.hpp"
 #include "http/responses.hpp"
 
 namespace mediagen {
 
 namespace {
 
+// A missing or malformed Last-Event-ID replays the whole log.
 std::int64_t last_event_id(const httplib::Request& req) {
-  std::string v = req.get_header_value("Last-Event-ID");
-  if (v.empty() || v.size() > 18) return 0;
-  std::int64_t n = 0;
-  for (char c : v) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return 0;
-    n = n * 10 + (c - '0');
-  }
-  return n;
+  std::int64_t id = 0;
+  return parse_count(req.get_header_value("Last-Event-ID"), id) ? id : 0;
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "http/task_routes.hpp"
 
 #include "http/actor_calls.hpp"
+#include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/sse_stream.hpp"
 #include "http/timed_route.hpp"
