@@ -373,3 +373,21 @@ TEST_CASE("tasks run first come, first served") {
   }
   for (std::size_t i = 1; i < ids.size(); ++i) CHECK_MESSAGE(ran_as[ids[i - 1]] < ran_as[ids[i]], "task " << i);
 }
+
+TEST_CASE("an ended task and its events are forgotten after taskRetentionSeconds") {
+  temp_folder data("retention");
+  server_process server(data.path(), {"--task-retention-seconds=1"});
+  auto c = server.client();
+  auto id = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"short-lived"})");
+  REQUIRE(parse_json(wait_for_end(c, id))["state"] == "completed");
+  int status = 0;
+  read_events(server.port(), id, -1, std::chrono::seconds(5), &status);
+  CHECK(status == 200); // still there just after the end
+  // Retention is swept every few seconds.
+  CHECK(eventually([&] { return c.Get(("/tasks/" + id).c_str())->status == 404; }, std::chrono::seconds(12)));
+  CHECK(eventually([&] {
+    read_events(server.port(), id, -1, std::chrono::seconds(5), &status);
+    return status == 404;
+  }, std::chrono::seconds(12)));
+  CHECK(entries_in(data.path()) == 1); // the gallery keeps it: retention is about tasks, not results
+}
