@@ -16,6 +16,7 @@
 #include "actors/supervisor_actor.hpp"
 #include "backends/builtin/graph_executor.hpp"
 #include "config/server_config.hpp"
+#include "config/workflow_files.hpp"
 #include "http/http_server.hpp"
 
 using namespace mediagen;
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
   if (auto e = load_server_config(argc, argv, config); !e.empty()) return fail(e);
 
   std::string error;
-  auto catalog = workflow_catalog::load(config.workflows, error);
+  auto catalog = load_workflow_catalog(config.workflows, error);
   if (!catalog) return fail(error);
   if (auto e = check_builtin_workflows(*catalog); !e.empty()) return fail(e);
   for (auto& wf : catalog->all())

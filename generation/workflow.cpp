@@ -1,26 +1,11 @@
 #include "generation/workflow.hpp"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-namespace fs = std::filesystem;
-
 namespace mediagen {
 
 namespace {
 
 const json::value* entry_member(const workflow& w, const char* name) {
   return w.definition ? json::member(*w.definition, name) : nullptr;
-}
-
-bool read_file(const fs::path& p, std::string& out) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
 }
 
 // Reads options.extraInputs; returns "" or an error sentence.
@@ -149,38 +134,6 @@ std::shared_ptr<const workflow_catalog> workflow_catalog::from_text(
     catalog->workflows_.push_back(std::move(w));
   }
   return catalog;
-}
-
-std::shared_ptr<const workflow_catalog> workflow_catalog::load(const std::string& config_path,
-                                                               std::string& error) {
-  std::string text;
-  if (!read_file(config_path, text)) {
-    error = "cannot read the workflow config '" + config_path + "'.";
-    return nullptr;
-  }
-  json::document doc;
-  if (auto e = json::parse(text, doc); !e.empty()) {
-    error = "workflow config '" + config_path + "' is not valid JSON: " + e;
-    return nullptr;
-  }
-  // Read every base graph named by the config, refusing any that would leave workflows/.
-  fs::path folder = fs::weakly_canonical(fs::absolute(config_path)).parent_path() / "workflows";
-  std::vector<std::pair<std::string, std::string>> graphs;
-  if (auto* list = json::member(doc, "workflows"); list && list->IsArray()) {
-    for (auto& entry : list->GetArray()) {
-      auto base = json::get_string(entry, "base");
-      if (!base) continue;
-      fs::path p = fs::weakly_canonical(folder / *base);
-      auto rel = p.lexically_relative(folder);
-      if (fs::path(*base).is_absolute() || rel.empty() || *rel.begin() == "..") {
-        error = "workflow base '" + *base + "' leaves the workflows folder.";
-        return nullptr;
-      }
-      std::string graph;
-      if (read_file(p, graph)) graphs.emplace_back(*base, std::move(graph));
-    }
-  }
-  return from_text(text, graphs, error);
 }
 
 const workflow* workflow_catalog::find(const std::string& name) const {

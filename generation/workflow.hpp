@@ -47,11 +47,8 @@ struct workflow {
 
 class workflow_catalog {
 public:
-  /// Loads `config_path` and each workflow's base graph from `workflows/` beside it.
-  /// On failure returns nullptr and sets `error` to one sentence naming the problem.
-  static std::shared_ptr<const workflow_catalog> load(const std::string& config_path, std::string& error);
-
-  /// Builds a catalog from already-parsed text (tests); graphs maps base name → graph JSON.
+  /// Builds a catalog from the config's text and its graphs (base name → graph JSON); reading
+  /// the files is config/workflow_files' job. nullptr and one sentence in `error` on failure.
   static std::shared_ptr<const workflow_catalog> from_text(
       const std::string& config_json, const std::vector<std::pair<std::string, std::string>>& graphs,
       std::string& error);

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "config/workflow_files.hpp"
 #include "generation/plan.hpp"
 #include "generation/workflow.hpp"
 
@@ -57,7 +62,7 @@ TEST_CASE("planning runs pre-generation tasks, then replace") {
 
 TEST_CASE("the shipped workflow config loads") {
   std::string error;
-  auto c = workflow_catalog::load(std::string(MEDIAGEN_SOURCE_DIR) + "/config/workflows.json", error);
+  auto c = load_workflow_catalog(std::string(MEDIAGEN_SOURCE_DIR) + "/config/workflows.json", error);
   REQUIRE_MESSAGE(static_cast<bool>(c), error);
   REQUIRE(c->find("Builtin Text to Image"));
   REQUIRE(c->find("Builtin Tiny"));
@@ -93,4 +98,27 @@ TEST_CASE("post-generation tasks set the stored name, description and tags") {
   auto none = run_post_tasks(*c->find("B"), R"({"prompt":"fox"})");
   CHECK_FALSE(none.name.has_value());
   CHECK(none.tags.empty());
+}
+
+TEST_CASE("the workflow files: a base must stay inside workflows/ and exist") {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("mediagen-unit-wf-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "workflows");
+  std::ofstream(dir / "workflows" / "g.json") << graph;
+  std::ofstream(dir / "secret.json") << graph;
+  auto load = [&](const std::string& base) {
+    std::ofstream(dir / "workflows.json") << R"({"workflows":[{"name":"A","backend":"builtin","base":")" << base << R"("}]})";
+    std::string error;
+    auto c = load_workflow_catalog((dir / "workflows.json").string(), error);
+    return c ? std::string() : error;
+  };
+  CHECK(load("g.json").empty());
+  CHECK(load("../secret.json").find("leaves the workflows folder") != std::string::npos);
+  CHECK(load((dir / "secret.json").string()).find("leaves the workflows folder") != std::string::npos);
+  CHECK(load("missing.json").find("missing.json") != std::string::npos);
+  std::string error;
+  CHECK_FALSE(static_cast<bool>(load_workflow_catalog((dir / "absent.json").string(), error)));
+  CHECK(error.find("cannot read") != std::string::npos);
+  fs::remove_all(dir);
 }
