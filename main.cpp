@@ -1,5 +1,5 @@
 // mediagen: reads the config, starts the actor system and the HTTP server, and shuts both down
-// in the order TOOLCHAIN.md measured (16 ms instead of 27 s) on SIGTERM or SIGINT.
+// in the order docs/TOOLCHAIN.md measured (16 ms instead of 27 s) on SIGTERM or SIGINT.
 
 #include <algorithm>
 #include <csignal>
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   if (!lost.empty()) std::fprintf(stderr, "warn mediagen tasks lost by an earlier run count=%zu\n", lost.size());
 
   caf::actor_system_config cfg;
-  // Work stealing walks a list per steal and turned task bursts quadratic (TOOLCHAIN.md).
+  // Work stealing walks a list per steal and turned task bursts quadratic (docs/TOOLCHAIN.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};

@@ -1,4 +1,4 @@
-// Several ComfyUI instances behind one backend handle (issue 3, "Pool"): each task goes to the
+// Several ComfyUI instances behind one backend handle: each task goes to the
 // healthy instance with the fewest queued plus running tasks.
 
 #include "actors/comfyui_backend_actor.hpp"

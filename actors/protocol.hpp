@@ -1,6 +1,6 @@
 #pragma once
 // Every actor interface of mediagen, declared once: atoms, the messages they carry and the typed
-// handles. Read this file and you know the system (DESIGN.md "The actors").
+// handles. Read this file and you know the system (docs/DESIGN.md "The actors").
 //
 // Every actor answers (atom::status) with a JSON object describing itself; GET /debug/actors
 // gathers them.

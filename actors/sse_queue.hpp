@@ -1,7 +1,7 @@
 #pragma once
 // The bridge between the sse_hub actor and one SSE stream's HTTP thread: a bounded,
 // thread-safe queue of ready-made frames. The hub pushes, the HTTP thread pops; the hub keeps
-// every other piece of bookkeeping (TOOLCHAIN.md "SSE bridge").
+// every other piece of bookkeeping (docs/TOOLCHAIN.md "SSE bridge").
 
 #include <chrono>
 #include <condition_variable>

@@ -80,7 +80,7 @@ std::string time_or_null(clock::time_point t) {
   return t == clock::time_point{} ? "null" : json::quote(iso_timestamp(t));
 }
 
-// GET /tasks/:id (API.md).
+// GET /tasks/:id (docs/API.md).
 std::string task_status(const task_state& st) {
   std::string out = "{\"taskId\":" + json::quote(st.ctx.task_id) + ",\"state\":" + json::quote(st.state) +
                     ",\"workflow\":" + json::quote(st.ctx.request.workflow) + ",\"progress\":" +

@@ -1,5 +1,5 @@
 #pragma once
-// The server's settings: config/server.json, overridden by --flag=value (API.md "Configuration").
+// The server's settings: config/server.json, overridden by --flag=value (docs/API.md "Configuration").
 
 #include <cstdint>
 #include <string>

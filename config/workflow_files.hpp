@@ -1,6 +1,6 @@
 #pragma once
 // Reads the workflow config file and the base graphs it names from the workflows/ folder
-// beside it (WORKFLOWS.md); the catalog itself is built by generation/workflow.
+// beside it (docs/WORKFLOWS.md); the catalog itself is built by generation/workflow.
 
 #include <memory>
 #include <string>

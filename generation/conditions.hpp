@@ -1,5 +1,5 @@
 #pragma once
-// Conditions of replace rules and pre/post tasks (WORKFLOWS.md "Conditions").
+// Conditions of replace rules and pre/post tasks (docs/WORKFLOWS.md "Conditions").
 
 #include "generation/json.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// The result of a finished generation (API.md "Result") and task progress.
+// The result of a finished generation (docs/API.md "Result") and task progress.
 
 #include <cstdint>
 #include <string>
@@ -46,7 +46,7 @@ typename Inspector::result_type inspect(Inspector& f, generation_result& x) {
            x.folder);
 }
 
-/// Writes the result as API.md's JSON object into `out`.
+/// Writes the result as docs/API.md's JSON object into `out`.
 void result_to_json(const generation_result& r, json::value& out, json::allocator& a);
 std::string result_to_json(const generation_result& r);
 

@@ -16,7 +16,7 @@ std::string to_text(const json::value& v) {
   return json::stringify(v);
 }
 
-// A template result that is a decimal number is stored as a number (WORKFLOWS.md).
+// A template result that is a decimal number is stored as a number (docs/WORKFLOWS.md).
 json::value text_or_number(const std::string& s, json::allocator& a) {
   if (!s.empty()) {
     char* end = nullptr;

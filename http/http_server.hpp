@@ -1,5 +1,5 @@
 #pragma once
-// The cpp-httplib server with the settings that TOOLCHAIN.md measured as necessary (thread pool
+// The cpp-httplib server with the settings that docs/TOOLCHAIN.md measured as necessary (thread pool
 // size, keep-alive, Nagle off, listen backlog), JSON errors everywhere, and every route.
 
 #include <httplib.h>

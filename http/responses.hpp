@@ -1,5 +1,5 @@
 #pragma once
-// How answers are written: JSON bodies, and API.md's one-sentence JSON errors.
+// How answers are written: JSON bodies, and docs/API.md's one-sentence JSON errors.
 
 #include <string>
 

@@ -34,7 +34,7 @@ void stream_task_events(http_context& ctx, const std::string& task_id, const htt
   auto heartbeat_interval = std::chrono::seconds(ctx.config.sse_heartbeat_seconds);
   res.set_chunked_content_provider(
       "text/event-stream",
-      // Called again and again on this HTTP thread: it must block (TOOLCHAIN.md), so it waits on
+      // Called again and again on this HTTP thread: it must block (docs/TOOLCHAIN.md), so it waits on
       // the queue and writes a heartbeat comment when nothing came for a heartbeat interval.
       [queue, heartbeat_interval](std::size_t, httplib::DataSink& sink) {
         std::string frame;

@@ -1,4 +1,4 @@
-// How the server treats client connections: sync clients that hang up (issue 5), quiet SSE
+// How the server treats client connections: sync clients that hang up, quiet SSE
 // streams, and streams that would take every HTTP thread.
 
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// The ComfyUI backend end to end (issue 3): the real mediagen binary against the fake ComfyUI
+// The ComfyUI backend end to end: the real mediagen binary against the fake ComfyUI
 // (tests/fakes/fake_comfyui.py, which speaks ComfyUI's HTTP + WebSocket protocol), each in its
 // own process. What the server sent is read back from the fake's /_fake/log.
 

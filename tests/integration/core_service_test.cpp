@@ -1,5 +1,5 @@
 // The core service end to end over loopback HTTP: sync, async + SSE, the gallery, restarts,
-// and refusals of bad requests (issue 2).
+// and refusals of bad requests.
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// File inputs and inpainting on the builtin backend (issue 4): multipart uploads, byte checks,
+// File inputs and inpainting on the builtin backend: multipart uploads, byte checks,
 // /generate/inpaint, and the image nodes' meaning seen from outside.
 
 #include <doctest/doctest.h>

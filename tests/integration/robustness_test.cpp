@@ -562,7 +562,7 @@ TEST_CASE("robustness: a task's SSE subscriber limit answers 503 JSON, and ended
 }
 
 // Bug: /media answers an unsatisfiable Range with cpp-httplib's own 416, whose body is empty (and
-// typed image/png) or the JSON error cut to the requested range; API.md: every error is JSON.
+// typed image/png) or the JSON error cut to the requested range; docs/API.md: every error is JSON.
 TEST_CASE("robustness: an unsatisfiable Range on /media answers 416 with a JSON error") {
   temp_folder data("range");
   server_process server(data.path());
