@@ -88,9 +88,7 @@ int main(int argc, char** argv) {
   sse_hub_settings hub_settings;
   hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
   hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);
-  // Each open stream holds an HTTP thread: keep a quarter of them for everything else.
-  hub_settings.max_subscribers_total = static_cast<std::size_t>(
-      std::min<std::int64_t>(config.sse_subscribers_total, std::max(1, config.http_threads * 3 / 4)));
+  hub_settings.max_subscribers_total = static_cast<std::size_t>(config.sse_subscribers_total);
   ctx.hub = spawn_sse_hub(sys, hub_settings);
   builtin_backend_settings builtin_settings;
   builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
@@ -124,7 +122,9 @@ int main(int argc, char** argv) {
 
   http_server server(ctx);
   int port = server.bind(config.host, config.port);
-  if (port < 0) return fail("cannot listen on " + config.host + ":" + std::to_string(config.port));
+  if (port < 0)
+    return fail("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " + server.bind_error() +
+                " (is another server running on this port?)");
   std::thread http_thread([&server] { server.listen_after_bind(); });
   std::fprintf(stderr, "info mediagen listening host=%s port=%d data=%s workers=%d\n", config.host.c_str(), port,
                config.data_dir.c_str(), config.builtin_workers);

@@ -36,7 +36,7 @@ struct sse_hub_state {
 
   static inline const char* name = "sse_hub";
 
-  /// Streams must end with the hub, or their HTTP threads would wait on them forever.
+  /// Streams must end with the hub, or their connections would stay open forever.
   ~sse_hub_state() {
     for (auto& entry : logs)
       for (auto& q : entry.second.subscribers) q->close();
@@ -78,7 +78,7 @@ sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings
           if ((*q)->push(frame)) {
             ++q;
           } else { // a slow consumer: cut it off rather than buffer without bound
-            (*q)->close();
+            (*q)->drop();
             q = log.subscribers.erase(q);
             --st.subscribers;
             ++st.dropped_slow;

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "http/actor_calls.hpp"
+#include "http/process_metrics.hpp"
 #include "http/responses.hpp"
 #include "http/timed_route.hpp"
 
@@ -111,6 +112,23 @@ std::string metrics_text(http_context& ctx) {
   gauge(out, "mediagen_queue_depth", "Tasks waiting to run.", number(sup, "queued"));
   auto hub = parsed(status_of(ctx, ctx.hub, "sse_hub"));
   gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", number(hub, "subscribers"));
+  gauge(out, "mediagen_sse_dropped_slow_total", "SSE subscribers the hub cut off because their queue was full.",
+        number(hub, "droppedSlowSubscribers"), "counter");
+  auto& conns = ctx.connections;
+  gauge(out, "mediagen_http_connections_open", "Client connections open, in any phase.",
+        static_cast<double>(conns.open.load()));
+  gauge(out, "mediagen_http_connections_idle", "Keep-alive connections waiting in the event loop.",
+        static_cast<double>(conns.idle.load()));
+  gauge(out, "mediagen_http_sse_streams", "SSE streams the event loop is writing.",
+        static_cast<double>(conns.streams.load()));
+  gauge(out, "mediagen_http_connections_accepted_total", "Client connections accepted.",
+        static_cast<double>(conns.accepted.load()), "counter");
+  gauge(out, "mediagen_http_sse_streams_dropped_total",
+        "SSE streams closed because their client stopped reading (queue full or write timeout).",
+        static_cast<double>(conns.streams_dropped.load()), "counter");
+  gauge(out, "mediagen_http_workers", "HTTP worker threads alive.", static_cast<double>(conns.workers.load()));
+  gauge(out, "mediagen_http_workers_busy", "HTTP worker threads serving a request.",
+        static_cast<double>(conns.workers_busy.load()));
   auto store = parsed(status_of(ctx, ctx.store, "media_store"));
   gauge(out, "mediagen_media_store_commits_total", "Atomic writes of media-data.json.", number(store, "commits"), "counter");
   gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.", number(store, "entriesCommitted"), "counter");
@@ -129,6 +147,7 @@ std::string metrics_text(http_context& ctx) {
       << "# TYPE mediagen_backend_round_trips_total counter\n" << trips.str()
       << "# HELP mediagen_backend_round_trip_seconds_total Time from a job reaching its backend to its end.\n"
       << "# TYPE mediagen_backend_round_trip_seconds_total counter\n" << seconds.str();
+  out << process_metrics_text();
   return out.str();
 }
 
