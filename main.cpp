@@ -120,11 +120,23 @@ int main(int argc, char** argv) {
   sup.lost = lost;
   ctx.supervisor = spawn_supervisor(sys, sup);
 
+  // ~actor_system waits for every actor: each must be told to exit, whichever way main ends.
+  auto stop_actors = [&] {
+    for (auto& b : ctx.backends) caf::anon_send_exit(b.handle, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx.supervisor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx.hub, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx.store, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  };
+
   http_server server(ctx);
   int port = server.bind(config.host, config.port);
-  if (port < 0)
+  if (port < 0) {
+    server.shut_down();
+    stop_actors();
     return fail("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " + server.bind_error() +
                 " (is another server running on this port?)");
+  }
   std::thread http_thread([&server] { server.listen_after_bind(); });
   std::fprintf(stderr, "info mediagen listening host=%s port=%d data=%s workers=%d\n", config.host.c_str(), port,
                config.data_dir.c_str(), config.builtin_workers);
@@ -154,11 +166,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200)); // open streams write their last frames
   server.shut_down();
   http_thread.join();
-  for (auto& b : ctx.backends) caf::anon_send_exit(b.handle, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx.supervisor, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx.hub, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx.store, caf::exit_reason::user_shutdown);
-  sys.await_all_actors_done();
+  stop_actors();
   std::fprintf(stderr, "info mediagen stopped\n");
   return 0;
 }

@@ -44,9 +44,10 @@ public:
     return take_result::frame;
   }
 
-  std::size_t size() const {
+  /// Whether the hub cut this reader off (a reader blocked on its socket asks without taking).
+  bool dropped() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return frames_.size();
+    return dropped_;
   }
 
   /// Called (under the queue's lock, so it must only note the event) when a frame arrives in an

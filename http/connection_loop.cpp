@@ -188,7 +188,8 @@ void connection_loop::take_inbox() {
     auto it = owned_.find(id);
     if (it == owned_.end() || it->second->state != connection::phase::streaming) continue;
     auto& c = *it->second;
-    if (!c.blocked) pump(c); // a blocked stream resumes on EPOLLOUT
+    if (!c.blocked) pump(c); // a blocked stream resumes on EPOLLOUT...
+    else if (c.events->queue->dropped()) drop_stream(c, "its queue is full"); // ...unless the hub cut it off
   }
 }
 
@@ -284,10 +285,7 @@ void connection_loop::pump(connection& c) {
           c.out += "0\r\n\r\n"; // the end of the chunked body
           c.finishing = true;
         } else if (got == sse_queue::take_result::dropped) {
-          ++figures_.streams_dropped;
-          std::fprintf(stderr, "warn http sse stream dropped, the client stopped reading task=%s\n",
-                       c.events->task_id.c_str());
-          return close_owned(id);
+          return drop_stream(c, "its queue is full");
         }
         break;
       }
@@ -318,6 +316,13 @@ void connection_loop::end_stream(connection& c) {
   auto owned = std::move(it->second);
   owned_.erase(it);
   enter_idle(std::move(owned));
+}
+
+void connection_loop::drop_stream(connection& c, const char* why) {
+  ++figures_.streams_dropped;
+  std::fprintf(stderr, "warn http sse stream dropped: the client stopped reading and %s task=%s\n", why,
+               c.events->task_id.c_str());
+  close_owned(c.id);
 }
 
 void connection_loop::close_owned(std::uint64_t id) {
@@ -352,10 +357,7 @@ void connection_loop::on_stream_timers(clock::time_point now) {
     if (it == owned_.end() || it->second->generation != t.generation) continue;
     auto& c = *it->second;
     if (c.blocked && now - c.last_progress >= settings_.write_timeout) {
-      ++figures_.streams_dropped;
-      std::fprintf(stderr, "warn http sse stream dropped, no byte taken for the write timeout task=%s\n",
-                   c.events->task_id.c_str());
-      close_owned(t.id);
+      drop_stream(c, "it took no byte for the write timeout");
       continue;
     }
     if (!c.blocked && c.out_offset == c.out.size() && !c.finishing && now - c.last_frame >= settings_.heartbeat) {

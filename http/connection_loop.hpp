@@ -99,6 +99,8 @@ private:
   /// Writes what the stream has, as far as the socket takes it.
   void pump(connection& c);
   void end_stream(connection& c);
+  /// Cuts off a stream whose client stopped reading (log line and metric).
+  void drop_stream(connection& c, const char* why);
   void arm(connection& c, std::uint32_t events);
   void close_owned(std::uint64_t id);
   void close_socket(connection& c);

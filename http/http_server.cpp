@@ -147,8 +147,11 @@ void http_server::serve(std::unique_ptr<connection> c) {
     bool ok = process_request(stream, c->requests_left == 1, closed, nullptr);
     --c->requests_left;
     // An SSE answer: its headers are written, the loop writes the rest (even though httplib
-    // counts the provider's early return as a failed write).
-    if (stream.handed_over()) break;
+    // counts the provider's early return as a failed write), then closes if the request asked to.
+    if (stream.handed_over()) {
+      if (closed) stream.close_after_answer();
+      break;
+    }
     keep = ok && !closed && !stream.closing() && c->requests_left > 0 && !shutting_down_;
     // A pipelined request may already sit in the stream's buffer, where the socket shows nothing.
   } while (keep && (stream.has_buffered() || peek_socket(c->fd) == next_bytes::arrived));
