@@ -77,6 +77,8 @@ const std::vector<setting>& settings() {
       integer("shutdownGraceSeconds", "--shutdown-grace-seconds", &server_config::shutdown_grace_seconds, 0, 3600),
       integer("httpWorkers", "--http-workers", &server_config::http_workers, 1, 65536),
       integer("httpWorkersMax", "--http-workers-max", &server_config::http_workers_max, 1, 65536),
+      integer("keepAliveTimeoutSeconds", "--keep-alive-timeout-seconds", &server_config::keep_alive_timeout_seconds, 1,
+              3600),
       integer("readTimeoutSeconds", "--read-timeout-seconds", &server_config::read_timeout_seconds, 1, 3600),
       integer("writeTimeoutSeconds", "--write-timeout-seconds", &server_config::write_timeout_seconds, 1, 3600),
       // httplib 0.11 refuses any single header line over 8 KiB by itself: a larger total limit

@@ -21,6 +21,7 @@ struct server_config {
   std::int64_t shutdown_grace_seconds = 30;
   int http_workers = 0;                    ///< request threads kept ready; 0: 4 per hardware thread
   int http_workers_max = 1024;             ///< the pool grows to this under load (a sync wait holds one)
+  std::int64_t keep_alive_timeout_seconds = 5; ///< an idle keep-alive connection is closed after this
   std::int64_t read_timeout_seconds = 10;  ///< one read waits at most this
   std::int64_t write_timeout_seconds = 10;
   std::int64_t max_header_bytes = 8192;    ///< all request headers together; more gets 431 (one

@@ -42,7 +42,7 @@ public:
 
 connection_settings connection_settings_of(const server_config& c) {
   connection_settings s;
-  s.keep_alive_timeout = std::chrono::seconds(5);
+  s.keep_alive_timeout = std::chrono::seconds(c.keep_alive_timeout_seconds);
   s.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   s.write_timeout = std::chrono::seconds(c.write_timeout_seconds);
   s.request_timeout = std::chrono::seconds(c.request_timeout_seconds);

@@ -121,7 +121,7 @@ parsed_stream parse_stream(const std::string& bytes) {
   return out;
 }
 
-bool terminal(const std::string& event) { return event == "complete" || event == "failed" || event == "cancelled"; }
+bool terminal(const std::string& event) { return event == "complete" || event == "error-event" || event == "cancelled"; }
 
 const std::string medium_task =
     R"({"workflow":"Builtin Text to Image","prompt":"many streams","orientation":"square","steps":8})";
