@@ -15,7 +15,7 @@ namespace {
 
 /// One task's event log and who follows it.
 struct task_log {
-  std::vector<std::string> frames;          ///< frame n has id n + 1
+  std::vector<sse_frame> frames;            ///< frame n has id n + 1
   std::vector<sse_queue_ptr> subscribers;
   bool ended = false;
   std::chrono::steady_clock::time_point ended_at;
@@ -71,9 +71,10 @@ sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings
         auto it = st.logs.find(task_id);
         if (it == st.logs.end() || it->second.ended) return;
         auto& log = it->second;
-        log.frames.push_back(format_sse_frame(static_cast<std::int64_t>(log.frames.size()) + 1, event, data));
+        log.frames.push_back(std::make_shared<const std::string>(
+            format_sse_frame(static_cast<std::int64_t>(log.frames.size()) + 1, event, data)));
         ++st.events;
-        const std::string& frame = log.frames.back();
+        const sse_frame& frame = log.frames.back();
         for (auto q = log.subscribers.begin(); q != log.subscribers.end();) {
           if ((*q)->push(frame)) {
             ++q;

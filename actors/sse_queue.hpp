@@ -13,6 +13,10 @@
 
 namespace mediagen {
 
+/// A ready-made SSE frame, shared by the task's log and every subscriber's queue (a replay to
+/// thousands of streams copies pointers, not text).
+using sse_frame = std::shared_ptr<const std::string>;
+
 class sse_queue {
 public:
   enum class take_result { frame, empty, closed, dropped };
@@ -20,7 +24,7 @@ public:
   explicit sse_queue(std::size_t capacity) : capacity_(capacity) {}
 
   /// Adds a frame; false when the queue is full or closed (the hub then drops this subscriber).
-  bool push(std::string frame) {
+  bool push(sse_frame frame) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_ || frames_.size() >= capacity_) return false;
     frames_.push_back(std::move(frame));
@@ -35,7 +39,7 @@ public:
   void drop() { end(true); }
 
   /// The next frame, without waiting.
-  take_result take(std::string& out) {
+  take_result take(sse_frame& out) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (dropped_) return take_result::dropped;
     if (frames_.empty()) return closed_ ? take_result::closed : take_result::empty;
@@ -69,7 +73,7 @@ private:
   }
 
   mutable std::mutex mutex_;
-  std::deque<std::string> frames_;
+  std::deque<sse_frame> frames_;
   std::size_t capacity_;
   bool closed_ = false, dropped_ = false;
   std::function<void()> listener_;

@@ -274,11 +274,11 @@ void connection_loop::pump(connection& c) {
       c.out.clear();
       c.out_offset = 0;
       if (c.finishing) return end_stream(c);
-      std::string frame;
+      sse_frame frame;
       while (c.out.size() < max_batch_bytes) {
         auto got = c.events->queue->take(frame);
         if (got == sse_queue::take_result::frame) {
-          append_chunk(c.out, frame);
+          append_chunk(c.out, *frame);
           continue;
         }
         if (got == sse_queue::take_result::closed) {

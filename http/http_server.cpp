@@ -69,7 +69,7 @@ next_bytes peek_socket(int sock) {
 http_server::http_server(http_context& ctx)
     : ctx_(ctx),
       workers_(static_cast<std::size_t>(ctx.config.http_workers), static_cast<std::size_t>(ctx.config.http_workers_max),
-               std::chrono::seconds(30), ctx.connections),
+               std::chrono::seconds(30), std::chrono::milliseconds(10), ctx.connections),
       loop_(connection_settings_of(ctx.config), ctx.connections, [this](std::unique_ptr<connection> c) {
         auto* raw = c.release(); // std::function needs a copyable job: the worker takes it back
         workers_.submit([this, raw] { serve(std::unique_ptr<connection>(raw)); });

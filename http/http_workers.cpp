@@ -5,37 +5,53 @@
 namespace mediagen {
 
 http_workers::http_workers(std::size_t min, std::size_t max, std::chrono::milliseconds idle_exit,
-                           connection_figures& figures)
+                           std::chrono::milliseconds grow_after, connection_figures& figures)
     : min_(std::max<std::size_t>(1, min)), max_(std::max(max, std::max<std::size_t>(1, min))), idle_exit_(idle_exit),
-      figures_(figures) {
+      grow_after_(grow_after), figures_(figures) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (std::size_t i = 0; i < min_; ++i) {
-    auto it = running_.emplace(running_.end());
-    *it = std::thread([this, it] { run(it); });
-    ++threads_;
-  }
-  figures_.workers = static_cast<std::int64_t>(threads_);
+  for (std::size_t i = 0; i < min_; ++i) spawn();
+  grower_ = std::thread([this] { grow(); });
 }
 
 http_workers::~http_workers() { stop(); }
 
-void http_workers::submit(std::function<void()> job) {
+void http_workers::spawn() {
+  auto it = running_.emplace(running_.end());
+  *it = std::thread([this, it] { run(it); });
+  ++threads_;
+  ++figures_.workers;
+  last_spawn_ = std::chrono::steady_clock::now();
+}
+
+void http_workers::submit(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_) {
-      jobs_.push_back(std::move(job));
-      // Grow only when every thread is taken: a free one picks the job up at once.
-      if (idle_ < jobs_.size() && threads_ < max_) {
-        auto it = running_.emplace(running_.end());
-        *it = std::thread([this, it] { run(it); });
-        ++threads_;
-        ++figures_.workers;
-      }
-      work_.notify_one();
+      jobs_.push_back(job{std::move(fn), std::chrono::steady_clock::now()});
+      if (idle_ >= jobs_.size()) work_.notify_one();
+      else grow_.notify_one(); // every thread is taken: the grower decides whether to add one
       return;
     }
   }
-  job(); // after stop(): nobody else would run it
+  fn(); // after stop(): nobody else would run it
+}
+
+void http_workers::grow() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (jobs_.empty() || idle_ >= jobs_.size() || threads_ >= max_) {
+      grow_.wait(lock); // nothing waits: no timer runs
+      continue;
+    }
+    auto now = std::chrono::steady_clock::now();
+    auto due = std::max(jobs_.front().queued_at, last_spawn_) + grow_after_;
+    if (now >= due) {
+      spawn();
+      work_.notify_one();
+    } else {
+      grow_.wait_until(lock, due);
+    }
+  }
 }
 
 void http_workers::run(std::list<std::thread>::iterator self) {
@@ -57,13 +73,13 @@ void http_workers::run(std::list<std::thread>::iterator self) {
       if (stopping_) return;
       continue;
     }
-    auto job = std::move(jobs_.front());
+    auto next = std::move(jobs_.front().run);
     jobs_.pop_front();
     ++figures_.workers_busy;
     lock.unlock();
     join_exited();
-    job();
-    job = nullptr; // whatever the job captured goes before the thread counts as free
+    next();
+    next = nullptr; // whatever the job captured goes before the thread counts as free
     --figures_.workers_busy;
     lock.lock();
   }
@@ -85,7 +101,9 @@ void http_workers::stop() {
     if (stopping_) return;
     stopping_ = true;
     work_.notify_all();
+    grow_.notify_all();
   }
+  grower_.join();
   // Threads keep removing themselves only while not stopping; from here the list is stable.
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -1,9 +1,11 @@
 #pragma once
 // The threads that read, handle and answer HTTP requests. A connection holds one only while a
 // request is in flight (idle keep-alive connections and SSE streams wait in the connection
-// loop). The pool starts with `min` threads, adds one whenever a job arrives and no thread is
-// free, up to `max` (a sync request blocks its thread for the whole generation), and threads
-// above `min` leave after `idle_exit` without work.
+// loop). The pool starts with `min` threads and grows while jobs wait and no thread is free, up
+// to `max` (a sync request blocks its thread for the whole generation): one more thread per
+// `grow_after` that the oldest job has waited, so a burst of short blocking calls (thousands of
+// SSE subscribes asking the hub at once) does not spawn a thread per request. Threads above
+// `min` leave after `idle_exit` without work.
 
 #include <chrono>
 #include <condition_variable>
@@ -22,7 +24,8 @@ namespace mediagen {
 class http_workers {
 public:
   /// Keeps `figures.workers` and `figures.workers_busy` up to date.
-  http_workers(std::size_t min, std::size_t max, std::chrono::milliseconds idle_exit, connection_figures& figures);
+  http_workers(std::size_t min, std::size_t max, std::chrono::milliseconds idle_exit,
+               std::chrono::milliseconds grow_after, connection_figures& figures);
   ~http_workers();
 
   http_workers(const http_workers&) = delete;
@@ -35,13 +38,22 @@ public:
 
 private:
   void run(std::list<std::thread>::iterator self);
+  /// Adds threads while jobs wait; sleeps on `grow_` while none do.
+  void grow();
+  void spawn();  ///< with mutex_ held
   void join_exited();
 
+  struct job {
+    std::function<void()> run;
+    std::chrono::steady_clock::time_point queued_at;
+  };
   const std::size_t min_, max_;
-  const std::chrono::milliseconds idle_exit_;
+  const std::chrono::milliseconds idle_exit_, grow_after_;
   mutable std::mutex mutex_;
-  std::condition_variable work_;
-  std::deque<std::function<void()>> jobs_;
+  std::condition_variable work_, grow_;
+  std::deque<job> jobs_;
+  std::chrono::steady_clock::time_point last_spawn_;
+  std::thread grower_;
   std::list<std::thread> running_;           ///< every live thread, so stop() can join them
   std::vector<std::thread> exited_;          ///< threads that left for idleness, joined later
   std::size_t idle_ = 0;                     ///< threads waiting for a job

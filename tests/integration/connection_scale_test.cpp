@@ -124,7 +124,7 @@ parsed_stream parse_stream(const std::string& bytes) {
 bool terminal(const std::string& event) { return event == "complete" || event == "error-event" || event == "cancelled"; }
 
 const std::string medium_task =
-    R"({"workflow":"Builtin Text to Image","prompt":"many streams","orientation":"square","steps":8})";
+    R"({"workflow":"Builtin Text to Image","prompt":"many streams","orientation":"square","steps":4})";
 
 } // namespace
 
@@ -198,7 +198,7 @@ TEST_CASE("sse: a subscriber that never reads does not hold up the others") {
   temp_folder data("never-reads");
   server_process server(data.path(), {"--builtin-workers=1"});
   auto c = server.client(30);
-  auto task = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"stalled reader","orientation":"square","steps":40})");
+  auto task = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"stalled reader","orientation":"square","steps":20})");
   // A tiny receive buffer, and it never reads: the server's writes to it soon block.
   int stalled = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int small = 1024;
