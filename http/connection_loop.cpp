@@ -19,7 +19,10 @@ constexpr std::uint32_t idle_events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 // stream ends. A hang-up still shows (EPOLLRDHUP; EPOLLHUP and EPOLLERR always do).
 constexpr std::uint32_t stream_events = EPOLLRDHUP | EPOLLONESHOT;
 // Frames taken from the queue into one write; the queue itself is the bounded buffer.
-constexpr std::size_t max_batch_bytes = 64 * 1024;
+constexpr std::size_t max_batch_bytes = 16 * 1024;
+// A written batch's memory is kept for the next one only up to this: 10,000 streams each keeping
+// the largest batch they ever had would hold hundreds of MB.
+constexpr std::size_t kept_batch_bytes = 2 * 1024;
 
 void append_chunk(std::string& out, const std::string& payload) {
   char size[20];
@@ -209,6 +212,7 @@ void connection_loop::enter_idle(std::unique_ptr<connection> c) {
 
 void connection_loop::enter_stream(std::unique_ptr<connection> c) {
   c->events = c->stream.take_event_stream();
+  c->stream.release_buffer();
   c->state = connection::phase::streaming;
   ++c->generation;
   c->last_frame = c->last_progress = clock::now();
@@ -271,7 +275,8 @@ void connection_loop::pump(connection& c) {
   auto id = c.id;
   for (;;) {
     if (c.out_offset == c.out.size()) {
-      c.out.clear();
+      if (c.out.capacity() > kept_batch_bytes) std::string().swap(c.out);
+      else c.out.clear();
       c.out_offset = 0;
       if (c.finishing) return end_stream(c);
       sse_frame frame;

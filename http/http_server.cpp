@@ -70,10 +70,9 @@ http_server::http_server(http_context& ctx)
     : ctx_(ctx),
       workers_(static_cast<std::size_t>(ctx.config.http_workers), static_cast<std::size_t>(ctx.config.http_workers_max),
                std::chrono::seconds(30), std::chrono::milliseconds(10), ctx.connections),
-      loop_(connection_settings_of(ctx.config), ctx.connections, [this](std::unique_ptr<connection> c) {
-        auto* raw = c.release(); // std::function needs a copyable job: the worker takes it back
-        workers_.submit([this, raw] { serve(std::unique_ptr<connection>(raw)); });
-      }) {
+      loop_(connection_settings_of(ctx.config), ctx.connections, [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
+      stream_loop_(connection_settings_of(ctx.config), ctx.connections,
+                   [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }) {
   new_task_queue = [] { return new inline_task_queue; };
   // Only SO_REUSEADDR (a restart binds despite TIME_WAIT); httplib's default also sets
   // SO_REUSEPORT, which let a second server bind the same port and take half the connections.
@@ -132,6 +131,11 @@ http_server::http_server(http_context& ctx)
 
 http_server::~http_server() { shut_down(); }
 
+void http_server::dispatch(std::unique_ptr<connection> c) {
+  auto* raw = c.release(); // std::function needs a copyable job: the worker takes it back
+  workers_.submit([this, raw] { serve(std::unique_ptr<connection>(raw)); });
+}
+
 bool http_server::process_and_close_socket(socket_t sock) {
   loop_.adopt(sock);
   return true;
@@ -156,7 +160,8 @@ void http_server::serve(std::unique_ptr<connection> c) {
     // A pipelined request may already sit in the stream's buffer, where the socket shows nothing.
   } while (keep && (stream.has_buffered() || peek_socket(c->fd) == next_bytes::arrived));
   guarded_stream::set_current(nullptr);
-  if (stream.handed_over() || (keep && peek_socket(c->fd) != next_bytes::closed)) loop_.give_back(std::move(c));
+  if (stream.handed_over()) stream_loop_.give_back(std::move(c));
+  else if (keep && peek_socket(c->fd) != next_bytes::closed) loop_.give_back(std::move(c));
   else loop_.close(std::move(c));
 }
 
@@ -164,6 +169,7 @@ void http_server::shut_down() {
   if (shutting_down_.exchange(true)) return;
   stop();         // the accept loop ends
   loop_.stop();   // idle connections and streams close now
+  stream_loop_.stop();
   workers_.stop(); // requests in flight finish; their connections close
 }
 

@@ -38,12 +38,16 @@ private:
   /// On a worker: answers the requests `c` has buffered or arriving, one after another
   /// (pipelining), then hands it back to the loop or closes it.
   void serve(std::unique_ptr<connection> c);
+  /// Hands a connection whose next request is arriving to a worker.
+  void dispatch(std::unique_ptr<connection> c);
 
   http_context& ctx_;
   std::atomic<bool> shutting_down_{false};
   std::string bind_error_;
   http_workers workers_;
-  connection_loop loop_;
+  /// Idle keep-alive connections wait in `loop_`; SSE streams are written by `stream_loop_`, so a
+  /// busy fan-out to thousands of streams never delays handing the next request to a worker.
+  connection_loop loop_, stream_loop_;
 };
 
 } // namespace mediagen
