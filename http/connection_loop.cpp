@@ -228,16 +228,22 @@ void connection_loop::enter_stream(std::unique_ptr<connection> c) {
 }
 
 void connection_loop::arm(connection& c, std::uint32_t events) {
-  if (c.armed == events) return;
+  if (c.armed == events && c.epoll_set == epoll_fd_) return;
+  // A connection moving between loops (to the stream loop and back) leaves the other's epoll; it
+  // is disarmed there, so no event of it can be pending.
+  if (c.epoll_set >= 0 && c.epoll_set != epoll_fd_) {
+    ::epoll_ctl(c.epoll_set, EPOLL_CTL_DEL, c.fd, nullptr);
+    c.epoll_set = -1;
+  }
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = c.id;
-  int rc = ::epoll_ctl(epoll_fd_, c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
+  int rc = ::epoll_ctl(epoll_fd_, c.epoll_set == epoll_fd_ ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
   if (rc != 0) {
     std::fprintf(stderr, "warn http epoll_ctl failed errno=%d\n", errno);
     return close_owned(c.id);
   }
-  c.registered = true;
+  c.epoll_set = epoll_fd_;
   c.armed = events;
 }
 

@@ -43,7 +43,7 @@ struct connection {
 
   // Loop-side state; workers never touch it.
   enum class phase { idle, streaming } state = phase::idle;
-  bool registered = false;        ///< added to epoll (ONESHOT: disarmed after each event)
+  int epoll_set = -1;             ///< the epoll it was added to (ONESHOT: disarmed after each event)
   std::uint32_t armed = 0;        ///< events epoll waits for now; 0 when disarmed
   std::uint64_t generation = 0;   ///< changes with each phase, so stale timers do nothing
   std::unique_ptr<guarded_stream::event_stream> events;

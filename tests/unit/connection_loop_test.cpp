@@ -27,8 +27,10 @@ struct socket_pair {
   ~socket_pair() {
     if (client >= 0) ::close(client);
   }
-  // What the client receives within `timeout`; `closed` when the loop closed its end.
-  std::string read_for(std::chrono::milliseconds timeout, bool* closed = nullptr) const {
+  // What the client receives within `timeout`, or until it ends with `until_suffix`; `closed`
+  // when the loop closed its end.
+  std::string read_for(std::chrono::milliseconds timeout, bool* closed = nullptr,
+                       const std::string& until_suffix = {}) const {
     std::string out;
     auto until = std::chrono::steady_clock::now() + timeout;
     if (closed) *closed = false;
@@ -44,6 +46,9 @@ struct socket_pair {
         return out;
       }
       out.append(buf, static_cast<std::size_t>(n));
+      if (!until_suffix.empty() && out.size() >= until_suffix.size() &&
+          out.compare(out.size() - until_suffix.size(), std::string::npos, until_suffix) == 0)
+        return out;
     }
   }
 };
@@ -123,12 +128,12 @@ TEST_CASE("connection loop: a stream's frames go out chunked, then the end chunk
   s.loop.adopt(p.server);
   REQUIRE(::send(p.client, "x", 1, 0) == 1);
   REQUIRE(s.queue->push(std::make_shared<const std::string>("id: 1\n\n")));
-  auto got = p.read_for(300ms);
+  auto got = p.read_for(5s, nullptr, "id: 1\n\n\r\n");
   CHECK(got == "7\r\nid: 1\n\n\r\n");
   CHECK(s.figures.streams == 1);
   s.queue->push(std::make_shared<const std::string>("id: 2\n\n"));
   s.queue->close();
-  got = p.read_for(300ms);
+  got = p.read_for(5s, nullptr, "0\r\n\r\n");
   CHECK(got == "7\r\nid: 2\n\n\r\n0\r\n\r\n");
   CHECK(eventually([&] { return s.ended == 1 && s.figures.idle == 1; }, 1s));
   CHECK(s.figures.streams == 0);
@@ -139,8 +144,8 @@ TEST_CASE("connection loop: a silent stream gets heartbeat comments from the loo
   socket_pair p;
   s.loop.adopt(p.server);
   REQUIRE(::send(p.client, "x", 1, 0) == 1);
-  auto got = p.read_for(1s);
-  CHECK(got.find("d\r\n: heartbeat\n\n\r\n") != std::string::npos);
+  auto got = p.read_for(5s, nullptr, "d\r\n: heartbeat\n\n\r\n");
+  CHECK(got == "d\r\n: heartbeat\n\n\r\n");
 }
 
 TEST_CASE("connection loop: a client that stops reading is cut off, counted, and unsubscribed") {
@@ -186,10 +191,33 @@ TEST_CASE("connection loop: stop closes idle connections and streams") {
   CHECK(eventually([&] { return s->figures.streams == 1 && s->figures.idle == 1; }, 1s));
   s->loop.stop();
   bool closed = false;
-  idle.read_for(200ms, &closed);
+  idle.read_for(2s, &closed);
   CHECK(closed);
-  streaming.read_for(200ms, &closed);
+  streaming.read_for(2s, &closed);
   CHECK(closed);
   CHECK(s->ended == 1);
   CHECK(s->figures.open == 0);
+}
+
+TEST_CASE("connection loop: a connection moves from the idle loop to a stream loop, and waits there after its stream") {
+  connection_figures figures;
+  auto queue = std::make_shared<sse_queue>(4);
+  std::atomic<int> ended{0};
+  connection_loop* streams_ptr = nullptr;
+  connection_loop streams(quick(), figures, [](std::unique_ptr<connection>) {});
+  streams_ptr = &streams;
+  connection_loop idle(quick(), figures, [&](std::unique_ptr<connection> c) {
+    char byte;
+    [[maybe_unused]] auto n = ::recv(c->fd, &byte, 1, 0);
+    c->stream.hand_over(guarded_stream::event_stream{queue, "t2", [&] { ++ended; }});
+    streams_ptr->give_back(std::move(c));
+  });
+  socket_pair p;
+  idle.adopt(p.server);
+  REQUIRE(::send(p.client, "x", 1, 0) == 1);
+  queue->push(std::make_shared<const std::string>("id: 1\n\n"));
+  queue->close();
+  auto got = p.read_for(5s, nullptr, "0\r\n\r\n");
+  CHECK(got == "7\r\nid: 1\n\n\r\n0\r\n\r\n");
+  CHECK(eventually([&] { return ended == 1 && figures.idle == 1 && figures.streams == 0; }, 2s));
 }
