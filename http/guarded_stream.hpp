@@ -47,7 +47,7 @@ public:
   std::unique_ptr<event_stream> take_event_stream() { return std::move(event_stream_); }
   bool handed_over() const { return event_stream_ != nullptr; }
 
-  /// The stream the calling HTTP thread is serving, if any (set by the connection loop).
+  /// The stream the calling HTTP worker is serving, if any (set by http_server::serve).
   static guarded_stream* current();
   static void set_current(guarded_stream* s);
 
