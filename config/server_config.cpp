@@ -85,6 +85,8 @@ const std::vector<setting>& settings() {
       integer("sseHeartbeatSeconds", "--sse-heartbeat-seconds", &server_config::sse_heartbeat_seconds, 1, 3600),
       integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1, 100000),
       integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000),
+      integer("compactEvery", "--compact-every", &server_config::compact_every, 1, 100000000),
+      integer("compactSeconds", "--compact-seconds", &server_config::compact_seconds, 1, 86400),
   };
   return all;
 }

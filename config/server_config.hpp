@@ -28,6 +28,10 @@ struct server_config {
   std::int64_t sse_heartbeat_seconds = 15;  ///< a comment line after this much silence on a stream
   std::int64_t sse_subscribers_per_task = 64;
   std::int64_t sse_subscribers_total = 4096;
+  /// media-data.json is rewritten from memory (and the gallery journal cut) once the journal
+  /// holds this many records or its oldest record is this old, and at shutdown.
+  std::int64_t compact_every = 10000;
+  std::int64_t compact_seconds = 30;
 };
 
 /// Reads `--config` (default config/server.json) and applies flags. Returns "" or one sentence
