@@ -3,7 +3,7 @@
 //   gallery_bench preload <data dir> <entries> <journal records>
 //       writes <data dir>/database/media-data.json with that many typical entries and a journal
 //       with that many more records, for a server to start on.
-//   gallery_bench store <seconds per phase>
+//   gallery_bench store <seconds per phase> [compact every, default 10000 as the server]
 //       drives the real media store actor on a real folder: durable appends/s with 64 concurrent
 //       writers at 100 entries and at 100,000 (one run, so the ratio holds), commit p50/p99, a
 //       query's p99 while appends run, start-up time with 100,000 entries plus a 10,000-record
@@ -96,7 +96,7 @@ struct phase_figures {
 };
 
 // 64 writers append for `seconds` while one reader queries limit=50; all on the real store.
-phase_figures run_phase(const fs::path& dir, double seconds) {
+phase_figures run_phase(const fs::path& dir, double seconds, std::size_t compact_every) {
   phase_figures out;
   caf::actor_system_config cfg;
   cfg.set("scheduler.policy", caf::atom("sharing"));
@@ -113,6 +113,7 @@ phase_figures run_phase(const fs::path& dir, double seconds) {
   settings.path = db_path;
   settings.outputs = outputs;
   settings.view = std::make_shared<gallery_view>();
+  settings.compact_every = compact_every;
   auto view = settings.view;
   auto store = spawn_media_store(sys, settings);
   std::atomic<bool> stop{false};
@@ -181,7 +182,7 @@ void print_phase(const char* name, const phase_figures& f) {
               static_cast<unsigned long long>(f.commits), static_cast<unsigned long long>(f.compactions), f.query_p99_us);
 }
 
-int store_bench(double seconds) {
+int store_bench(double seconds, std::size_t compact_every) {
   auto root = fs::temp_directory_path() / ("mediagen-gallery-bench-" + std::to_string(::getpid()));
   fs::remove_all(root);
   // Start-up and memory first, in a clean process: 100k entries plus a 10k-record journal.
@@ -199,6 +200,7 @@ int store_bench(double seconds) {
   double text_bytes = 0;
   for (std::size_t i = 0; i < snapshot->size(); ++i) text_bytes += static_cast<double>(snapshot->at(i).json.size());
   auto n = static_cast<double>(snapshot->size());
+  std::printf("media-data.json rewritten every %zu journal records\n", compact_every);
   std::printf("start-up: %.0f entries (100,000 in media-data.json + %zu journal records) loaded in %.0f ms\n", n,
               gallery.replayed.records, startup_ms);
   std::printf("memory: RSS +%ld kB for the gallery = %.0f bytes/entry, of which JSON text %.0f: %.0f bytes/entry beyond it\n",
@@ -207,13 +209,26 @@ int store_bench(double seconds) {
   snapshot.reset();
   gallery = opened_gallery{};
 
-  preload(root / "small", 100, 0);
-  auto small = run_phase(root / "small", seconds);
+  // The disk is shared and noisy: the two sizes alternate, three rounds each, on folders made once
+  // (the small one stays near 100 entries: each round starts from a fresh copy of it).
+  preload(root / "small-template", 100, 0);
   preload(root / "large", 100000, 0);
-  auto large = run_phase(root / "large", seconds);
-  print_phase("at 100 entries", small);
-  print_phase("at 100,000 entries", large);
-  std::printf("ratio: appends/s at 100,000 / at 100 = %.2f\n", large.appends_per_second / small.appends_per_second);
+  phase_figures small_sum, large_sum;
+  std::vector<double> small_p99, large_p99;
+  for (int round = 1; round <= 3; ++round) {
+    fs::remove_all(root / "small");
+    fs::copy(root / "small-template", root / "small", fs::copy_options::recursive);
+    auto small = run_phase(root / "small", seconds, compact_every);
+    auto large = run_phase(root / "large", seconds, compact_every);
+    std::printf("round %d\n", round);
+    print_phase("  at 100 entries", small);
+    print_phase("  at 100,000+ entries", large);
+    small_sum.appends_per_second += small.appends_per_second / 3;
+    large_sum.appends_per_second += large.appends_per_second / 3;
+  }
+  std::printf("mean of 3 rounds: %.0f appends/s at 100 entries, %.0f at 100,000+; ratio %.2f\n",
+              small_sum.appends_per_second, large_sum.appends_per_second,
+              large_sum.appends_per_second / small_sum.appends_per_second);
   fs::remove_all(root);
   return 0;
 }
@@ -227,7 +242,8 @@ int main(int argc, char** argv) {
       preload(argv[2], std::atoll(argv[3]), std::atoll(argv[4]));
       return 0;
     }
-    if (mode == "store") return store_bench(argc > 2 ? std::atof(argv[2]) : 5.0);
+    if (mode == "store")
+      return store_bench(argc > 2 ? std::atof(argv[2]) : 5.0, argc > 3 ? static_cast<std::size_t>(std::atoll(argv[3])) : 10000);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gallery_bench: %s\n", e.what());
     return 1;
