@@ -197,6 +197,8 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
               finish(self, "completed");
             },
             [self](caf::error& e) {
+              // The store's refusal is a sentence of its own; anything else (a timeout) is rendered.
+              if (e.context().match_elements<std::string>()) return fail(self, e.context().get_as<std::string>(0), 500);
               fail(self, "The result could not be stored in the gallery (" + self->system().render(e) + ").", 500);
             });
 }

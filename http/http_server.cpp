@@ -72,7 +72,8 @@ http_server::http_server(http_context& ctx)
                std::chrono::seconds(30), std::chrono::milliseconds(10), ctx.connections),
       loop_(connection_settings_of(ctx.config), ctx.connections, [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
       stream_loop_(connection_settings_of(ctx.config), ctx.connections,
-                   [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }) {
+                   [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
+      routes_(*this), edge_(ctx.config, routes_) {
   new_task_queue = [] { return new inline_task_queue; };
   // Only SO_REUSEADDR (a restart binds despite TIME_WAIT); httplib's default also sets
   // SO_REUSEPORT, which let a second server bind the same port and take half the connections.
@@ -105,7 +106,7 @@ http_server::http_server(http_context& ctx)
   });
   // Checks every request passes before routing: ambiguous framing and oversized headers.
   auto max_header_bytes = static_cast<std::size_t>(ctx.config.max_header_bytes);
-  set_pre_routing_handler([max_header_bytes](const httplib::Request& req, httplib::Response& res) {
+  set_pre_routing_handler([this, max_header_bytes](const httplib::Request& req, httplib::Response& res) {
     auto* stream = guarded_stream::current();
     if (stream) stream->request_read();
     // Two Content-Length headers make the body's end ambiguous (request smuggling): refuse, and
@@ -121,12 +122,13 @@ http_server::http_server(http_context& ctx)
       send_error(res, 431, "The request headers are larger than the server accepts.");
       return HandlerResponse::Handled;
     }
-    return HandlerResponse::Unhandled;
+    return edge_.before(req, res);
   });
-  add_generation_routes(*this, ctx);
-  add_task_routes(*this, ctx);
-  add_media_routes(*this, ctx);
-  add_ops_routes(*this, ctx);
+  set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { edge_.after(req, res); });
+  add_generation_routes(routes_, ctx);
+  add_task_routes(routes_, ctx);
+  add_media_routes(routes_, ctx);
+  add_ops_routes(routes_, ctx);
 }
 
 http_server::~http_server() { shut_down(); }

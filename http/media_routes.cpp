@@ -4,7 +4,6 @@
 #include <memory>
 #include <sys/stat.h>
 
-#include "http/actor_calls.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/timed_route.hpp"
@@ -103,24 +102,25 @@ void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& 
     if (!parse_count(req.get_param_value("limit"), limit)) return send_error(res, 400, "limit must be a non-negative integer.");
     q.limit = limit;
   }
+  if (req.has_param("offset")) {
+    std::int64_t offset;
+    if (!parse_count(req.get_param_value("offset"), offset)) return send_error(res, 400, "offset must be a non-negative integer.");
+    q.offset = offset;
+  }
   if (req.has_param("sort")) {
     auto sort = req.get_param_value("sort");
     if (sort != "ascending" && sort != "descending") return send_error(res, 400, "sort must be ascending or descending.");
     q.ascending = sort == "ascending";
   }
-  std::string error;
-  auto list = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::query::value, q);
-  if (!list) return send_error(res, 500, "The gallery could not be read (" + error + ").");
-  send_json(res, 200, *list);
+  // Read from the last published snapshot: a commit under way never delays a query.
+  send_json(res, 200, ctx.gallery->current()->query(q));
 }
 
 void one_entry(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::int64_t uid;
   if (!parse_count(req.matches[1], uid)) return send_error(res, 400, "uid must be a non-negative integer.");
-  std::string error;
-  auto entry = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::get::value, uid);
-  if (!entry) return send_error(res, 500, "The gallery could not be read (" + error + ").");
-  if (entry->empty()) return send_error(res, 404, "No entry with uid " + std::to_string(uid) + ".");
+  auto entry = ctx.gallery->current()->find(uid);
+  if (!entry) return send_error(res, 404, "No entry with uid " + std::to_string(uid) + ".");
   send_json(res, 200, *entry);
 }
 
@@ -145,7 +145,7 @@ void workflows(http_context& ctx, httplib::Response& res) {
 
 } // namespace
 
-void add_media_routes(httplib::Server& svr, http_context& ctx) {
+void add_media_routes(route_table& svr, http_context& ctx) {
   svr.Get(R"(/media/(.+))", timed(ctx, "media", [&ctx](const httplib::Request& req, httplib::Response& res) {
     serve_file(ctx, req, res);
   }));

@@ -130,7 +130,7 @@ std::string metrics_text(http_context& ctx) {
   gauge(out, "mediagen_http_workers_busy", "HTTP worker threads serving a request.",
         static_cast<double>(conns.workers_busy.load()));
   auto store = parsed(status_of(ctx, ctx.store, "media_store"));
-  gauge(out, "mediagen_media_store_commits_total", "Atomic writes of media-data.json.", number(store, "commits"), "counter");
+  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", number(store, "commits"), "counter");
   gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.", number(store, "entriesCommitted"), "counter");
   gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", number(store, "totalCommitMs") / 1000, "counter");
   gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", number(store, "lastCommitMs") / 1000);
@@ -153,7 +153,7 @@ std::string metrics_text(http_context& ctx) {
 
 } // namespace
 
-void add_ops_routes(httplib::Server& svr, http_context& ctx) {
+void add_ops_routes(route_table& svr, http_context& ctx) {
   svr.Get("/healthz", timed(ctx, "healthz", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, "{\"status\":\"ok\"}");
   }));
