@@ -155,6 +155,11 @@ void add_generation_routes(route_table& svr, http_context& ctx) {
     run_sync(ctx, req, res);
   }));
 
+  // The newer Node client's name for the same thing.
+  svr.Post("/generate/silent/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    run_sync(ctx, req, res);
+  }));
+
   svr.Post("/generate/cancel", timed(ctx, "generate_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
     json::document body;
     if (auto e = json::parse(req.body, body); !e.empty() || !body.IsObject())
