@@ -79,7 +79,14 @@ httplib::Server::HandlerResponse request_edge::before(const httplib::Request& re
 
 void request_edge::after(const httplib::Request& req, httplib::Response& res) const {
   if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", new_request_id());
-  if (!res.has_header("Date")) res.set_header("Date", http_date(std::time(nullptr)));
+  if (!res.has_header("Date")) {
+    // One formatting per second and thread: glibc's gmtime_r takes a process-wide lock.
+    thread_local std::time_t date_second = 0;
+    thread_local std::string date_text;
+    auto now = std::time(nullptr);
+    if (now != date_second) date_text = http_date(date_second = now);
+    res.set_header("Date", date_text);
+  }
   // A 204 has no body and must not say how long it is (RFC 9110 8.6); httplib adds "0".
   if (res.status == 204) res.headers.erase("Content-Length");
   if (compressible_content_type(res.get_header_value("Content-Type"))) add_vary(res, "Accept-Encoding");

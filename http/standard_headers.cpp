@@ -1,12 +1,14 @@
 #include "http/standard_headers.hpp"
 
+#include <cstdio>
+
 namespace mediagen {
 
 std::string http_date(std::time_t when) {
   std::tm utc{};
   gmtime_r(&when, &utc);
   char text[40];
-  // The C locale's names are the ones HTTP wants; strftime's %a/%b follow the locale, so spell them.
+  // HTTP wants the English names; strftime's %a and %b follow the process locale, so spell them out.
   static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[utc.tm_wday], utc.tm_mday,
