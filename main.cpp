@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <malloc.h>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   auto gallery = open_gallery(db_path, error);
   if (!gallery.db) return fail(error + "; fix or move the file, the server will not overwrite it");
   auto& db = gallery.db;
+  malloc_trim(0); // the parsed file's DOM is gone: give its pages back (~100 MB at 100k entries)
   auto outputs = std::make_shared<storage>(config.data_dir + "/storage");
   auto inputs = std::make_shared<storage>(config.data_dir + "/inputs");
   std::vector<lost_task> lost;

@@ -46,6 +46,9 @@ struct media_store_state {
   bool tick_scheduled = false;
   /// After a failed rewrite, none is tried again before this (a full disk would fail each one).
   steady::time_point retry_after{};
+  /// The journal lost its records (removed under us): rewrite media-data.json whatever the thresholds.
+  bool force_compaction = false;
+  bool compaction_forced = false; ///< whether the rewrite under way was forced
   /// Figures for status and metrics.
   std::uint64_t commits = 0;
   std::uint64_t entries_committed = 0;
@@ -72,7 +75,7 @@ struct media_store_state {
     if (compactor.joinable()) compactor.join();
     if (!settings.db || !settings.journal) return;
     settings.db->index().discard_unpublished();
-    if (settings.journal->records() == 0) return;
+    if (settings.journal->records() == 0 && !force_compaction) return;
     auto snapshot = settings.db->index().current();
     auto e = write_file_atomically(settings.path, settings.db->render(*snapshot));
     if (e.empty()) e = settings.journal->keep_from(settings.journal->bytes(), settings.journal->records());
@@ -108,8 +111,10 @@ using store_pointer = media_store_actor::stateful_pointer<media_store_state>;
 void start_compaction(store_pointer self) {
   auto& st = self->state;
   auto& journal = *st.settings.journal;
-  if (st.compacting || journal.records() == 0 || steady::now() < st.retry_after) return;
+  if (st.compacting || (journal.records() == 0 && !st.force_compaction) || steady::now() < st.retry_after) return;
   st.compacting = true;
+  st.compaction_forced = st.force_compaction;
+  st.force_compaction = false;
   st.compact_offset = journal.bytes();
   st.compact_records = journal.records();
   auto snapshot = st.settings.db->index().current();
@@ -138,6 +143,7 @@ void on_compacted(store_pointer self, const std::string& error, double ms) {
     ++st.compaction_failures;
     st.last_error = e;
     st.retry_after = steady::now() + st.settings.compact_age;
+    if (st.compaction_forced) st.force_compaction = true; // still owed
     std::fprintf(stderr, "error media_store rewrite of media-data.json failed, the journal keeps the entries reason=\"%s\"\n",
                  e.c_str());
     return;
@@ -159,8 +165,15 @@ void schedule_age_check(store_pointer self) {
 
 void maybe_compact(store_pointer self) {
   auto& st = self->state;
+  if (st.settings.journal->take_lost()) {
+    // The files on disk lost what the journal held: the whole gallery is written again now.
+    std::fprintf(stderr, "warn media_store the gallery journal was removed, rewriting media-data.json\n");
+    st.retry_after = {};
+    st.force_compaction = true;
+  }
   auto records = st.settings.journal->records();
-  if (records >= st.settings.compact_every || (records > 0 && steady::now() >= st.oldest_record + st.settings.compact_age))
+  if (st.force_compaction || records >= st.settings.compact_every ||
+      (records > 0 && steady::now() >= st.oldest_record + st.settings.compact_age))
     start_compaction(self);
   schedule_age_check(self);
 }
@@ -254,6 +267,11 @@ change_outcome apply_change(store_pointer self, const gallery_change& change) {
 }
 
 media_store_actor::behavior_type media_store(store_pointer self) {
+  // Records replayed at start-up count as young: they are rewritten within compact_age.
+  if (self->state.settings.journal->records() > 0) {
+    self->state.oldest_record = steady::now();
+    schedule_age_check(self);
+  }
   return {
       [self](atom::change, const gallery_change& change) { return apply_change(self, change); },
       [self](atom::append, generation_result& result) -> caf::result<std::int64_t, std::string> {

@@ -117,7 +117,7 @@ std::string metrics_text(http_context& ctx) {
   auto hub = parsed(status_of(ctx, ctx.hub, "sse_hub"));
   gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", number(hub, "subscribers"));
   auto store = parsed(status_of(ctx, ctx.store, "media_store"));
-  gauge(out, "mediagen_media_store_commits_total", "Atomic writes of media-data.json.", number(store, "commits"), "counter");
+  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", number(store, "commits"), "counter");
   gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.", number(store, "entriesCommitted"), "counter");
   gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", number(store, "totalCommitMs") / 1000, "counter");
   gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", number(store, "lastCommitMs") / 1000);

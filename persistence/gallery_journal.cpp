@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "persistence/atomic_file.hpp"
@@ -108,7 +109,21 @@ gallery_journal::~gallery_journal() {
 std::string gallery_journal::ensure_open() {
   if (fd_ >= 0) return {};
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0 && errno == ENOENT) {
+    // The folder vanished: make it again, the gallery in memory is whole.
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  }
   if (fd_ < 0) return sentence("opening the gallery journal", path_);
+  struct stat st{};
+  if (::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < end_) {
+    // Someone removed or cut the journal: its records are gone from disk. Start it anew; the
+    // store rewrites media-data.json from memory at once (`take_lost`).
+    end_ = 0;
+    records_ = 0;
+    lost_ = true;
+  }
   // The file may have just been created: its name must be durable before any record in it is.
   if (auto e = sync_folder_of(path_); !e.empty()) {
     ::close(fd_);
@@ -119,6 +134,12 @@ std::string gallery_journal::ensure_open() {
 }
 
 std::string gallery_journal::append(const std::string& lines, std::size_t count) {
+  // A journal unlinked under us (its folder removed) would take writes that no start-up reads.
+  struct stat st{};
+  if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && st.st_nlink == 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
   if (auto e = ensure_open(); !e.empty()) return e;
   // Written at our own end, not with O_APPEND: whatever a failed write left past it is
   // overwritten by the next group, and cut off here right away when the disk allows.

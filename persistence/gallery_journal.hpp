@@ -55,6 +55,14 @@ public:
   /// atomically (a crash leaves the old journal, whose replay over the new file is a no-op).
   std::string keep_from(std::uint64_t offset, std::size_t records_before);
 
+  /// True once after the journal was found shorter than what was written to it (removed, cut,
+  /// its folder gone): media-data.json must then be rewritten from memory, whatever the thresholds.
+  bool take_lost() {
+    bool was = lost_;
+    lost_ = false;
+    return was;
+  }
+
   std::uint64_t bytes() const { return end_; }
   std::size_t records() const { return records_; }
   const std::string& path() const { return path_; }
@@ -66,6 +74,7 @@ private:
   int fd_ = -1;
   std::uint64_t end_ = 0;     ///< bytes of whole, durable records
   std::size_t records_ = 0;   ///< records in the file
+  bool lost_ = false;
 };
 
 } // namespace mediagen

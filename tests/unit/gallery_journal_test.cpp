@@ -275,3 +275,23 @@ TEST_CASE("gallery journal: an append a full disk refuses is one sentence, leave
   CHECK(std::system(("umount " + dir.string()).c_str()) == 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("gallery journal: a folder removed under a running journal is made again, and the loss is reported once") {
+  auto dir = temp_dir("vanished");
+  auto db = dir / "media-data.json";
+  auto g = reopen(db);
+  commit_one(g, "a");
+  commit_one(g, "b");
+  fs::remove_all(dir);
+  CHECK_FALSE(g.journal->take_lost()); // nothing noticed before the next write
+  commit_one(g, "c");                  // would go to an unlinked file without the check
+  CHECK(g.journal->take_lost());
+  CHECK_FALSE(g.journal->take_lost());
+  CHECK(g.journal->records() == 1);
+  CHECK(fs::exists(gallery_journal_path(db.string())));
+  // The store then rewrites media-data.json from memory; here, by hand: everything is back.
+  REQUIRE(write_file_atomically(db.string(), g.db->render(*g.db->index().current())).empty());
+  auto again = reopen(db);
+  CHECK(again.db->index().current()->size() == 3);
+  fs::remove_all(dir);
+}
