@@ -406,3 +406,73 @@ TEST_CASE("gallery: edits and deletes acknowledged before a kill -9 survive it; 
   // After a clean stop the file holds everything and parses.
   CHECK(parse_json(read_file(database_file(data.path())))["mediaData"].Size() == names.size());
 }
+
+TEST_CASE("gallery: POST /regenerate starts a new task from an entry's stored request") {
+  temp_folder data("regen");
+  server_process server(data.path());
+  auto c = server.client();
+  auto id = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"a kite","name":"Kite","seed":11,
+      "orientation":"landscape","steps":3,"description":"red kite","tags":["kite"],"requestOrigin":"yaaiic"})");
+  auto wait = [&](const std::string& task) {
+    for (int i = 0; i < 3000; ++i) {
+      auto d = parse_json(fetch(c, "/tasks/" + task));
+      if (str(d, "state") != "queued" && str(d, "state") != "running") return d;
+      std::this_thread::sleep_for(20ms);
+    }
+    FAIL("task did not end");
+    return json::document{};
+  };
+  auto first = wait(id);
+  REQUIRE(str(first, "state") == "completed");
+  auto uid = first["result"]["uid"].GetInt64();
+
+  auto res = post_json(c, "/regenerate", "{\"uid\":" + std::to_string(uid) + "}");
+  REQUIRE(res);
+  INFO(res->body);
+  REQUIRE(res->status == 202);
+  auto answer = parse_json(res->body);
+  CHECK(answer["success"].GetBool());
+  auto again = wait(str(answer, "taskId"));
+  REQUIRE(str(again, "state") == "completed");
+  auto& r = again["result"];
+  CHECK(r["uid"].GetInt64() > uid);
+  for (const char* key : {"workflow", "prompt", "name", "orientation", "description", "requestOrigin"}) {
+    INFO(key);
+    CHECK(r[key] == first["result"][key]);
+  }
+  CHECK(r["seed"].GetInt64() == 11);
+  CHECK(r["steps"].GetInt64() == 3);
+  CHECK(r["tags"] == first["result"]["tags"]);
+  // The same request makes the same picture.
+  CHECK(fetch(c, str(r, "imageUrl")) == fetch(c, str(first["result"], "imageUrl")));
+  // A new seed, if asked for.
+  auto reseeded = post_json(c, "/regenerate", "{\"uid\":" + std::to_string(uid) + ",\"seed\":12}");
+  REQUIRE(reseeded->status == 202);
+  CHECK(wait(str(parse_json(reseeded->body), "taskId"))["result"]["seed"].GetInt64() == 12);
+
+  // Refusals start nothing and write nothing. An entry whose workflow needs input files (which
+  // are not kept) is refused as a request without them would be.
+  httplib::MultipartFormDataItems form = {{"workflow", "Builtin Image to Image", "", ""}, {"prompt", "blend", "", ""},
+                                          {"image_0", tiny_png(c, 1), "a.png", "image/png"}};
+  auto i2i = c.Post("/generate", form);
+  REQUIRE(i2i->status == 202);
+  auto i2i_uid = wait(str(parse_json(i2i->body), "taskId"))["result"]["uid"].GetInt64();
+  auto before = durable_entries_text(data.path());
+  auto storage_before = files_in(data.path() / "storage");
+  struct refusal { std::string body; int status; };
+  for (auto& bad : std::vector<refusal>{{"{}", 400},
+                                        {R"({"uid":"1"})", 400},
+                                        {"not json", 400},
+                                        {R"({"uid":999})", 404},
+                                        {"{\"uid\":" + std::to_string(uid) + ",\"seed\":-1}", 400},
+                                        {"{\"uid\":" + std::to_string(i2i_uid) + "}", 400}}) {
+    INFO(bad.body);
+    auto refused = post_json(c, "/regenerate", bad.body);
+    REQUIRE(refused);
+    CHECK(refused->status == bad.status);
+    CHECK(parse_json(refused->body)["error"].IsString());
+  }
+  CHECK(durable_entries_text(data.path()) == before);
+  CHECK(files_in(data.path() / "storage") == storage_before);
+  CHECK(server.stop() == 0);
+}
