@@ -1,7 +1,5 @@
 #include "server_harness.hpp"
 
-#include "persistence/crc32.hpp"
-
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
@@ -11,6 +9,8 @@
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+
+#include "persistence/crc32.hpp"
 
 namespace mediagen::testing {
 
