@@ -82,13 +82,17 @@ const gallery_entry& gallery_index::at(std::size_t i) const {
 }
 
 void gallery_index::replace(std::size_t i, gallery_entry e) {
-  auto& chunk = chunks_[i / gallery_chunk::capacity];
+  auto c = i / gallery_chunk::capacity;
+  auto& chunk = chunks_[c];
   // Published snapshots may be reading this chunk: the change goes into a copy of it, which
-  // the next snapshot takes; the old snapshots keep the chunk they had.
-  if (i < published_) {
+  // the next snapshot takes; the old snapshots keep the chunk they had. One copy per chunk
+  // until the next publish, however many of its entries change.
+  if (copied_.size() < chunks_.size()) copied_.resize(chunks_.size(), false);
+  if (i < published_ && !copied_[c]) {
     auto copy = std::make_shared<gallery_chunk>();
     for (std::size_t k = 0; k < gallery_chunk::capacity; ++k) copy->slots[k] = chunk->slots[k];
     chunk = std::move(copy);
+    copied_[c] = true;
   }
   chunk->slots[i % gallery_chunk::capacity] = std::move(e);
   replaced_ = true;
@@ -105,6 +109,7 @@ void gallery_index::add(gallery_entry e) {
 std::shared_ptr<const gallery_snapshot> gallery_index::publish() {
   if (published_ == size_ && current_ && !replaced_) return current_;
   replaced_ = false;
+  copied_.assign(copied_.size(), false); // the copies are shared from now on
   std::vector<std::shared_ptr<const gallery_chunk>> chunks(chunks_.begin(), chunks_.end());
   published_ = size_;
   published_max_uid_ = max_uid_;

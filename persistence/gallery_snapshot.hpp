@@ -90,6 +90,7 @@ private:
   bool uids_sorted_ = true;
   bool published_sorted_ = true;
   bool replaced_ = false; ///< an entry was replaced since the last publish
+  std::vector<bool> copied_; ///< per chunk: already a private copy since the last publish
   std::shared_ptr<const gallery_snapshot> current_ = std::make_shared<gallery_snapshot>();
 };
 

@@ -73,6 +73,24 @@ TEST_CASE("gallery changes: an edit changes the four fields only, and old snapsh
   json::parse(*before->find(2), old);
   CHECK(std::string(old["name"].GetString()) == "entry 1");
   CHECK_FALSE(old.HasMember("tags"));
+
+  // Several entries of one chunk in one change: all of them new in the next snapshot, none in the old.
+  auto second = db->index().current();
+  gallery_change both;
+  both.what = "edit";
+  entry_edit x, y;
+  x.uid = 1;
+  y.uid = 3;
+  x.has_name = y.has_name = true;
+  x.name = "x";
+  y.name = "y";
+  both.edits = {x, y};
+  REQUIRE(change(*db, both) == "");
+  CHECK(std::string(entry_of(*db, 1)["name"].GetString()) == "x");
+  CHECK(std::string(entry_of(*db, 3)["name"].GetString()) == "y");
+  CHECK(std::string(entry_of(*db, 2)["name"].GetString()) == "renamed");
+  CHECK(second->find(1)->find("\"entry 0\"") != std::string::npos);
+  CHECK(second->find(3)->find("\"entry 2\"") != std::string::npos);
 }
 
 TEST_CASE("gallery changes: refusals change nothing and make no record") {
