@@ -53,7 +53,7 @@ std::size_t gallery_size(httplib::Client& c) { return parse_json(fetch(c, "/medi
 
 } // namespace
 
-TEST_CASE("full disk: failed commits give error events and leave nothing; durable entries stay; space returns, commits work") {
+TEST_CASE("full disk: failed commits give error events and leave nothing, durable entries stay, and once space returns commits work") {
   if (::geteuid() != 0) {
     MESSAGE("skipped: mounting a tmpfs needs root");
     return;

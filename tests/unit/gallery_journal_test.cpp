@@ -87,7 +87,7 @@ TEST_CASE("gallery journal: records replay in order over media-data.json, and ui
   fs::remove_all(dir);
 }
 
-TEST_CASE("gallery journal: a torn or corrupt last record is dropped and cut off; what came before stays") {
+TEST_CASE("gallery journal: a torn or corrupt last record is dropped and cut off, what came before stays") {
   auto dir = temp_dir("torn");
   auto db = dir / "media-data.json";
   auto journal = fs::path(gallery_journal_path(db.string()));
@@ -196,7 +196,7 @@ TEST_CASE("gallery rewrite: a kill between any two steps opens to the same galle
   fs::remove_all(dir);
 }
 
-TEST_CASE("gallery snapshots: a reader's snapshot never changes; unpublished entries are invisible and can be dropped") {
+TEST_CASE("gallery snapshots: a reader's snapshot never changes, unpublished entries are invisible and can be dropped") {
   std::string error, record;
   auto db = media_database::parse("{}", error);
   REQUIRE(db);
