@@ -258,7 +258,7 @@ TEST_CASE("gallery: POST /edit changes name, description, tags and folder, and n
   CHECK(again.stop() == 0);
 }
 
-TEST_CASE("gallery: DELETE /media-data/delete removes entries and their files; uids are never reused") {
+TEST_CASE("gallery: DELETE /media-data/delete removes entries and their files, and uids are never reused") {
   temp_folder data("delete");
   server_process server(data.path());
   auto c = server.client();
@@ -337,7 +337,7 @@ TEST_CASE("gallery: GET /tags lists the tags in use with their counts") {
   CHECK(server.stop() == 0);
 }
 
-TEST_CASE("gallery: edits and deletes acknowledged before a kill -9 survive it; the files parse") {
+TEST_CASE("gallery: edits and deletes acknowledged before a kill -9 survive it, and the files parse") {
   temp_folder data("editkill");
   std::vector<std::int64_t> uids;
   {

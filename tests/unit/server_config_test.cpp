@@ -104,7 +104,7 @@ TEST_CASE("bad origins and keys stop start-up, and the message never repeats a k
   fs::remove_all(file.parent_path());
 }
 
-TEST_CASE("staticDir: a folder, relative to the config file; a missing one stops start-up") {
+TEST_CASE("staticDir: a folder, relative to the config file, and a missing one stops start-up") {
   auto file = config_file(R"({"staticDir": "site"})");
   server_config c;
   CHECK(load({"--config=" + file.string()}, c).find("staticDir") != std::string::npos); // not there yet

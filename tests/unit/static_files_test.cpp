@@ -9,7 +9,7 @@
 using namespace mediagen;
 namespace fs = std::filesystem;
 
-TEST_CASE("static files: paths resolve inside the folder only; folders are their index.html") {
+TEST_CASE("static files: paths resolve inside the folder only, folders are their index.html") {
   auto base = fs::temp_directory_path() / ("mediagen-unit-static-" + std::to_string(::getpid()));
   fs::create_directories(base / "site" / "js");
   fs::create_directories(base / "site" / "empty");
