@@ -24,7 +24,12 @@ struct media_store_state {
   media_store_settings settings;
   /// Appends since the last commit: the waiting task and the uid its entry got. Their entries
   /// are in the index but not published, and their records wait in `pending_records`.
-  std::vector<std::pair<caf::typed_response_promise<std::int64_t>, std::int64_t>> pending;
+  struct pending_append {
+    caf::typed_response_promise<std::int64_t, std::string> promise;
+    std::int64_t uid;
+    std::string folder;
+  };
+  std::vector<pending_append> pending;
   std::string pending_records;
   /// Storage names of the output files of the pending entries.
   std::vector<std::string> pending_files;
@@ -49,6 +54,8 @@ struct media_store_state {
   std::uint64_t entries_committed = 0;
   std::uint64_t commit_failures = 0;
   std::uint64_t compactions = 0;
+  std::uint64_t changes = 0;      ///< edits, deletes and folder changes made durable
+  std::uint64_t folder_suffix = 0; ///< makes a new folder's uid unique within one millisecond
   std::uint64_t compaction_failures = 0;
   double last_commit_ms = 0;
   double total_commit_ms = 0;
@@ -64,7 +71,7 @@ struct media_store_state {
   /// On exit: no requester may wait for its timeout (CAF 0.17 has no broken_promise), and
   /// media-data.json takes in the journal so the next start replays nothing.
   ~media_store_state() {
-    for (auto& p : pending) p.first.deliver(caf::make_error(caf::sec::request_receiver_down));
+    for (auto& p : pending) p.promise.deliver(caf::make_error(caf::sec::request_receiver_down));
     if (compactor.joinable()) compactor.join();
     if (!settings.db || !settings.journal) return;
     settings.db->index().discard_unpublished();
@@ -111,13 +118,16 @@ void start_compaction(store_pointer self) {
   st.compact_offset = journal.bytes();
   st.compact_records = journal.records();
   auto snapshot = st.settings.db->index().current();
+  auto folders = st.settings.db->folders();
+  auto next_uid = st.settings.db->next_uid();
   auto db = st.settings.db;
   auto path = st.settings.path;
   auto me = caf::actor_cast<media_store_actor>(self);
-  st.compactor = std::thread([snapshot, db, path, me] {
+  st.compactor = std::thread([snapshot, folders, next_uid, db, path, me] {
     auto begin = steady::now();
-    // render reads only the immutable snapshot and the file's other members, never written again.
-    auto error = write_file_atomically(path, db->render(*snapshot));
+    // render reads only the immutable snapshot and folders, and the file's other members, never
+    // written again.
+    auto error = write_file_atomically(path, db->render(*snapshot, *folders, next_uid));
     caf::anon_send(me, atom::compacted::value, error, ms_since(begin));
   });
 }
@@ -186,7 +196,7 @@ void commit(store_pointer self) {
     st.entries_committed += st.pending.size();
     if (journal_was_empty) st.oldest_record = steady::now();
     st.settings.view->publish(index.publish());
-    for (auto& p : st.pending) p.first.deliver(p.second);
+    for (auto& p : st.pending) p.promise.deliver(p.uid, p.folder);
   } else {
     // Nothing of this group may appear later: not in memory, not on disk, no files left behind.
     ++st.commit_failures;
@@ -195,12 +205,65 @@ void commit(store_pointer self) {
     index.discard_unpublished();
     for (auto& name : st.pending_files) st.settings.outputs->remove(name);
     for (auto& p : st.pending)
-      p.first.deliver(caf::make_error(caf::sec::runtime_error, "The result could not be stored in the gallery: " + error));
+      p.promise.deliver(caf::make_error(caf::sec::runtime_error, "The result could not be stored in the gallery: " + error));
   }
   st.pending.clear();
   st.pending_records.clear();
   st.pending_files.clear();
   maybe_compact(self);
+}
+
+// A change the gallery's clients ask for: appends still pending are committed first (so the
+// journal keeps the order things happened in and nothing unpublished is in the index), then the
+// change is checked, written as one record and made durable, and only then applied and published.
+change_outcome apply_change(store_pointer self, const gallery_change& change) {
+  auto& st = self->state;
+  commit(self);
+  auto& db = *st.settings.db;
+  change_outcome out;
+  std::string payload;
+  // Folder uids as the Node server made them, unique among the folders.
+  auto base = "folder-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch()).count());
+  auto taken = [&](const std::string& uid) {
+    for (auto& f : db.folders()->list)
+      if (f.uid == uid) return true;
+    return false;
+  };
+  auto new_folder = base;
+  while (taken(new_folder)) new_folder = base + "-" + std::to_string(++st.folder_suffix);
+  out.refusal = db.prepare(change, new_folder, payload, out.error);
+  if (!out.refusal.empty()) return out;
+  std::vector<std::string> files;
+  if (change.what == "remove")
+    for (auto uid : change.uids)
+      for (auto& name : db.files_of(uid)) files.push_back(name);
+  auto begin = steady::now();
+  bool journal_was_empty = st.settings.journal->records() == 0;
+  auto error = st.settings.journal->append(gallery_journal::frame(payload), 1);
+  st.record_commit_ms(ms_since(begin));
+  if (!error.empty()) {
+    ++st.commit_failures;
+    st.last_error = error;
+    std::fprintf(stderr, "error media_store change failed change=%s reason=\"%s\"\n", change.what.c_str(), error.c_str());
+    out.refusal = "failed";
+    out.error = "The change could not be stored: " + error;
+    return out;
+  }
+  ++st.commits;
+  ++st.changes;
+  if (journal_was_empty) st.oldest_record = steady::now();
+  json::document record;
+  json::parse(payload, record);
+  if (auto e = db.apply(record); !e.empty()) // prepare made it: cannot happen, but never silently
+    std::fprintf(stderr, "error media_store applying a change failed reason=\"%s\"\n", e.c_str());
+  st.settings.view->publish(db.index().publish());
+  st.settings.view->publish(db.folders());
+  // The entries are gone for good (the record is durable): their files may go too.
+  for (auto& name : files) st.settings.outputs->remove(name);
+  out.answer = db.answer(change);
+  maybe_compact(self);
+  return out;
 }
 
 media_store_actor::behavior_type media_store(store_pointer self) {
@@ -210,7 +273,8 @@ media_store_actor::behavior_type media_store(store_pointer self) {
     schedule_age_check(self);
   }
   return {
-      [self](atom::append, generation_result& result) -> caf::result<std::int64_t> {
+      [self](atom::change, const gallery_change& change) { return apply_change(self, change); },
+      [self](atom::append, generation_result& result) -> caf::result<std::int64_t, std::string> {
         auto& st = self->state;
         json::document entry;
         result_to_json(result, entry, entry.GetAllocator());
@@ -222,8 +286,8 @@ media_store_actor::behavior_type media_store(store_pointer self) {
         st.pending_records += record;
         for (auto& o : result.outputs)
           if (o.url.rfind("/media/", 0) == 0) st.pending_files.push_back(o.url.substr(7));
-        auto promise = self->make_response_promise<std::int64_t>();
-        st.pending.emplace_back(promise, uid);
+        auto promise = self->make_response_promise<std::int64_t, std::string>();
+        st.pending.push_back(media_store_state::pending_append{promise, uid, st.settings.db->folders()->current});
         if (!st.commit_scheduled) {
           st.commit_scheduled = true;
           self->send(self, atom::done::value);
@@ -257,6 +321,7 @@ media_store_actor::behavior_type media_store(store_pointer self) {
             .add("journalRecords", static_cast<std::uint64_t>(st.settings.journal->records()))
             .add("journalBytes", st.settings.journal->bytes())
             .add("compacting", st.compacting)
+            .add("changes", st.changes)
             .add("compactions", st.compactions)
             .add("compactionFailures", st.compaction_failures)
             .add("lastCompactionMs", st.last_compaction_ms)
@@ -270,6 +335,7 @@ media_store_actor::behavior_type media_store(store_pointer self) {
 
 media_store_actor spawn_media_store(caf::actor_system& sys, media_store_settings settings) {
   settings.view->publish(settings.db->index().publish());
+  settings.view->publish(settings.db->folders());
   return sys.spawn<caf::detached>(
       [](store_pointer self, media_store_settings s) {
         self->state.settings = std::move(s);

@@ -18,6 +18,7 @@
 #include "backends/comfyui/messages.hpp"
 #include "generation/generation_request.hpp"
 #include "generation/result.hpp"
+#include "persistence/gallery_changes.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::sse_queue_ptr)
 // Parsed WebSocket frames travel only inside one process, from the listener thread to its actor.
@@ -30,6 +31,7 @@ namespace atom {
 using append = caf::atom_constant<caf::atom("append")>;
 using await = caf::atom_constant<caf::atom("await")>;
 using cancel = caf::atom_constant<caf::atom("cancel")>;
+using change = caf::atom_constant<caf::atom("change")>;
 using close_all = caf::atom_constant<caf::atom("close_all")>;
 using compacted = caf::atom_constant<caf::atom("compacted")>;
 using done = caf::atom_constant<caf::atom("done")>;
@@ -194,8 +196,11 @@ using comfyui_pool_actor = backend_actor::extend<
 /// The single writer of media-data.json and its journal. Gallery reads never come here: they
 /// read the snapshot the store publishes after each commit (persistence/gallery_snapshot.hpp).
 using media_store_actor = caf::typed_actor<
-    /// Append an entry; answered with its uid once the journal record holding it is durable.
-    caf::replies_to<atom::append, generation_result>::with<std::int64_t>,
+    /// Append an entry; answered with its uid and folder once the journal record holding it is durable.
+    caf::replies_to<atom::append, generation_result>::with<std::int64_t, std::string>,
+    /// Edit or delete entries, or change the folders: checked, one journal record, applied and
+    /// published, or refused with nothing changed.
+    caf::replies_to<atom::change, gallery_change>::with<change_outcome>,
     /// Internal: commit what was appended since the last commit.
     caf::reacts_to<atom::done>,
     /// Internal: the journal's oldest record may be due for a rewrite of media-data.json.

@@ -108,6 +108,14 @@ const std::vector<setting>& settings() {
          c.workflows = resolve(v, base);
          return std::string();
        }},
+      {"staticDir", "--static-dir", [](server_config& c, const std::string& v, const fs::path& base) {
+         if (v.empty()) return std::string("must not be empty");
+         auto dir = resolve(v, base);
+         std::error_code ec;
+         if (!fs::is_directory(dir, ec)) return "names no folder ('" + dir + "')";
+         c.static_dir = dir;
+         return std::string();
+       }},
       {"comfyuiUrls", "--comfyui-url", [](server_config& c, const std::string& v, const fs::path&) {
          if (v.rfind("http://", 0) != 0) return std::string("must start with http://");
          c.comfyui_urls.push_back(v);

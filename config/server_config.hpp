@@ -12,6 +12,8 @@ struct server_config {
   int port = 8080;
   std::string data_dir = "./data";
   std::string workflows = "config/workflows.json";
+  /// A folder served at / (a web front end, same-origin with the API); "" serves none.
+  std::string static_dir;
   std::vector<std::string> comfyui_urls;
   int builtin_workers = 0;                 ///< 0: the machine's hardware threads
   std::int64_t max_queued_tasks = 1000;

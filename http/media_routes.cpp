@@ -93,10 +93,16 @@ void serve_file(http_context& ctx, const httplib::Request& req, httplib::Respons
       });
 }
 
+constexpr std::int64_t default_page_size = 10;
+
 void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   gallery_query q;
   q.text = req.get_param_value("query");
   q.tags = req.get_param_value("tags");
+  q.limit = default_page_size; // the Node server's page, which its clients expect without `limit`
+  // The Node server's folder rule: `folder=` ("" is Unsorted) or else the current folder.
+  q.by_folder = true;
+  q.folder = req.has_param("folder") ? req.get_param_value("folder") : ctx.gallery->folders()->current;
   if (req.has_param("limit")) {
     std::int64_t limit;
     if (!parse_count(req.get_param_value("limit"), limit)) return send_error(res, 400, "limit must be a non-negative integer.");

@@ -82,8 +82,12 @@ double number(const json::value& v, const char* key) { return json::get_number(v
 std::string status_document(http_context& ctx) {
   std::string out = "{\"backends\":{";
   bool first = true;
+  // The Node server's readiness fields, which its loading page polls: ComfyUI is ready when an
+  // instance is healthy; Ollama never is, since no LLM task runs here.
+  bool comfyui_ready = false;
   for (auto& unit : backend_units(ctx)) {
     auto& s = unit.status;
+    if (unit.name != "builtin" && json::get_bool(s, "healthy").value_or(false)) comfyui_ready = true;
     out += (first ? "" : ",") + json::quote(unit.name) + ":{\"healthy\":" +
            (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
            ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
@@ -93,7 +97,8 @@ std::string status_document(http_context& ctx) {
   }
   auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
   out += "},\"tasks\":{\"queued\":" + std::to_string(static_cast<long long>(number(sup, "queued"))) +
-         ",\"running\":" + std::to_string(static_cast<long long>(number(sup, "running"))) + "}}";
+         ",\"running\":" + std::to_string(static_cast<long long>(number(sup, "running"))) + "}" +
+         ",\"comfyui\":" + (comfyui_ready ? "true" : "false") + ",\"ollama\":false}";
   return out;
 }
 

@@ -41,10 +41,12 @@ gallery_entry make_gallery_entry(const json::value& object) {
     for (auto& t : list->GetArray())
       if (t.IsString()) e.tags.push_back(lower_ascii(t.GetString()));
   e.task_id = field(object, "taskId");
+  e.folder = field(object, "folder");
   return e;
 }
 
-prepared_query::prepared_query(const gallery_query& q) : needle(lower_ascii(q.text)) {
+prepared_query::prepared_query(const gallery_query& q)
+    : needle(lower_ascii(q.text)), by_folder(q.by_folder), folder(q.folder) {
   std::size_t start = 0;
   while (start <= q.tags.size()) {
     auto comma = q.tags.find(',', start);
@@ -56,6 +58,8 @@ prepared_query::prepared_query(const gallery_query& q) : needle(lower_ascii(q.te
 }
 
 bool prepared_query::matches(const gallery_entry& e) const {
+  if (e.deleted) return false;
+  if (by_folder && e.folder != folder) return false;
   if (!needle.empty()) {
     std::string_view all(e.search);
     auto name = all.substr(0, e.name_length);

@@ -18,11 +18,13 @@ struct gallery_query {
   std::int64_t limit = -1;   ///< -1: all
   std::int64_t offset = 0;   ///< matches to skip first (paging)
   bool ascending = false;    ///< default newest first
+  bool by_folder = false;    ///< only the entries of `folder` ("" = Unsorted)
+  std::string folder;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, gallery_query& x) {
-  return f(x.text, x.tags, x.limit, x.offset, x.ascending);
+  return f(x.text, x.tags, x.limit, x.offset, x.ascending, x.by_folder, x.folder);
 }
 
 struct gallery_entry {
@@ -35,6 +37,10 @@ struct gallery_entry {
   char date[10] = {};         ///< the yyyy-mm-dd of the timestamp, lower-cased; all zero when absent
   std::vector<std::string> tags; ///< lower-cased
   std::string task_id;
+  std::string folder;         ///< the virtual folder's uid ("" = Unsorted)
+  /// Deleted by a journal record: queries, lookups and the next media-data.json skip it. (It
+  /// keeps its slot until the next start, so positions and uid order never move.)
+  bool deleted = false;
 };
 
 /// Builds the in-memory entry from its JSON object (which must hold "uid").
@@ -46,6 +52,8 @@ struct prepared_query {
   bool matches(const gallery_entry& e) const;
   std::string needle;
   std::vector<std::string> tags;
+  bool by_folder = false;
+  std::string folder;
 };
 
 /// ASCII lower case (what the Node server's search did).

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/gallery_changes.hpp"
 #include "persistence/gallery_entry.hpp"
 
 namespace mediagen {
@@ -44,6 +45,9 @@ public:
   /// One entry's JSON text, if present (binary search when uids grow in file order, as they do).
   std::optional<std::string> find(std::int64_t uid) const;
 
+  /// Every tag in use and how many entries carry it, most used first (a full scan).
+  std::vector<std::pair<std::string, std::size_t>> tag_counts() const;
+
   /// Whether an entry of this task is stored (start-up only: a full scan).
   bool has_task(const std::string& task_id) const;
 
@@ -63,6 +67,12 @@ public:
   std::shared_ptr<const gallery_snapshot> publish();
   /// Forgets the entries added since the last publish.
   void discard_unpublished();
+  /// Where the entry with `uid` is (deleted ones included), if anywhere.
+  std::optional<std::size_t> position_of(std::int64_t uid) const;
+  const gallery_entry& at(std::size_t i) const;
+  /// Replaces entry `i` (an edit, a delete's tombstone), visible to the next snapshot only. Only
+  /// for entries already published, with nothing added since (the store commits appends first).
+  void replace(std::size_t i, gallery_entry e);
 
   std::size_t size() const { return size_; }
   std::size_t published() const { return published_; }
@@ -79,6 +89,8 @@ private:
   std::int64_t published_max_uid_ = 0;
   bool uids_sorted_ = true;
   bool published_sorted_ = true;
+  bool replaced_ = false; ///< an entry was replaced since the last publish
+  std::vector<bool> copied_; ///< per chunk: already a private copy since the last publish
   std::shared_ptr<const gallery_snapshot> current_ = std::make_shared<gallery_snapshot>();
 };
 
@@ -87,9 +99,12 @@ class gallery_view {
 public:
   std::shared_ptr<const gallery_snapshot> current() const { return std::atomic_load(&current_); }
   void publish(std::shared_ptr<const gallery_snapshot> s) { std::atomic_store(&current_, std::move(s)); }
+  std::shared_ptr<const gallery_folders> folders() const { return std::atomic_load(&folders_); }
+  void publish(std::shared_ptr<const gallery_folders> f) { std::atomic_store(&folders_, std::move(f)); }
 
 private:
   std::shared_ptr<const gallery_snapshot> current_ = std::make_shared<gallery_snapshot>();
+  std::shared_ptr<const gallery_folders> folders_ = std::make_shared<gallery_folders>();
 };
 
 } // namespace mediagen

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "generation/json.hpp"
+#include "persistence/gallery_changes.hpp"
 #include "persistence/gallery_snapshot.hpp"
 
 namespace mediagen {
@@ -22,7 +23,7 @@ public:
   /// Parses database text (tests, and load). Everything is published.
   static std::unique_ptr<media_database> parse(const std::string& text, std::string& error);
 
-  /// Gives `entry` (a JSON object) the next uid, and folder "" when it has none, and adds it
+  /// Gives `entry` (a JSON object) the next uid, and the current folder when it has none, and adds it
   /// after every other entry, not yet published. `record` receives its framed journal record.
   std::int64_t add(json::value& entry, std::string& record);
 
@@ -32,8 +33,30 @@ public:
   /// the record cannot be applied.
   std::string apply(const json::value& record);
 
-  /// media-data.json's text for a snapshot: {"mediaData": [...], <the other members as loaded>}.
+  /// Checks `change` against the gallery (the published state: the store commits pending appends
+  /// first) and makes its one journal record, without changing anything. "" and `record` (the payload)
+  /// or an outcome's refusal ("invalid", "not_found") with its sentence in `error`.
+  /// `new_folder_uid` is the uid a folder created by this change gets.
+  std::string prepare(const gallery_change& change, const std::string& new_folder_uid, std::string& record,
+                      std::string& error) const;
+
+  /// The answer the Node server's clients read after `change` was applied: the entry (or list)
+  /// for an edit, {success, deletedCount, message} for a delete, {list, current} for folders.
+  std::string answer(const gallery_change& change) const;
+
+  /// Storage names of the files an entry's outputs point at ("/media/<name>").
+  std::vector<std::string> files_of(std::int64_t uid) const;
+
+  /// The folders as published (readers hold it as long as they like).
+  std::shared_ptr<const gallery_folders> folders() const { return folders_; }
+  /// {"list": [{"uid": "", "label": "Unsorted"}, ...], "current": "..."}
+  static std::string folders_json(const gallery_folders& f);
+
+  /// media-data.json's text for a snapshot: {"mediaData": [...], "folders", "currentFolder",
+  /// "nextUid", <the other members as loaded>}.
   std::string render(const gallery_snapshot& s) const;
+  /// The same for the folders as they were with that snapshot (a rewrite in the background).
+  std::string render(const gallery_snapshot& s, const gallery_folders& f, std::int64_t next_uid) const;
 
   gallery_index& index() { return index_; }
   const gallery_index& index() const { return index_; }
@@ -41,9 +64,16 @@ public:
 
 private:
   media_database() = default;
+  std::string apply_edit(const json::value& record);
+  std::string apply_delete(const json::value& record);
+  std::string apply_folders(const json::value& record);
+  /// The published, not deleted entry with `uid`, if any.
+  const gallery_entry* live_entry(std::int64_t uid) const;
   gallery_index index_;
-  /// The file's other top-level members, rendered: `,\n"folders": [...],\n"currentFolder": ""`.
+  /// The file's other top-level members (not ours), rendered: `,\n"<key>": <value>`...
   std::string rest_;
+  /// Replaced, never changed, by each folder change: readers keep theirs.
+  std::shared_ptr<const gallery_folders> folders_ = std::make_shared<gallery_folders>();
   std::int64_t next_uid_ = 1;
 };
 

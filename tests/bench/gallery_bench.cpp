@@ -131,7 +131,7 @@ phase_figures run_phase(const fs::path& dir, double seconds, std::size_t compact
         auto result = typical_result(w * 1000000 + n++, outputs->save_new("image", "png", png));
         auto t0 = steady::now();
         self->request(store, std::chrono::seconds(30), atom::append::value, result)
-            .receive([&](std::int64_t) { ++acked; },
+            .receive([&](std::int64_t, std::string&) { ++acked; },
                      [&](caf::error& e) { std::fprintf(stderr, "append failed: %s\n", sys.render(e).c_str()); });
         latencies[static_cast<std::size_t>(w)].push_back(std::chrono::duration<double, std::milli>(steady::now() - t0).count());
       }

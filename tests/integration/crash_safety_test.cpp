@@ -179,7 +179,7 @@ void kill_and_restart(const char* name, int total, int kills, std::vector<std::s
   for (auto& f : fs::directory_iterator(data.path() / "database"))
     if (f.path().filename().string().find(".tmp-") != std::string::npos) ++leftovers;
   MESSAGE(leftovers << " temporary files left in database/ by the kills");
-  auto gallery = c.Get("/media-data");
+  auto gallery = c.Get("/media-data?limit=1000000"); // all of them, not one page
   REQUIRE(gallery);
   CHECK(parse_json(gallery->body).Size() == stored.size());
   CHECK(c.Get("/healthz")->status == 200);

@@ -128,7 +128,7 @@ TEST_CASE("builtin inpaint keeps every pixel outside the mask and changes the in
   }
 }
 
-TEST_CASE("image to image takes one uploaded image; sync answers with a result of its size") {
+TEST_CASE("image to image takes one uploaded image - sync answers with a result of its size") {
   temp_folder data("img2img");
   server_process server(data.path());
   auto c = server.client();

@@ -495,7 +495,7 @@ TEST_CASE("robustness: fields nobody declared are accepted and appear nowhere") 
   std::string deep;
   for (int i = 0; i < 100000; ++i) deep += '[';
   for (int i = 0; i < 100000; ++i) deep += ']';
-  const std::string body = R"({"workflow":"Builtin Tiny","prompt":"plain","requestOrigin":"web-)" + marker +
+  const std::string body = R"({"workflow":"Builtin Tiny","prompt":"plain","clientOrigin":"web-)" + marker +
                            R"(","evil":{"x":")" + marker + R"(","__proto__":{"polluted":1}},"graph":{"1":{"class_type":"SaveImage"}},"deepNest":)" +
                            deep + "}";
   auto id = start_async(c, body);
@@ -505,7 +505,7 @@ TEST_CASE("robustness: fields nobody declared are accepted and appear nowhere") 
   REQUIRE(log.back().event == "complete");
   auto not_leaked = [&](const std::string& text) {
     CHECK(text.find(marker) == std::string::npos);
-    CHECK(text.find("requestOrigin") == std::string::npos);
+    CHECK(text.find("clientOrigin") == std::string::npos);
     CHECK(text.find("evil") == std::string::npos);
     CHECK(text.find("polluted") == std::string::npos);
     CHECK(text.find("deepNest") == std::string::npos);

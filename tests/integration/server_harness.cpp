@@ -225,11 +225,34 @@ json::document durable_gallery(const fs::path& data) {
     if (mediagen::crc32(payload) != std::stoul(journal.substr(space + 1, 8), nullptr, 16)) break;
     pos = start + length + 1;
     auto record = parse_json(payload);
-    REQUIRE(std::string(record["op"].GetString()) == "append");
+    std::string op = record["op"].GetString();
+    auto& a = db.GetAllocator();
+    auto position = [&](std::int64_t uid) -> json::value* {
+      for (auto& e : list.GetArray())
+        if (e["uid"].GetInt64() == uid) return &e;
+      return nullptr;
+    };
+    if (op == "edit") { // whole new entries, by uid
+      for (auto& e : record["entries"].GetArray())
+        if (auto* old = position(e["uid"].GetInt64())) *old = json::value(e, a);
+      continue;
+    }
+    if (op == "delete") {
+      for (auto& u : record["uids"].GetArray())
+        if (auto* old = position(u.GetInt64())) list.Erase(old);
+      continue;
+    }
+    if (op == "folders") { // the whole folder list, the current one, and a folder whose entries go to Unsorted
+      if (record.HasMember("unfile"))
+        for (auto& e : list.GetArray())
+          if (e["folder"] == record["unfile"]) e["folder"].SetString("", a);
+      continue;
+    }
+    REQUIRE(op == "append");
     auto uid = record["entry"]["uid"].GetInt64();
     if (uid <= max_uid) continue; // already in media-data.json
     max_uid = uid;
-    list.PushBack(json::value(record["entry"], db.GetAllocator()), db.GetAllocator());
+    list.PushBack(json::value(record["entry"], a), a);
   }
   return db;
 }

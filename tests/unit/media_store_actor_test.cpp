@@ -48,7 +48,7 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     }
     std::set<std::int64_t> uids;
     for (int i = 0; i < n; ++i)
-      self->receive([&](std::int64_t uid) { uids.insert(uid); }, [&](caf::error& e) { FAIL(sys.render(e)); });
+      self->receive([&](std::int64_t uid, std::string&) { uids.insert(uid); }, [&](caf::error& e) { FAIL(sys.render(e)); });
     CHECK(uids.size() == n);
     CHECK(*uids.begin() == 1);
     CHECK(*uids.rbegin() == n);

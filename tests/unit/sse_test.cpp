@@ -15,7 +15,7 @@ TEST_CASE("an SSE frame has id, event and one data line, then a blank line") {
   CHECK(format_sse_frame(3, "progress", R"({"a":1})") == "id: 3\nevent: progress\ndata: {\"a\":1}\n\n");
 }
 
-TEST_CASE("the subscriber queue hands out frames in order, then closed; empty when nothing waits") {
+TEST_CASE("the subscriber queue hands out frames in order, then closed, and empty when nothing waits") {
   sse_queue q(4);
   sse_frame f;
   CHECK(q.take(f) == sse_queue::take_result::empty);
