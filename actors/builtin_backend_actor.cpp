@@ -8,7 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/status_json.hpp"
-#include "generation/json.hpp"
+#include "common/json.hpp"
 #include "backends/builtin/graph_executor.hpp"
 #include "backends/worker_pool.hpp"
 #include "persistence/atomic_file.hpp"

@@ -8,7 +8,7 @@
 
 #include "actors/status_json.hpp"
 #include "actors/task_actor.hpp"
-#include "generation/clock.hpp"
+#include "common/iso_time.hpp"
 
 namespace mediagen {
 

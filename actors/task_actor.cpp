@@ -6,7 +6,7 @@
 #include <caf/all.hpp>
 
 #include "actors/status_json.hpp"
-#include "generation/clock.hpp"
+#include "common/iso_time.hpp"
 #include "generation/plan.hpp"
 
 namespace mediagen {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "generation/input_files.hpp"
-#include "generation/json.hpp"
+#include "common/json.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {

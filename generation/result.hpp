@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

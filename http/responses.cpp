@@ -1,6 +1,6 @@
 #include "http/responses.hpp"
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

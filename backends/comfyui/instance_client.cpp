@@ -1,9 +1,7 @@
 #include "backends/comfyui/instance_client.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "backends/comfyui/prompt_id.hpp"
+#include "common/json.hpp"
 
 namespace mediagen::comfyui {
 
@@ -34,49 +32,26 @@ bool instance_client::wait_connected(std::chrono::milliseconds timeout) const {
 bool instance_client::connected() const { return ws_ && ws_->connected(); }
 
 std::string instance_client::status_json() const {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("url");
-  w.String(describe());
-  w.Key("client_id");
-  w.String(client_id_);
-  if (!ws_) {
-    w.Key("error");
-    w.String(invalid_reason_);
-    w.EndObject();
-    return buffer.GetString();
-  }
+  json::writer w;
+  w.begin_object().field("url", describe()).field("client_id", client_id_);
+  if (!ws_) return w.field("error", invalid_reason_).end_object().str();
   const ws_stats s = ws_->stats();
-  w.Key("socket");
-  w.StartObject();
-  w.Key("url");
-  w.String(ws_->url());
-  w.Key("running");
-  w.Bool(s.running);
-  w.Key("connected");
-  w.Bool(s.connected);
-  w.Key("attempts");
-  w.Uint64(s.attempts);
-  w.Key("connects");
-  w.Uint64(s.connects);
-  w.Key("failures");
-  w.Uint64(s.failures);
-  w.Key("drops");
-  w.Uint64(s.drops);
-  w.Key("text_frames");
-  w.Uint64(s.text_frames);
-  w.Key("binary_frames");
-  w.Uint64(s.binary_frames);
-  w.Key("malformed_frames");
-  w.Uint64(s.malformed_frames);
-  w.Key("next_backoff_ms");
-  w.Int64(static_cast<std::int64_t>(s.next_backoff.count()));
-  w.Key("last_error");
-  w.String(s.last_error);
-  w.EndObject();
-  w.EndObject();
-  return buffer.GetString();
+  w.key("socket")
+      .begin_object()
+      .field("url", ws_->url())
+      .field("running", s.running)
+      .field("connected", s.connected)
+      .field("attempts", s.attempts)
+      .field("connects", s.connects)
+      .field("failures", s.failures)
+      .field("drops", s.drops)
+      .field("text_frames", s.text_frames)
+      .field("binary_frames", s.binary_frames)
+      .field("malformed_frames", s.malformed_frames)
+      .field("next_backoff_ms", static_cast<std::int64_t>(s.next_backoff.count()))
+      .field("last_error", s.last_error)
+      .end_object();
+  return w.end_object().str();
 }
 
 }  // namespace mediagen::comfyui
