@@ -5,12 +5,17 @@
 
 #include <caf/all.hpp>
 
-#include "actors/status_json.hpp"
+#include "common/json.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace mediagen {
 
 namespace {
+
+/// The store's full interface: the public one plus its own commit trigger.
+using media_store_self_actor = media_store_actor::extend<
+    /// Write what was appended since the last write.
+    caf::reacts_to<atom::internal, atom::done>>;
 
 struct media_store_state {
   /// The gallery in memory; the file on disk equals it after every commit.
@@ -41,7 +46,7 @@ struct media_store_state {
   }
 };
 
-using store_pointer = media_store_actor::stateful_pointer<media_store_state>;
+using store_pointer = media_store_self_actor::stateful_pointer<media_store_state>;
 
 // One atomic write for everything appended since the last one: appends that arrive while a
 // write is under way queue in the mailbox and are grouped into the next write.
@@ -69,7 +74,7 @@ void commit(store_pointer self) {
   st.pending_files.clear();
 }
 
-media_store_actor::behavior_type media_store(store_pointer self, std::shared_ptr<media_database> db,
+media_store_self_actor::behavior_type media_store(store_pointer self, std::shared_ptr<media_database> db,
                                              std::string path, std::shared_ptr<storage> outputs) {
   self->state.db = std::move(db);
   self->state.outputs = std::move(outputs);
@@ -89,27 +94,31 @@ media_store_actor::behavior_type media_store(store_pointer self, std::shared_ptr
         st.pending.emplace_back(promise, uid);
         if (!st.commit_scheduled) {
           st.commit_scheduled = true;
-          self->send(self, atom::done::value);
+          self->send(self, atom::internal::value, atom::done::value);
         }
         return promise;
       },
-      [self](atom::done) { commit(self); },
+      [self](atom::internal, atom::done) { commit(self); },
       [self](atom::query, const gallery_query& q) { return self->state.db->query(q); },
       [self](atom::get, std::int64_t uid) { return self->state.db->find(uid).value_or(""); },
       [self](atom::status) {
         auto& st = self->state;
-        return status_json("media_store", "media_store")
-            .add("state", "running")
-            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
-            .add("entries", static_cast<std::uint64_t>(st.db->size()))
-            .add("nextUid", st.db->next_uid())
-            .add("pendingAppends", static_cast<std::uint64_t>(st.pending.size()))
-            .add("commits", st.commits)
-            .add("entriesCommitted", st.entries_committed)
-            .add("commitFailures", st.commit_failures)
-            .add("lastCommitMs", st.last_commit_ms)
-            .add("totalCommitMs", st.total_commit_ms)
-            .str();
+        media_store_figures f;
+        f.entries = st.db->size();
+        f.next_uid = st.db->next_uid();
+        f.pending_appends = st.pending.size();
+        f.commits = st.commits;
+        f.entries_committed = st.entries_committed;
+        f.commit_failures = st.commit_failures;
+        f.last_commit_ms = st.last_commit_ms;
+        f.total_commit_ms = st.total_commit_ms;
+        actor_status s;
+        s.kind = "media_store";
+        s.id = "media_store";
+        s.state = "running";
+        s.mailbox = self->mailbox().size();
+        s.figures = f;
+        return s;
       },
   };
 }

@@ -7,6 +7,7 @@
 #include "http/actor_calls.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
+#include "http/status_codes.hpp"
 #include "http/timed_route.hpp"
 
 namespace mediagen {
@@ -108,18 +109,16 @@ void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& 
     if (sort != "ascending" && sort != "descending") return send_error(res, 400, "sort must be ascending or descending.");
     q.ascending = sort == "ascending";
   }
-  std::string error;
-  auto list = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::query::value, q);
-  if (!list) return send_error(res, 500, "The gallery could not be read (" + error + ").");
+  auto list = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), atom::query::value, q);
+  if (!list) return send_actor_error(res, ctx.sys, list.error(), "The gallery could not be read");
   send_json(res, 200, *list);
 }
 
 void one_entry(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::int64_t uid;
   if (!parse_count(req.matches[1], uid)) return send_error(res, 400, "uid must be a non-negative integer.");
-  std::string error;
-  auto entry = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::get::value, uid);
-  if (!entry) return send_error(res, 500, "The gallery could not be read (" + error + ").");
+  auto entry = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), atom::get::value, uid);
+  if (!entry) return send_actor_error(res, ctx.sys, entry.error(), "The gallery could not be read");
   if (entry->empty()) return send_error(res, 404, "No entry with uid " + std::to_string(uid) + ".");
   send_json(res, 200, *entry);
 }

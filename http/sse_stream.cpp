@@ -4,6 +4,7 @@
 #include "http/actor_calls.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
+#include "http/status_codes.hpp"
 
 namespace mediagen {
 
@@ -19,14 +20,11 @@ std::int64_t last_event_id(const httplib::Request& req) {
 
 void stream_task_events(http_context& ctx, const std::string& task_id, const httplib::Request& req,
                         httplib::Response& res) {
-  auto queue = std::make_shared<sse_queue>(1024);
-  std::string error;
-  // The queue holds what a replay needs (a task's whole log) plus room for a slow reader.
-  auto status = ask<int>(ctx.sys, ctx.hub, std::chrono::seconds(10), error, atom::subscribe::value, task_id,
-                         last_event_id(req), queue);
-  if (!status) return send_error(res, 500, "The event stream could not be opened (" + error + ").");
-  if (*status == 404) return send_error(res, 404, "Task '" + task_id + "' not found or expired.");
-  if (*status == 503) return send_error(res, 503, "Too many event streams are open; try again later.");
+  // The hub makes the queue (of its configured capacity) and fills it with the replay.
+  auto subscribed = ask<sse_queue_ptr>(ctx.sys, ctx.hub, std::chrono::seconds(10), atom::subscribe::value, task_id,
+                                       last_event_id(req));
+  if (!subscribed) return send_actor_error(res, ctx.sys, subscribed.error(), "The event stream could not be opened");
+  auto queue = *subscribed;
   res.status = 200;
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");

@@ -31,6 +31,8 @@ bool instance_client::wait_connected(std::chrono::milliseconds timeout) const {
 
 bool instance_client::connected() const { return ws_ && ws_->connected(); }
 
+ws_stats instance_client::socket_stats() const { return ws_ ? ws_->stats() : ws_stats{}; }
+
 std::string instance_client::status_json() const {
   json::writer w;
   w.begin_object().field("url", describe()).field("client_id", client_id_);

@@ -42,16 +42,14 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     CHECK(uids.size() == n);
     CHECK(*uids.begin() == 1);
     CHECK(*uids.rbegin() == n);
-    std::string status;
-    self->request(store, std::chrono::seconds(5), atom::status::value).receive([&](std::string& s) { status = s; },
-                                                                             [&](caf::error&) {});
-    json::document d;
-    REQUIRE(json::parse(status, d).empty());
-    auto commits = d["commits"].GetUint64();
+    media_store_figures figures;
+    self->request(store, std::chrono::seconds(5), atom::status::value)
+        .receive([&](actor_status& s) { figures = caf::get<media_store_figures>(s.figures); }, [&](caf::error&) {});
+    auto commits = figures.commits;
     CAPTURE(commits);
     CHECK(commits >= 1);
     CHECK(commits < static_cast<std::uint64_t>(n)); // grouped: not one write per append
-    CHECK(d["entriesCommitted"].GetUint64() == n);
+    CHECK(figures.entries_committed == n);
     self->send_exit(store, caf::exit_reason::user_shutdown);
   }
   std::string text;
