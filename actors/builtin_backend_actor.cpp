@@ -223,13 +223,7 @@ builtin_self_actor::behavior_type builtin_backend(backend_pointer self, builtin_
         f.cancelled = st.cancelled;
         f.cancelled_while_queued = st.cancelled_while_queued;
         f.round_trip_seconds = st.round_trip_seconds;
-        actor_status s;
-        s.kind = "backend";
-        s.id = "builtin";
-        s.state = "running";
-        s.mailbox = self->mailbox().size();
-        s.figures = f;
-        return s;
+        return make_status("backend", "builtin", "running", self->mailbox().size(), f);
       },
   };
 }

@@ -410,13 +410,8 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         f.round_trip_seconds = st.round_trip_seconds;
         f.client_id = st.client->client_id();
         f.socket = st.client->socket_stats();
-        actor_status s;
-        s.kind = "backend";
-        s.id = "comfyui-" + std::to_string(st.settings.index);
-        s.state = st.healthy ? "running" : "unhealthy";
-        s.mailbox = self->mailbox().size();
-        s.figures = f;
-        return s;
+        return make_status("backend", "comfyui-" + std::to_string(st.settings.index),
+                           st.healthy ? "running" : "unhealthy", self->mailbox().size(), f);
       },
   };
 }

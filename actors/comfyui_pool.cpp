@@ -127,15 +127,11 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
                     if (--*remaining == 0) finish();
                   },
                   [=](caf::error&) mutable {
-                    auto& part = status->parts[i];
-                    part.kind = "backend";
-                    part.id = "comfyui-" + std::to_string(i);
-                    part.state = "unreachable";
                     backend_figures f;
                     f.backend = "comfyui";
                     f.url = url;
                     f.healthy = false;
-                    part.figures = f;
+                    status->parts[i] = make_status("backend", "comfyui-" + std::to_string(i), "unreachable", 0, f);
                     if (--*remaining == 0) finish();
                   });
         }

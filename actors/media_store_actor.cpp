@@ -112,13 +112,7 @@ media_store_self_actor::behavior_type media_store(store_pointer self, std::share
         f.commit_failures = st.commit_failures;
         f.last_commit_ms = st.last_commit_ms;
         f.total_commit_ms = st.total_commit_ms;
-        actor_status s;
-        s.kind = "media_store";
-        s.id = "media_store";
-        s.state = "running";
-        s.mailbox = self->mailbox().size();
-        s.figures = f;
-        return s;
+        return make_status("media_store", "media_store", "running", self->mailbox().size(), f);
       },
   };
 }

@@ -220,6 +220,18 @@ typename Inspector::result_type inspect(Inspector& f, actor_status& x) {
   return f(caf::meta::type_name("actor_status"), x.kind, x.id, x.state, x.mailbox, x.figures, x.parts);
 }
 
+/// An actor's status from its header fields and its figures.
+template <class Figures>
+actor_status make_status(std::string kind, std::string id, std::string state, std::size_t mailbox, Figures figures) {
+  actor_status s;
+  s.kind = std::move(kind);
+  s.id = std::move(id);
+  s.state = std::move(state);
+  s.mailbox = mailbox;
+  s.figures = std::move(figures);
+  return s;
+}
+
 /// The status protocol: every actor interface below extends it (as tenzir's actors.hpp does).
 using status_client_actor = caf::typed_actor<caf::replies_to<atom::status>::with<actor_status>>;
 

@@ -96,13 +96,7 @@ actor_status status_of(hub_pointer self) {
   f.subscribers = st.subscribers;
   f.events_published = st.events;
   f.dropped_slow = st.dropped_slow;
-  actor_status s;
-  s.kind = "sse_hub";
-  s.id = "sse_hub";
-  s.state = st.closing ? "closing" : "running";
-  s.mailbox = self->mailbox().size();
-  s.figures = f;
-  return s;
+  return make_status("sse_hub", "sse_hub", st.closing ? "closing" : "running", self->mailbox().size(), f);
 }
 
 sse_hub_self_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings) {

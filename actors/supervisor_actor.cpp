@@ -164,13 +164,8 @@ actor_status status_of(supervisor_pointer self) {
   f.completed = st.completed;
   f.failed = st.failed;
   f.cancelled = st.cancelled;
-  actor_status s;
-  s.kind = "supervisor";
-  s.id = "supervisor";
-  s.state = st.shutting_down ? "shutting-down" : "running";
-  s.mailbox = self->mailbox().size();
-  s.figures = f;
-  return s;
+  return make_status("supervisor", "supervisor", st.shutting_down ? "shutting-down" : "running",
+                     self->mailbox().size(), f);
 }
 
 supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervisor_settings settings) {

@@ -161,13 +161,7 @@ actor_status status_of(task_pointer self) {
   f.waiters = static_cast<std::uint64_t>(
       std::count_if(st.waiters.begin(), st.waiters.end(), [](auto& w) { return w.has_value(); }));
   f.age_seconds = std::chrono::duration<double>(clock::now() - st.snap.created_at).count();
-  actor_status s;
-  s.kind = "task";
-  s.id = st.snap.task_id;
-  s.state = to_string(st.snap.state);
-  s.mailbox = self->mailbox().size();
-  s.figures = f;
-  return s;
+  return make_status("task", st.snap.task_id, to_string(st.snap.state), self->mailbox().size(), f);
 }
 
 task_self_actor::behavior_type task(task_pointer self, task_context ctx) {

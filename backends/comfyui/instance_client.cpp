@@ -1,7 +1,6 @@
 #include "backends/comfyui/instance_client.hpp"
 
 #include "backends/comfyui/prompt_id.hpp"
-#include "common/json.hpp"
 
 namespace mediagen::comfyui {
 
@@ -32,28 +31,5 @@ bool instance_client::wait_connected(std::chrono::milliseconds timeout) const {
 bool instance_client::connected() const { return ws_ && ws_->connected(); }
 
 ws_stats instance_client::socket_stats() const { return ws_ ? ws_->stats() : ws_stats{}; }
-
-std::string instance_client::status_json() const {
-  json::writer w;
-  w.begin_object().field("url", describe()).field("client_id", client_id_);
-  if (!ws_) return w.field("error", invalid_reason_).end_object().str();
-  const ws_stats s = ws_->stats();
-  w.key("socket")
-      .begin_object()
-      .field("url", ws_->url())
-      .field("running", s.running)
-      .field("connected", s.connected)
-      .field("attempts", s.attempts)
-      .field("connects", s.connects)
-      .field("failures", s.failures)
-      .field("drops", s.drops)
-      .field("text_frames", s.text_frames)
-      .field("binary_frames", s.binary_frames)
-      .field("malformed_frames", s.malformed_frames)
-      .field("next_backoff_ms", static_cast<std::int64_t>(s.next_backoff.count()))
-      .field("last_error", s.last_error)
-      .end_object();
-  return w.end_object().str();
-}
 
 }  // namespace mediagen::comfyui
