@@ -148,7 +148,7 @@ void render(backend_job job, task_actor task, builtin_self_actor backend, builti
   outcome.ok = result.ok;
   outcome.cancelled = result.cancelled;
   outcome.error = result.error;
-  for (auto& f : result.outputs) outcome.outputs.push_back(output_file{"/media/" + f.filename, f.kind, f.bytes});
+  for (auto& f : result.outputs) outcome.outputs.push_back(output_file{f.filename, f.kind, f.bytes});
   auto end = outcome.cancelled ? render_end::cancelled : outcome.ok ? render_end::completed : render_end::failed;
   caf::anon_send(task, atom::done::value, std::move(outcome));
   caf::anon_send(backend, atom::internal::value, atom::finished::value, job.task_id, end);

@@ -416,7 +416,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
   };
 }
 
-comfyui_instance_actor spawn_comfyui_instance(caf::actor_system& sys, comfyui_instance_settings settings) {
+backend_actor spawn_comfyui_instance(caf::actor_system& sys, comfyui_instance_settings settings) {
   return sys.spawn(comfyui_instance, std::move(settings));
 }
 

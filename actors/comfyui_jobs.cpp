@@ -117,7 +117,7 @@ backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::strin
     try {
       auto name = save("comfyui", extension_of(f.filename), view.bytes);
       const std::string& kind = f.kind; // image, video, audio, or "file" for anything else
-      out.outputs.push_back(output_file{"/media/" + name, kind, view.bytes.size()});
+      out.outputs.push_back(output_file{name, kind, view.bytes.size()});
     } catch (const std::exception& e) {
       return failed(std::string("A ComfyUI output could not be stored: ") + e.what() + ".");
     }

@@ -14,7 +14,7 @@ namespace mediagen {
 namespace {
 
 struct member {
-  comfyui_instance_actor handle;
+  backend_actor handle; // the instance's public side: its internal messages are its own
   std::string url;
   bool healthy = true;
   std::size_t load = 0; ///< tasks sent there and not yet finished

@@ -88,8 +88,7 @@ media_store_self_actor::behavior_type media_store(store_pointer self, std::share
         entry.RemoveMember("uid");
         entry.RemoveMember("folder");
         std::int64_t uid = st.db->append(entry);
-        for (auto& o : result.outputs)
-          if (o.url.rfind("/media/", 0) == 0) st.pending_files.push_back(o.url.substr(7));
+        for (auto& o : result.outputs) st.pending_files.push_back(o.name);
         auto promise = self->make_response_promise<std::int64_t>();
         st.pending.emplace_back(promise, uid);
         if (!st.commit_scheduled) {

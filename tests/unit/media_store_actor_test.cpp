@@ -33,7 +33,7 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     for (int i = 0; i < n; ++i) {
       generation_result r;
       r.task_id = "t" + std::to_string(i);
-      r.outputs.push_back(output_file{"/media/" + outputs->save_new("image", "png", "x"), "image", 1});
+      r.outputs.push_back(output_file{outputs->save_new("image", "png", "x"), "image", 1});
       self->send(store, atom::append::value, r);
     }
     std::set<std::int64_t> uids;

@@ -25,7 +25,7 @@ task_actor spawn_peer_task(caf::actor_system& sys, caf::scoped_actor& self, gene
 backend_outcome made_one_image() {
   backend_outcome o;
   o.ok = true;
-  o.outputs.push_back(output_file{"/media/x.png", "image", 3});
+  o.outputs.push_back(output_file{"x.png", "image", 3});
   return o;
 }
 
