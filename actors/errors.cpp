@@ -13,6 +13,7 @@ std::string to_string(error_code code) {
     case error_code::unknown_task: return "unknown_task";
     case error_code::task_ended: return "task_ended";
     case error_code::too_many_streams: return "too_many_streams";
+    case error_code::stream_finished: return "stream_finished";
     case error_code::wait_timed_out: return "wait_timed_out";
     case error_code::backend_failed: return "backend_failed";
     case error_code::internal_failure: return "internal_failure";

@@ -360,7 +360,8 @@ using sse_hub_actor = status_client_actor::extend<
     /// Append an event to its task's log and fan it out; an ended state closes the log.
     caf::reacts_to<atom::publish, task_event>,
     /// A new stream: replays the events after `last_event_id` into the queue the hub makes (of
-    /// the hub's queue capacity), then follows. Errors: unknown_task, too_many_streams.
+    /// the hub's queue capacity), then follows. Errors: unknown_task, too_many_streams, and
+    /// stream_finished when the task ended and `last_event_id` is at or past its terminal event.
     caf::replies_to<atom::subscribe, std::string, std::int64_t>::with<sse_queue_ptr>,
     /// A stream went away.
     caf::reacts_to<atom::unsub, std::string, sse_queue_ptr>,

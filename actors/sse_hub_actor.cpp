@@ -113,6 +113,10 @@ sse_hub_self_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings set
         if (it == st.logs.end())
           return make_error(error_code::unknown_task, "Task '" + task_id + "' not found or expired.");
         auto& log = it->second;
+        // Nothing follows the client's last event and nothing ever will (http/ answers 204, which
+        // tells a browser's EventSource to stop reconnecting: HTML standard, "server-sent events").
+        if (log.ended && last_event_id >= static_cast<std::int64_t>(log.frames.size()))
+          return make_error(error_code::stream_finished, "Task '" + task_id + "' has ended; no event follows.");
         bool full = log.subscribers.size() >= st.settings.max_subscribers_per_task ||
                     st.subscribers >= st.settings.max_subscribers_total;
         if (full && !log.ended)

@@ -11,6 +11,7 @@ int http_status_of(const caf::error& e) {
     case error_code::queue_full: return 429;
     case error_code::shutting_down: return 503;
     case error_code::too_many_streams: return 503;
+    case error_code::stream_finished: return 204;
     case error_code::unknown_task: return 404;
     case error_code::task_ended: return 409;
     case error_code::wait_timed_out: return 504;

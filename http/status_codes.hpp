@@ -9,7 +9,7 @@
 
 namespace mediagen {
 
-/// 429 queue full, 503 shutting down or too many streams, 404 unknown task, 409 ended,
+/// 429 queue full, 503 shutting down or too many streams, 204 stream finished, 404 unknown task, 409 ended,
 /// 504 sync wait over, 502 backend failure, 500 anything else.
 int http_status_of(const caf::error& e);
 

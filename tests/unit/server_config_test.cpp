@@ -55,3 +55,51 @@ TEST_CASE("unknown keys, unknown flags and bad values stop start-up, naming them
   CHECK(load({"--config=/nonexistent/server.json"}, c).find("cannot read") != std::string::npos);
   fs::remove_all(file.parent_path());
 }
+
+TEST_CASE("CORS origins, API keys, the SSE retry and the access log are read from the file and flags") {
+  auto dir = fs::temp_directory_path() / ("mediagen-unit-keys-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "keys.txt") << "# one key per line\n  first-key-123  \n\nsecond-key-456\r\n";
+  auto file = config_file(R"({"corsOrigins": ["https://a.example", "http://b.example:8000"], "apiKeys": ")" +
+                          (dir / "keys.txt").string() + R"(", "accessLog": true, "sseRetryMs": 250})");
+  server_config c;
+  REQUIRE(load({"--config=" + file.string(), "--api-key=flag-key-789"}, c) == "");
+  CHECK(c.cors_origins == std::vector<std::string>{"https://a.example", "http://b.example:8000"});
+  CHECK(c.api_keys == std::vector<std::string>{"first-key-123", "second-key-456", "flag-key-789"});
+  CHECK(c.access_log);
+  CHECK(c.sse_retry_ms == 250);
+  // Flags replace the file's origins.
+  server_config d;
+  REQUIRE(load({"--config=" + file.string(), "--cors-origin=*"}, d) == "");
+  CHECK(d.cors_origins == std::vector<std::string>{"*"});
+  server_config defaults;
+  REQUIRE(load({}, defaults) == "");
+  CHECK(defaults.cors_origins.empty());
+  CHECK(defaults.api_keys.empty());
+  CHECK_FALSE(defaults.access_log);
+  CHECK(defaults.sse_retry_ms == 3000);
+  fs::remove_all(file.parent_path());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bad origins and keys stop start-up, and the message never repeats a key") {
+  server_config c;
+  CHECK(load({"--cors-origin=https://a.example/"}, c).find("--cors-origin") != std::string::npos);
+  CHECK(load({"--cors-origin=a.example"}, c).find("--cors-origin") != std::string::npos);
+  auto spaced = load({"--api-key=has space-secret"}, c);
+  CHECK(spaced.find("--api-key") != std::string::npos);
+  CHECK(spaced.find("secret") == std::string::npos);
+  CHECK(load({"--api-key="}, c).find("--api-key") != std::string::npos);
+  CHECK(load({"--access-log=yes"}, c).find("--access-log") != std::string::npos);
+  CHECK(load({"--api-keys-file=/nonexistent/keys"}, c).find("cannot be read") != std::string::npos);
+  // A key file that holds no key would leave the server open without anyone noticing.
+  auto dir = fs::temp_directory_path() / ("mediagen-unit-nokeys-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "keys.txt") << "# nothing yet\n\n";
+  CHECK(load({"--api-keys-file=" + (dir / "keys.txt").string()}, c).find("holds no keys") != std::string::npos);
+  // "apiKeys" names a file; the flag-only --api-key has no key in server.json.
+  auto file = config_file(R"({"": "x"})");
+  CHECK(load({"--config=" + file.string()}, c).find("unknown key") != std::string::npos);
+  fs::remove_all(dir);
+  fs::remove_all(file.parent_path());
+}

@@ -73,6 +73,10 @@ TEST_CASE("sse hub: a subscriber gets the log after its Last-Event-ID, then foll
   CHECK(pop(*late) == "3:t1:completed");
   CHECK(pop(*late) == "closed");
   CHECK(figures(self, hub).events_published == 3);
+  // At or past the terminal event nothing will ever follow: stream_finished (http/ answers 204).
+  auto finished = subscribe(self, hub, "t1", 3);
+  REQUIRE_FALSE(finished);
+  CHECK(has_code(finished.error(), error_code::stream_finished));
   self->send_exit(hub, caf::exit_reason::user_shutdown);
 }
 
