@@ -30,7 +30,7 @@
 #include "backends/comfyui/ws_listener.hpp"
 #include "generation/generation_request.hpp"
 #include "generation/result.hpp"
-#include "persistence/media_database.hpp"
+#include "persistence/gallery_changes.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::sse_queue_ptr)
 // Parsed WebSocket frames travel only inside one process, from the listener thread to its actor.
@@ -51,7 +51,9 @@ namespace atom {
 using append = caf::atom_constant<caf::atom("append")>;
 using await = caf::atom_constant<caf::atom("await")>;
 using cancel = caf::atom_constant<caf::atom("cancel")>;
+using change = caf::atom_constant<caf::atom("change")>;
 using close_all = caf::atom_constant<caf::atom("close_all")>;
+using compacted = caf::atom_constant<caf::atom("compacted")>;
 using done = caf::atom_constant<caf::atom("done")>;
 using ended = caf::atom_constant<caf::atom("ended")>;
 using fetched = caf::atom_constant<caf::atom("fetched")>;
@@ -66,7 +68,6 @@ using ok = caf::atom_constant<caf::atom("ok")>;
 using open = caf::atom_constant<caf::atom("open")>;
 using progress = caf::atom_constant<caf::atom("progress")>;
 using publish = caf::atom_constant<caf::atom("publish")>;
-using query = caf::atom_constant<caf::atom("query")>;
 using run = caf::atom_constant<caf::atom("run")>;
 using shutdown = caf::atom_constant<caf::atom("shutdown")>;
 using start = caf::atom_constant<caf::atom("start")>;
@@ -95,6 +96,7 @@ using wall_time = std::chrono::system_clock::time_point;
 struct task_snapshot {
   std::string task_id;
   std::string workflow;
+  std::string request_origin;      ///< the client page that started it ("" = not given)
   task_state state = task_state::queued;
   progress_info progress;
   std::int64_t queue_position = 0; ///< jobs ahead of it (queued only)
@@ -107,7 +109,7 @@ struct task_snapshot {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_snapshot& x) {
-  return f(caf::meta::type_name("task_snapshot"), x.task_id, x.workflow, x.state, x.progress, x.queue_position,
+  return f(caf::meta::type_name("task_snapshot"), x.task_id, x.workflow, x.request_origin, x.state, x.progress, x.queue_position,
            x.result, x.failure, x.created_at, x.started_at, x.ended_at);
 }
 
@@ -151,13 +153,20 @@ struct media_store_figures {
   std::uint64_t entries = 0;
   std::int64_t next_uid = 0;
   std::uint64_t pending_appends = 0, commits = 0, entries_committed = 0, commit_failures = 0;
-  double last_commit_ms = 0, total_commit_ms = 0;
+  double last_commit_ms = 0, total_commit_ms = 0, commit_p50_ms = 0, commit_p99_ms = 0;
+  std::uint64_t journal_records = 0, journal_bytes = 0;
+  bool compacting = false;
+  std::uint64_t changes = 0, compactions = 0, compaction_failures = 0;
+  double last_compaction_ms = 0;
+  std::string last_error;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, media_store_figures& x) {
   return f(caf::meta::type_name("media_store_figures"), x.entries, x.next_uid, x.pending_appends, x.commits,
-           x.entries_committed, x.commit_failures, x.last_commit_ms, x.total_commit_ms);
+           x.entries_committed, x.commit_failures, x.last_commit_ms, x.total_commit_ms, x.commit_p50_ms,
+           x.commit_p99_ms, x.journal_records, x.journal_bytes, x.compacting, x.changes, x.compactions,
+           x.compaction_failures, x.last_compaction_ms, x.last_error);
 }
 
 /// A backend unit (builtin, one ComfyUI instance) or a pool of them (the sums of its instances).
@@ -341,14 +350,15 @@ using comfyui_instance_actor = backend_actor::extend<
     /// From a worker: the probe's answer (ok, one sentence when not).
     caf::reacts_to<atom::internal, atom::health, bool, std::string>>;
 
-/// The single writer of media-data.json.
+/// The single writer of media-data.json and its journal. Gallery reads never come here: they
+/// read the snapshot the store publishes after each commit (persistence/gallery_snapshot.hpp).
+/// Its commit trigger and compaction reports are internal (actors/media_store_actor.cpp).
 using media_store_actor = status_client_actor::extend<
-    /// Append an entry; answered with its uid once the file holding it is durable.
-    caf::replies_to<atom::append, generation_result>::with<std::int64_t>,
-    /// Gallery query: a JSON array.
-    caf::replies_to<atom::query, gallery_query>::with<std::string>,
-    /// One entry by uid: its JSON, or "" when absent.
-    caf::replies_to<atom::get, std::int64_t>::with<std::string>>;
+    /// Append an entry; answered with its uid and folder once the journal record holding it is durable.
+    caf::replies_to<atom::append, generation_result>::with<std::int64_t, std::string>,
+    /// Edit or delete entries, or change the folders: checked, one journal record, applied and
+    /// published, or refused with nothing changed.
+    caf::replies_to<atom::change, gallery_change>::with<change_outcome>>;
 
 /// Renders one event as a ready SSE frame with event id `id` (http/ provides it).
 using sse_frame_renderer = std::function<std::string(std::int64_t id, const task_event& event)>;

@@ -89,6 +89,12 @@ generation_result make_result(const task_data& st, std::vector<output_file> outp
   r.prompt = req.prompt;
   r.name = req.name;
   r.seed = req.seed;
+  r.description = req.description;
+  r.tags = req.tags;
+  r.summary = req.summary;
+  r.orientation = req.orientation;
+  r.request_origin = req.request_origin;
+  r.extra_inputs_json = req.extra_inputs_json;
   r.outputs = std::move(outputs);
   r.time_taken = std::chrono::duration<double>(clock::now() - st.snap.created_at).count();
   r.timestamp = iso_now();
@@ -98,7 +104,7 @@ generation_result make_result(const task_data& st, std::vector<output_file> outp
     if (!post.error.empty()) r.warnings.push_back(post.error);
     if (post.name) r.name = *post.name;
     if (post.description) r.description = *post.description;
-    r.tags = std::move(post.tags);
+    if (!post.tags.empty()) r.tags = std::move(post.tags); // what the tasks made wins over the request's
   }
   return r;
 }
@@ -117,12 +123,17 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
   st.snap.progress.current_step = "Saving";
   self->request(st.ctx.store, std::chrono::seconds(60), atom::append::value, st.snap.result)
       .then(
-          [self](std::int64_t uid) {
+          [self](std::int64_t uid, std::string& folder) {
             self->state.snap.result.uid = uid;
-            self->state.snap.result.folder = "";
+            self->state.snap.result.folder = std::move(folder);
             finish(self, task_state::completed);
           },
           [self](caf::error& e) {
+            // The store's refusal is a failure of its own; anything else (a timeout) is rendered.
+            if (e.category() == error_category) {
+              self->state.snap.failure = std::move(e);
+              return finish(self, task_state::failed);
+            }
             fail(self, error_code::internal_failure,
                  "The result could not be stored in the gallery (" + self->system().render(e) + ").");
           });
@@ -169,6 +180,7 @@ task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
   st.ctx = std::move(ctx);
   st.snap.task_id = st.ctx.request.task_id;
   st.snap.workflow = st.ctx.request.workflow;
+  st.snap.request_origin = st.ctx.request.request_origin;
   st.snap.created_at = clock::now();
   st.snap.progress.current_step = "Queued";
   self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {

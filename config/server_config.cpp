@@ -108,6 +108,14 @@ const std::vector<setting>& settings() {
          c.workflows = resolve(v, base);
          return std::string();
        }},
+      {"staticDir", "--static-dir", [](server_config& c, const std::string& v, const fs::path& base) {
+         if (v.empty()) return std::string("must not be empty");
+         auto dir = resolve(v, base);
+         std::error_code ec;
+         if (!fs::is_directory(dir, ec)) return "names no folder ('" + dir + "')";
+         c.static_dir = dir;
+         return std::string();
+       }},
       {"comfyuiUrls", "--comfyui-url", [](server_config& c, const std::string& v, const fs::path&) {
          if (v.rfind("http://", 0) != 0) return std::string("must start with http://");
          c.comfyui_urls.push_back(v);
@@ -129,6 +137,8 @@ const std::vector<setting>& settings() {
       integer("sseHeartbeatSeconds", "--sse-heartbeat-seconds", &server_config::sse_heartbeat_seconds, 1, 3600),
       integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1, 100000),
       integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000),
+      integer("compactEvery", "--compact-every", &server_config::compact_every, 1, 100000000),
+      integer("compactSeconds", "--compact-seconds", &server_config::compact_seconds, 1, 86400),
       integer("sseRetryMs", "--sse-retry-ms", &server_config::sse_retry_ms, 0, 86400000),
       {"corsOrigins", "--cors-origin", [](server_config& c, const std::string& v, const fs::path&) {
          auto e = check_origin(v);

@@ -80,13 +80,18 @@ std::string all_actors(http_context& ctx) {
 std::string status_document(http_context& ctx) {
   json::writer w;
   w.begin_object().key("backends").begin_object();
+  // The Node server's readiness fields, which its loading page polls: ComfyUI is ready when an
+  // instance is healthy; Ollama never is, since no LLM task runs here.
+  bool comfyui_ready = false;
   for (auto& unit : backend_units(ctx)) {
+    if (unit.name != "builtin" && unit.figures.healthy) comfyui_ready = true;
     w.key(unit.name).begin_object().field("healthy", unit.figures.healthy).field("queue", unit.figures.queue());
     if (!unit.figures.url.empty()) w.field("url", unit.figures.url);
     w.end_object();
   }
   auto sup = figures_of<supervisor_figures>(ctx, ctx.supervisor);
   w.end_object().key("tasks").begin_object().field("queued", sup.queued).field("running", sup.running).end_object();
+  w.field("comfyui", comfyui_ready).field("ollama", false);
   return w.end_object().str();
 }
 
@@ -108,7 +113,7 @@ std::string metrics_text(http_context& ctx) {
   auto hub = figures_of<sse_hub_figures>(ctx, ctx.hub);
   gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", static_cast<double>(hub.subscribers));
   auto store = figures_of<media_store_figures>(ctx, ctx.store);
-  gauge(out, "mediagen_media_store_commits_total", "Atomic writes of media-data.json.", static_cast<double>(store.commits),
+  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", static_cast<double>(store.commits),
         "counter");
   gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.",
         static_cast<double>(store.entries_committed), "counter");

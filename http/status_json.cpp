@@ -35,7 +35,17 @@ void write_figures(json::writer& w, const media_store_figures& f) {
       .field("entriesCommitted", f.entries_committed)
       .field("commitFailures", f.commit_failures)
       .field("lastCommitMs", f.last_commit_ms)
-      .field("totalCommitMs", f.total_commit_ms);
+      .field("totalCommitMs", f.total_commit_ms)
+      .field("commitP50Ms", f.commit_p50_ms)
+      .field("commitP99Ms", f.commit_p99_ms)
+      .field("journalRecords", f.journal_records)
+      .field("journalBytes", f.journal_bytes)
+      .field("compacting", f.compacting)
+      .field("changes", f.changes)
+      .field("compactions", f.compactions)
+      .field("compactionFailures", f.compaction_failures)
+      .field("lastCompactionMs", f.last_compaction_ms)
+      .field("lastError", f.last_error);
 }
 
 void write_figures(json::writer& w, const backend_figures& f) {

@@ -27,6 +27,13 @@ void write_failure(json::writer& w, const caf::error& failure) {
   w.end_object();
 }
 
+// "requestOrigin": the page that started the task, or null.
+void write_request_origin(json::writer& w, const task_snapshot& t) {
+  w.key("requestOrigin");
+  if (t.request_origin.empty()) w.null();
+  else w.value(t.request_origin);
+}
+
 } // namespace
 
 std::string task_json(const task_snapshot& t) {
@@ -37,7 +44,9 @@ std::string task_json(const task_snapshot& t) {
     write_failure(w, t.failure);
     return w.end_object().str();
   }
-  w.field("workflow", t.workflow).key("progress");
+  w.field("workflow", t.workflow);
+  write_request_origin(w, t);
+  w.key("progress");
   write_progress(w, t.progress);
   w.key("queuePosition");
   if (t.state == task_state::queued) w.value(t.queue_position);
@@ -57,8 +66,9 @@ std::string active_tasks_json(const std::vector<task_snapshot>& tasks) {
   json::writer w;
   w.begin_array();
   for (auto& t : tasks) {
-    w.begin_object().field("taskId", t.task_id).field("workflow", t.workflow).field("state", to_string(t.state));
-    w.key("progress");
+    w.begin_object().field("taskId", t.task_id).field("workflow", t.workflow);
+    write_request_origin(w, t);
+    w.field("state", to_string(t.state)).key("progress");
     write_progress(w, t.progress);
     w.end_object();
   }

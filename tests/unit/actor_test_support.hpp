@@ -42,7 +42,10 @@ public:
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
-  ~scratch_dir() { std::filesystem::remove_all(path_); }
+  ~scratch_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
   const std::filesystem::path& path() const { return path_; }
   std::string str(const std::string& child = "") const { return child.empty() ? path_.string() : (path_ / child).string(); }
 

@@ -43,7 +43,7 @@ backend_figures figures(caf::scoped_actor& self, const backend_actor& backend) {
 
 } // namespace
 
-TEST_CASE("builtin backend: a job renders with rising progress; completed and failed renders are counted apart") {
+TEST_CASE("builtin backend: a job renders with rising progress, and completed and failed renders are counted apart") {
   actor_system_fixture f;
   scratch_dir dir{"builtin"};
   builtin_backend_settings s;

@@ -101,7 +101,7 @@ TEST_CASE("sse hub: unknown tasks and full streams are refused with our error co
   self->send_exit(hub, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("sse hub: each stream's queue has the configured capacity; a subscriber that falls behind is dropped") {
+TEST_CASE("sse hub: each stream's queue has the configured capacity, and a subscriber that falls behind is dropped") {
   actor_system_fixture f;
   auto s = settings();
   s.queue_capacity = 2;

@@ -7,6 +7,7 @@
 #include "actors/media_store_actor.hpp"
 #include "actors/sse_hub_actor.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "persistence/gallery_files.hpp"
 #include "http/task_json.hpp"
 
 using namespace mediagen;
@@ -23,7 +24,15 @@ struct server_actors {
     inputs = std::make_shared<storage>(dir.str("inputs"));
     std::string error;
     auto db_path = dir.str("media-data.json");
-    store = spawn_media_store(sys, media_database::load(db_path, error), db_path, outputs);
+    auto gallery = open_gallery(db_path, error);
+    REQUIRE_MESSAGE(gallery.db, error);
+    media_store_settings store_settings;
+    store_settings.db = gallery.db;
+    store_settings.journal = gallery.journal;
+    store_settings.path = db_path;
+    store_settings.outputs = outputs;
+    store_settings.view = std::make_shared<gallery_view>();
+    store = spawn_media_store(sys, store_settings);
     sse_hub_settings hub_settings;
     hub_settings.render = render_sse_frame;
     hub = spawn_sse_hub(sys, hub_settings);
@@ -43,6 +52,8 @@ struct server_actors {
     for (caf::actor a : {caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(builtin),
                          caf::actor_cast<caf::actor>(hub), caf::actor_cast<caf::actor>(store)})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    // The store rewrites media-data.json as it stops: the folder goes only after every actor.
+    sys.await_all_actors_done();
   }
 
   caf::actor_system& sys;
@@ -105,7 +116,7 @@ TEST_CASE("supervisor: a sync start is answered by the task with its completed s
   CHECK(after.live == 0);
 }
 
-TEST_CASE("supervisor: the planned task id is kept; a duplicate is refused, never renamed") {
+TEST_CASE("supervisor: the planned task id is kept, and a duplicate is refused, never renamed") {
   actor_system_fixture f;
   auto catalog = shipped_catalog();
   server_actors a{f.sys};

@@ -88,7 +88,7 @@ TEST_CASE("task: a backend failure is a failed snapshot carrying backend_failed,
       [&](caf::error& e) { FAIL(to_string(e)); });
 }
 
-TEST_CASE("task: a sync wait that runs out answers wait_timed_out with the task id; the task goes on") {
+TEST_CASE("task: a sync wait that runs out answers wait_timed_out with the task id, and the task goes on") {
   actor_system_fixture f;
   auto catalog = shipped_catalog();
   caf::scoped_actor self{f.sys};
@@ -137,12 +137,13 @@ TEST_CASE("task: an async task publishes its events and completes only once the 
   // The entry goes to the store first; `complete` waits for its uid.
   self->receive([&](atom::append, const generation_result& r) {
                   CHECK(r.task_id == "t-async");
-                  return std::int64_t{7};
+                  return caf::make_message(std::int64_t{7}, std::string("folder-1")); // uid and folder
                 },
                 caf::after(std::chrono::seconds(5)) >> [] { FAIL("nothing appended"); });
   auto complete = next_event();
   CHECK(complete.task.state == task_state::completed);
   CHECK(complete.task.result.uid == 7);
+  CHECK(complete.task.result.folder == "folder-1");
   self->receive([&](atom::ended, const task_snapshot& s) { CHECK(s.result.uid == 7); },
                 caf::after(std::chrono::seconds(5)) >> [] { FAIL("no end reported"); });
 }

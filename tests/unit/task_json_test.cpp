@@ -9,7 +9,7 @@
 using namespace mediagen;
 using namespace mediagen::test;
 
-TEST_CASE("each error code has its HTTP status; foreign errors are 500") {
+TEST_CASE("each error code has its HTTP status, foreign errors are 500") {
   std::pair<error_code, int> rows[] = {{error_code::queue_full, 429},      {error_code::shutting_down, 503},
                                        {error_code::too_many_streams, 503}, {error_code::unknown_task, 404},
                                        {error_code::task_ended, 409},      {error_code::wait_timed_out, 504},
@@ -31,7 +31,7 @@ TEST_CASE("the actor system renders our errors by code and sentence") {
         "mediagen.queue_full: Too many tasks are waiting.");
 }
 
-TEST_CASE("a failed snapshot renders its error message and the backend's details; a lost one only what was kept") {
+TEST_CASE("a failed snapshot renders its error message and the backend's details, a lost one only what was kept") {
   task_snapshot t;
   t.task_id = "t1";
   t.workflow = "W";
