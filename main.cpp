@@ -20,6 +20,7 @@
 #include "config/workflow_files.hpp"
 #include "persistence/gallery_files.hpp"
 #include "http/http_server.hpp"
+#include "http/task_json.hpp"
 
 using namespace mediagen;
 
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   // Work stealing walks a list per steal and turned task bursts quadratic (docs/TOOLCHAIN.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  register_error_category(cfg);
   caf::actor_system sys{cfg};
 
   http_context ctx{sys};
@@ -109,6 +111,7 @@ int main(int argc, char** argv) {
   hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
   hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);
   hub_settings.max_subscribers_total = static_cast<std::size_t>(config.sse_subscribers_total);
+  hub_settings.render = render_sse_frame;
   ctx.hub = spawn_sse_hub(sys, hub_settings);
   builtin_backend_settings builtin_settings;
   builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
@@ -128,7 +131,6 @@ int main(int argc, char** argv) {
   }
 
   supervisor_settings sup;
-  sup.catalog = catalog;
   sup.builtin = builtin;
   sup.comfyui = comfyui;
   sup.hub = ctx.hub;
