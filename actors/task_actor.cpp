@@ -226,10 +226,10 @@ void on_backend_progress(task_pointer self, const backend_progress& p) {
 } // namespace
 
 task_actor::behavior_type task(task_pointer self, task_context ctx) {
-  auto& st = self->state;
-  st.ctx = std::move(ctx);
-  st.wf = st.ctx.catalog->find(st.ctx.request.workflow);
-  st.progress.current_step = "Queued";
+  auto& state = self->state;
+  state.ctx = std::move(ctx);
+  state.wf = state.ctx.catalog->find(state.ctx.request.workflow);
+  state.progress.current_step = "Queued";
   self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
     std::string what = "unknown exception";
     try {

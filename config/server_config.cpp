@@ -5,6 +5,8 @@
 #include <functional>
 #include <thread>
 
+#include "config/build_info.hpp"
+#include "config/config_location.hpp"
 #include "generation/json.hpp"
 #include "persistence/atomic_file.hpp"
 
@@ -14,10 +16,14 @@ namespace mediagen {
 
 namespace {
 
-/// One setting: its JSON key, its flag, and how to apply a text value.
+/// One setting: its JSON key, its flag, its help line, how to show its current value (for the
+/// defaults --help prints) and how to apply a text value.
 struct setting {
   const char* key;
   const char* flag;
+  const char* help;
+  std::string value_name; ///< what --help writes after the '=': N (min..max), PATH, TEXT, URL
+  std::function<std::string(const server_config&)> show;
   std::function<std::string(server_config&, const std::string& value, const fs::path& base)> apply;
 };
 
@@ -31,9 +37,14 @@ std::string parse_int(const std::string& text, std::int64_t min, std::int64_t ma
   return {};
 }
 
+/// An integer in [min, max]. `default_text` replaces the shown default where the field's initial
+/// value is a placeholder (builtinWorkers' 0 means "the hardware threads").
 template <class T>
-setting integer(const char* key, const char* flag, T server_config::*field, std::int64_t min, std::int64_t max) {
-  return {key, flag, [=](server_config& c, const std::string& v, const fs::path&) {
+setting integer(const char* key, const char* flag, T server_config::*field, std::int64_t min, std::int64_t max,
+                const char* help, const char* default_text = nullptr) {
+  return {key, flag, help, "N (" + std::to_string(min) + ".." + std::to_string(max) + ")",
+          [=](const server_config& c) { return default_text ? std::string(default_text) : std::to_string(c.*field); },
+          [=](server_config& c, const std::string& v, const fs::path&) {
             std::int64_t n = 0;
             auto e = parse_int(v, min, max, n);
             if (e.empty()) c.*field = static_cast<T>(n);
@@ -46,45 +57,61 @@ std::string resolve(const std::string& v, const fs::path& base) {
   return p.is_absolute() || base.empty() ? v : (base / p).lexically_normal().string();
 }
 
+/// A non-empty text; a path when `is_path` (relative to the config file when it comes from one).
+setting text(const char* key, const char* flag, std::string server_config::*field, bool is_path, const char* help) {
+  return {key, flag, help, is_path ? "PATH" : "TEXT", [=](const server_config& c) { return c.*field; },
+          [=](server_config& c, const std::string& v, const fs::path& base) {
+            if (v.empty()) return std::string("must not be empty");
+            c.*field = is_path ? resolve(v, base) : v;
+            return std::string();
+          }};
+}
+
+/// The settings, one entry each: adding a setting is adding a line here (and a field above).
 const std::vector<setting>& settings() {
   static const std::vector<setting> all = {
-      {"host", "--host", [](server_config& c, const std::string& v, const fs::path&) {
-         if (v.empty()) return std::string("must not be empty");
-         c.host = v;
-         return std::string();
-       }},
-      integer("port", "--port", &server_config::port, 0, 65535),
-      {"dataDir", "--data-dir", [](server_config& c, const std::string& v, const fs::path& base) {
-         if (v.empty()) return std::string("must not be empty");
-         c.data_dir = resolve(v, base);
-         return std::string();
-       }},
-      {"workflows", "--workflows", [](server_config& c, const std::string& v, const fs::path& base) {
-         if (v.empty()) return std::string("must not be empty");
-         c.workflows = resolve(v, base);
-         return std::string();
-       }},
-      {"comfyuiUrls", "--comfyui-url", [](server_config& c, const std::string& v, const fs::path&) {
+      text("host", "--host", &server_config::host, false, "address to listen on"),
+      integer("port", "--port", &server_config::port, 0, 65535, "port to listen on; 0 picks a free one (logged)"),
+      text("dataDir", "--data-dir", &server_config::data_dir, true,
+           "holds storage/, inputs/ and database/ (media-data.json, task-journal)"),
+      text("workflows", "--workflows", &server_config::workflows, true, "the workflow config (docs/WORKFLOWS.md)"),
+      {"comfyuiUrls", "--comfyui-url", "a ComfyUI instance; repeat the flag for more (none: builtin only)", "URL",
+       [](const server_config& c) { return c.comfyui_urls.empty() ? std::string("none") : c.comfyui_urls.front(); },
+       [](server_config& c, const std::string& v, const fs::path&) {
          if (v.rfind("http://", 0) != 0) return std::string("must start with http://");
          c.comfyui_urls.push_back(v);
          return std::string();
        }},
-      integer("builtinWorkers", "--builtin-workers", &server_config::builtin_workers, 1, 1024),
-      integer("maxQueuedTasks", "--max-queued-tasks", &server_config::max_queued_tasks, 1, 10000000),
-      integer("syncTimeoutMs", "--sync-timeout-ms", &server_config::sync_timeout_ms, 1, 86400000),
-      integer("taskRetentionSeconds", "--task-retention-seconds", &server_config::task_retention_seconds, 1, 604800),
-      integer("maxUploadBytes", "--max-upload-bytes", &server_config::max_upload_bytes, 1024, 1ll << 34),
-      integer("shutdownGraceSeconds", "--shutdown-grace-seconds", &server_config::shutdown_grace_seconds, 0, 3600),
-      integer("httpThreads", "--http-threads", &server_config::http_threads, 4, 65536),
-      integer("readTimeoutSeconds", "--read-timeout-seconds", &server_config::read_timeout_seconds, 1, 3600),
-      integer("writeTimeoutSeconds", "--write-timeout-seconds", &server_config::write_timeout_seconds, 1, 3600),
+      integer("builtinWorkers", "--builtin-workers", &server_config::builtin_workers, 1, 1024,
+              "builtin renders at once", "the hardware threads"),
+      integer("maxQueuedTasks", "--max-queued-tasks", &server_config::max_queued_tasks, 1, 10000000,
+              "tasks not yet ended before new ones get 429"),
+      integer("syncTimeoutMs", "--sync-timeout-ms", &server_config::sync_timeout_ms, 1, 86400000,
+              "default and cap of a sync request's timeoutMs"),
+      integer("taskRetentionSeconds", "--task-retention-seconds", &server_config::task_retention_seconds, 1, 604800,
+              "how long ended tasks and their events stay queryable"),
+      integer("maxUploadBytes", "--max-upload-bytes", &server_config::max_upload_bytes, 1024, 1ll << 34,
+              "request body limit (then 413)"),
+      integer("shutdownGraceSeconds", "--shutdown-grace-seconds", &server_config::shutdown_grace_seconds, 0, 3600,
+              "running tasks' time to finish on SIGTERM/SIGINT"),
+      integer("httpThreads", "--http-threads", &server_config::http_threads, 4, 65536,
+              "HTTP worker threads; each open SSE stream holds one"),
+      integer("readTimeoutSeconds", "--read-timeout-seconds", &server_config::read_timeout_seconds, 1, 3600,
+              "longest wait for one read from a client"),
+      integer("writeTimeoutSeconds", "--write-timeout-seconds", &server_config::write_timeout_seconds, 1, 3600,
+              "longest wait for one write to a client"),
       // httplib 0.11 refuses any single header line over 8 KiB by itself: a larger total limit
       // would promise what it cannot keep.
-      integer("maxHeaderBytes", "--max-header-bytes", &server_config::max_header_bytes, 1024, 8192),
-      integer("requestTimeoutSeconds", "--request-timeout-seconds", &server_config::request_timeout_seconds, 1, 3600),
-      integer("sseHeartbeatSeconds", "--sse-heartbeat-seconds", &server_config::sse_heartbeat_seconds, 1, 3600),
-      integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1, 100000),
-      integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000),
+      integer("maxHeaderBytes", "--max-header-bytes", &server_config::max_header_bytes, 1024, 8192,
+              "all request headers together (then 431)"),
+      integer("requestTimeoutSeconds", "--request-timeout-seconds", &server_config::request_timeout_seconds, 1, 3600,
+              "a whole request (head and body) must arrive within this"),
+      integer("sseHeartbeatSeconds", "--sse-heartbeat-seconds", &server_config::sse_heartbeat_seconds, 1, 3600,
+              "a heartbeat comment after this much silence on a progress stream"),
+      integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1,
+              100000, "open progress streams per task (then 503)"),
+      integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000,
+              "open progress streams in all, never more than 3/4 of httpThreads (then 503)"),
   };
   return all;
 }
@@ -131,7 +158,7 @@ std::string apply_file(const std::string& path, server_config& out) {
 } // namespace
 
 std::string load_server_config(int argc, char** argv, server_config& out) {
-  std::string config_path = "config/server.json";
+  std::string config_path = find_default_config();
   bool config_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -140,7 +167,7 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
       config_given = true;
     }
   }
-  if (config_given || fs::exists(config_path))
+  if (config_given || !config_path.empty())
     if (auto e = apply_file(config_path, out); !e.empty()) return e;
   bool urls_from_flags = false;
   for (int i = 1; i < argc; ++i) {
@@ -159,6 +186,24 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
   }
   if (out.builtin_workers == 0) out.builtin_workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return {};
+}
+
+std::string server_config_help() {
+  std::string out = std::string("mediagen ") + build_info::version +
+                    ", a media-generation server (docs/OPERATIONS.md).\n\n"
+                    "Usage: mediagen [--config=FILE] [--flag=value ...]\n"
+                    "       mediagen --help | --version\n\n"
+                    "Settings come from a JSON config file, overridden by flags. Without --config the first of\n"
+                    "these that exists is read (none: the defaults below):\n";
+  for (auto& c : config_candidates()) out += "  " + c + "\n";
+  out += "\n  --config=FILE\n      the JSON config file; its relative paths are relative to it\n";
+  server_config defaults;
+  for (auto& s : settings()) {
+    out += std::string("  ") + s.flag + "=" + s.value_name + "   (key \"" + s.key + "\")\n";
+    out += std::string("      ") + s.help + "; default: " + s.show(defaults) + "\n";
+  }
+  out += "  --help\n      this text\n  --version\n      the version\n";
+  return out;
 }
 
 } // namespace mediagen
