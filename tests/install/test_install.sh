@@ -3,9 +3,10 @@
 # ("Installing") says, and the installed binary finds that config when started from another
 # folder with no --config: /healthz answers and a generation works, its file in the installed
 # data folder. Also stages a /usr install under DESTDIR and checks its FHS data path.
-#   tests/install/test_install.sh BUILD_DIR   (run by ctest as install_from_anywhere)
+#   tests/install/test_install.sh BUILD_DIR [SOURCE_DIR]   (run by ctest as install_from_anywhere)
 set -euo pipefail
 build=$(cd "$1" && pwd)
+src=$(cd "${2:-$(dirname "$0")/../..}" && pwd)
 cmake=${CMAKE:-cmake}
 work=$(mktemp -d /tmp/mediagen-install.XXXXXX)
 pid=""
@@ -20,6 +21,10 @@ for f in bin/mediagen share/mediagen/server.json share/mediagen/workflows.json \
 done
 grep -q "\"dataDir\": \"$prefix/var/lib/mediagen\"" "$prefix/share/mediagen/server.json" ||
   fail "the installed server.json does not keep its data in $prefix/var/lib/mediagen"
+
+version=$(sed -n 's/^project(mediagen VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+[ "$("$prefix/bin/mediagen" --version)" = "mediagen $version" ] || fail "--version does not print $version"
+"$prefix/bin/mediagen" --help | grep -q -- "--data-dir=PATH" || fail "--help does not list the flags"
 
 # Another folder, no config in it, no --config: the binary must find share/mediagen/server.json.
 mkdir "$work/elsewhere"
