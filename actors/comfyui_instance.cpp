@@ -113,7 +113,8 @@ void report(instance_pointer self, comfy_job& j, double within_node = 0, std::in
   self->send(j.task, atom::progress::value, p);
 }
 
-void finish(instance_pointer self, const std::string& task_id, backend_outcome outcome) {
+// `task_id` is a copy: callers pass the job's own id, and the job is erased before the pool is told.
+void finish(instance_pointer self, std::string task_id, backend_outcome outcome) {
   auto& st = self->state;
   auto it = st.jobs.find(task_id);
   if (it == st.jobs.end()) return;
