@@ -32,6 +32,11 @@ std::string check_builtin_workflows(const workflow_catalog& catalog) {
   return {};
 }
 
+// Only this machine can reach a loopback address; anything else (0.0.0.0, a LAN address) is open wider.
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "fatal mediagen %s\n", message.c_str());
   return 1;
@@ -141,6 +146,9 @@ int main(int argc, char** argv) {
   std::thread http_thread([&server] { server.listen_after_bind(); });
   std::fprintf(stderr, "info mediagen listening host=%s port=%d data=%s workers=%d\n", config.host.c_str(), port,
                config.data_dir.c_str(), config.builtin_workers);
+  if (config.api_keys.empty() && !is_loopback_host(config.host))
+    std::fprintf(stderr, "warn mediagen listening beyond loopback without API keys: anyone who reaches host=%s can "
+                         "generate and read the gallery (set apiKeys or --api-key)\n", config.host.c_str());
   std::fflush(stderr);
 
   int sig = 0;

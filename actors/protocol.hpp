@@ -211,7 +211,8 @@ using sse_hub_actor = caf::typed_actor<
     /// Append an event (name, data JSON) to a task's log and fan it out; `terminal` closes the log.
     caf::reacts_to<atom::publish, std::string, std::string, std::string, bool>,
     /// A new stream: replays events after `last_event_id`, then follows. Answers an HTTP status:
-    /// 200 subscribed, 404 unknown task, 503 too many streams.
+    /// 200 subscribed, 204 the task ended and Last-Event-ID is at or past its terminal event,
+    /// 404 unknown task, 503 too many streams.
     caf::replies_to<atom::subscribe, std::string, std::int64_t, sse_queue_ptr>::with<int>,
     /// A stream went away.
     caf::reacts_to<atom::unsub, std::string, sse_queue_ptr>,

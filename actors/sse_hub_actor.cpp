@@ -102,6 +102,9 @@ sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings
         auto it = st.logs.find(task_id);
         if (it == st.logs.end()) return 404;
         auto& log = it->second;
+        // Nothing follows the client's last event and nothing ever will: 204, which tells a
+        // browser's EventSource to stop reconnecting (HTML standard, "server-sent events").
+        if (log.ended && last_event_id >= static_cast<std::int64_t>(log.frames.size())) return 204;
         bool full = log.subscribers.size() >= st.settings.max_subscribers_per_task ||
                     st.subscribers >= st.settings.max_subscribers_total;
         if (full && !log.ended) return 503;

@@ -52,6 +52,50 @@ setting integer(const char* key, const char* flag, T server_config::*field, std:
           }};
 }
 
+/// A CORS origin as browsers send it: "*", or scheme://host[:port] with no path.
+std::string check_origin(const std::string& v) {
+  if (v == "*") return {};
+  auto scheme_end = v.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : v.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return "must be \"*\" or an origin such as https://example.com";
+  auto rest = v.substr(scheme_end + 3);
+  if (rest.empty() || rest.find_first_of("/?# \t") != std::string::npos)
+    return "must be an origin (scheme://host[:port], no path or trailing slash)";
+  return {};
+}
+
+/// A key travels in an Authorization header and a query string: printable, no spaces. The
+/// message never repeats the key.
+std::string add_api_key(server_config& c, const std::string& key) {
+  if (key.empty() || key.size() > 256) return "must hold keys of 1 to 256 characters";
+  for (unsigned char ch : key)
+    if (ch <= 0x20 || ch >= 0x7f) return "must hold keys of printable ASCII characters without spaces";
+  c.api_keys.push_back(key);
+  return {};
+}
+
+/// One key per line; blank lines and lines starting with '#' are skipped.
+std::string read_api_keys_file(server_config& c, const std::string& path) {
+  std::string text;
+  if (!read_whole_file(path, text)) return "names a file that cannot be read ('" + path + "')";
+  std::size_t found = 0, at = 0;
+  while (at <= text.size()) {
+    auto end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    if (auto e = add_api_key(c, line); !e.empty()) return e + " (one key per line in '" + path + "')";
+    ++found;
+  }
+  // An empty file would silently leave the server open.
+  if (found == 0) return "names a file that holds no keys ('" + path + "')";
+  c.api_keys_file = path;
+  return {};
+}
+
 std::string resolve(const std::string& v, const fs::path& base) {
   fs::path p(v);
   return p.is_absolute() || base.empty() ? v : (base / p).lexically_normal().string();
@@ -112,13 +156,43 @@ const std::vector<setting>& settings() {
               100000, "open progress streams per task (then 503)"),
       integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000,
               "open progress streams in all, never more than 3/4 of httpThreads (then 503)"),
+      integer("sseRetryMs", "--sse-retry-ms", &server_config::sse_retry_ms, 0, 86400000,
+              "the retry: every progress stream starts with (EventSource's reconnect delay)"),
+      {"corsOrigins", "--cors-origin", "an origin whose pages may call the server (\"*\": any); repeat for more",
+       "ORIGIN",
+       [](const server_config& c) {
+         return c.cors_origins.empty() ? std::string("none: no CORS headers") : c.cors_origins.front();
+       },
+       [](server_config& c, const std::string& v, const fs::path&) {
+         auto e = check_origin(v);
+         if (e.empty()) c.cors_origins.push_back(v);
+         return e;
+       }},
+      {"apiKeys", "--api-keys-file", "a file of API keys, one per line ('#' comments); with any key, requests need one",
+       "PATH",
+       [](const server_config& c) { return c.api_keys_file.empty() ? std::string("none: open") : c.api_keys_file; },
+       [](server_config& c, const std::string& v, const fs::path& base) {
+         if (v.empty()) return std::string("must not be empty");
+         return read_api_keys_file(c, resolve(v, base));
+       }},
+      // Flag only: keys do not belong in server.json, which is often shared.
+      {"", "--api-key", "an API key; repeat for more (flag only: keys do not belong in server.json)", "KEY",
+       [](const server_config&) { return std::string("none"); },
+       [](server_config& c, const std::string& v, const fs::path&) { return add_api_key(c, v); }},
+      {"accessLog", "--access-log", "one key=value line per request on stderr", "true|false",
+       [](const server_config& c) { return std::string(c.access_log ? "true" : "false"); },
+       [](server_config& c, const std::string& v, const fs::path&) {
+         if (v != "true" && v != "false") return std::string("must be true or false");
+         c.access_log = v == "true";
+         return std::string();
+       }},
   };
   return all;
 }
 
 const setting* by_key(const std::string& key) {
   for (auto& s : settings())
-    if (key == s.key) return &s;
+    if (*s.key && key == s.key) return &s;
   return nullptr;
 }
 
@@ -140,9 +214,9 @@ std::string apply_file(const std::string& path, server_config& out) {
     auto* s = by_key(key);
     if (!s) return "config file '" + path + "' has an unknown key '" + key + "'.";
     std::vector<const json::value*> values;
-    if (key == "comfyuiUrls") {
-      if (!m.value.IsArray()) return "config key 'comfyuiUrls' must be an array of URLs.";
-      out.comfyui_urls.clear();
+    if (key == "comfyuiUrls" || key == "corsOrigins") {
+      if (!m.value.IsArray()) return "config key '" + key + "' must be an array of strings.";
+      (key == "comfyuiUrls" ? out.comfyui_urls : out.cors_origins).clear();
       for (auto& v : m.value.GetArray()) values.push_back(&v);
     } else {
       values.push_back(&m.value);
@@ -169,7 +243,8 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
   }
   if (config_given || !config_path.empty())
     if (auto e = apply_file(config_path, out); !e.empty()) return e;
-  bool urls_from_flags = false;
+  // A list flag replaces the file's list (the first time it appears).
+  bool urls_from_flags = false, origins_from_flags = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--config=", 0) == 0) continue;
@@ -181,6 +256,10 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
     if (s->key == std::string("comfyuiUrls") && !urls_from_flags) {
       out.comfyui_urls.clear(); // flags replace the file's list
       urls_from_flags = true;
+    }
+    if (s->key == std::string("corsOrigins") && !origins_from_flags) {
+      out.cors_origins.clear();
+      origins_from_flags = true;
     }
     if (auto e = s->apply(out, arg.substr(eq + 1), {}); !e.empty()) return "flag '" + arg.substr(0, eq) + "' " + e + ".";
   }
@@ -199,7 +278,8 @@ std::string server_config_help() {
   out += "\n  --config=FILE\n      the JSON config file; its relative paths are relative to it\n";
   server_config defaults;
   for (auto& s : settings()) {
-    out += std::string("  ") + s.flag + "=" + s.value_name + "   (key \"" + s.key + "\")\n";
+    out += std::string("  ") + s.flag + "=" + s.value_name +
+           (*s.key ? std::string("   (key \"") + s.key + "\")" : std::string("   (flag only)")) + "\n";
     out += std::string("      ") + s.help + "; default: " + s.show(defaults) + "\n";
   }
   out += "  --help\n      this text\n  --version\n      the version\n";

@@ -30,6 +30,11 @@ struct server_config {
   std::int64_t sse_heartbeat_seconds = 15;  ///< a comment line after this much silence on a stream
   std::int64_t sse_subscribers_per_task = 64;
   std::int64_t sse_subscribers_total = 4096;
+  std::int64_t sse_retry_ms = 3000;        ///< the `retry:` every stream starts with (EventSource's reconnect delay)
+  std::vector<std::string> cors_origins;   ///< origins whose pages may call us ("*": any); none: no CORS headers
+  std::vector<std::string> api_keys;       ///< none: open (no Authorization needed)
+  std::string api_keys_file;               ///< where api_keys were read from ("" : flags only)
+  bool access_log = false;                 ///< one key=value line per request on stderr
 };
 
 /// Reads `--config` (default: the first server.json that config_location finds) and applies

@@ -142,7 +142,7 @@ void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response&
 
 } // namespace
 
-void add_generation_routes(httplib::Server& svr, http_context& ctx) {
+void add_generation_routes(route_table& svr, http_context& ctx) {
   svr.Post("/generate", timed(ctx, "generate", [&ctx](const httplib::Request& req, httplib::Response& res) {
     start_async(ctx, req, res, request_kind::async);
   }));

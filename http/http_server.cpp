@@ -33,7 +33,7 @@ std::string message_for(int status) {
 
 } // namespace
 
-http_server::http_server(http_context& ctx) : ctx_(ctx) {
+http_server::http_server(http_context& ctx) : ctx_(ctx), routes_(*this), edge_(ctx.config, routes_) {
   auto threads = static_cast<std::size_t>(ctx.config.http_threads);
   new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   set_tcp_nodelay(true);
@@ -61,7 +61,7 @@ http_server::http_server(http_context& ctx) : ctx_(ctx) {
   });
   // Checks every request passes before routing: ambiguous framing and oversized headers.
   auto max_header_bytes = static_cast<std::size_t>(ctx.config.max_header_bytes);
-  set_pre_routing_handler([max_header_bytes](const httplib::Request& req, httplib::Response& res) {
+  set_pre_routing_handler([this, max_header_bytes](const httplib::Request& req, httplib::Response& res) {
     auto* stream = guarded_stream::current();
     if (stream) stream->request_read();
     // Two Content-Length headers make the body's end ambiguous (request smuggling): refuse, and
@@ -77,12 +77,13 @@ http_server::http_server(http_context& ctx) : ctx_(ctx) {
       send_error(res, 431, "The request headers are larger than the server accepts.");
       return HandlerResponse::Handled;
     }
-    return HandlerResponse::Unhandled;
+    return edge_.before(req, res);
   });
-  add_generation_routes(*this, ctx);
-  add_task_routes(*this, ctx);
-  add_media_routes(*this, ctx);
-  add_ops_routes(*this, ctx);
+  set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { edge_.after(req, res); });
+  add_generation_routes(routes_, ctx);
+  add_task_routes(routes_, ctx);
+  add_media_routes(routes_, ctx);
+  add_ops_routes(routes_, ctx);
 }
 
 bool http_server::next_request_arrives(int sock) const {

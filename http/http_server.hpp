@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "http/http_context.hpp"
+#include "http/request_edge.hpp"
+#include "http/route_table.hpp"
 
 namespace mediagen {
 
@@ -32,6 +34,8 @@ private:
 
   http_context& ctx_;
   std::atomic<bool> shutting_down_{false};
+  route_table routes_;  ///< every route, as registered with httplib
+  request_edge edge_;   ///< request id, OPTIONS, keys, 404/405 before routing; Date, Vary, CORS after
 };
 
 } // namespace mediagen

@@ -145,7 +145,7 @@ void workflows(http_context& ctx, httplib::Response& res) {
 
 } // namespace
 
-void add_media_routes(httplib::Server& svr, http_context& ctx) {
+void add_media_routes(route_table& svr, http_context& ctx) {
   svr.Get(R"(/media/(.+))", timed(ctx, "media", [&ctx](const httplib::Request& req, httplib::Response& res) {
     serve_file(ctx, req, res);
   }));

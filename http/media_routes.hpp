@@ -3,10 +3,11 @@
 #include <httplib.h>
 
 #include "http/http_context.hpp"
+#include "http/route_table.hpp"
 
 namespace mediagen {
 
 /// GET /media/:filename (files from storage), GET /media-data, GET /media-data/:uid, GET /workflows.
-void add_media_routes(httplib::Server& svr, http_context& ctx);
+void add_media_routes(route_table& svr, http_context& ctx);
 
 } // namespace mediagen

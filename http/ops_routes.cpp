@@ -134,7 +134,7 @@ std::string metrics_text(http_context& ctx) {
 
 } // namespace
 
-void add_ops_routes(httplib::Server& svr, http_context& ctx) {
+void add_ops_routes(route_table& svr, http_context& ctx) {
   svr.Get("/healthz", timed(ctx, "healthz", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, "{\"status\":\"ok\"}");
   }));

@@ -20,11 +20,17 @@ std::int64_t last_event_id(const httplib::Request& req) {
 void stream_task_events(http_context& ctx, const std::string& task_id, const httplib::Request& req,
                         httplib::Response& res) {
   auto queue = std::make_shared<sse_queue>(1024);
+  // The stream's first line sets EventSource's reconnect delay; the hub's replay follows it.
+  queue->push("retry: " + std::to_string(ctx.config.sse_retry_ms) + "\n\n");
   std::string error;
   // The queue holds what a replay needs (a task's whole log) plus room for a slow reader.
   auto status = ask<int>(ctx.sys, ctx.hub, std::chrono::seconds(10), error, atom::subscribe::value, task_id,
                          last_event_id(req), queue);
   if (!status) return send_error(res, 500, "The event stream could not be opened (" + error + ").");
+  if (*status == 204) { // already ended, nothing after the client's last event: stop reconnecting
+    res.status = 204;
+    return;
+  }
   if (*status == 404) return send_error(res, 404, "Task '" + task_id + "' not found or expired.");
   if (*status == 503) return send_error(res, 503, "Too many event streams are open; try again later.");
   res.status = 200;

@@ -17,7 +17,7 @@ void cancel_task(http_context& ctx, const std::string& task_id, httplib::Respons
   send_error(res, 404, "Task '" + task_id + "' not found.");
 }
 
-void add_task_routes(httplib::Server& svr, http_context& ctx) {
+void add_task_routes(route_table& svr, http_context& ctx) {
   svr.Get(R"(/tasks/([^/]+))", timed(ctx, "task_status", [&ctx](const httplib::Request& req, httplib::Response& res) {
     std::string id = req.matches[1];
     if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");

@@ -68,12 +68,14 @@ TEST_CASE("--help names every setting, and every flag it names is one the parser
     if (flag == "--help" || flag == "--version" || flag == "--config") continue;
     ++flags;
     CAPTURE(flag);
-    CHECK(help.find("(key \"", end) < help.find('\n', end)); // each flag line names its config key
+    // each flag line names its config key, or says it has none
+    auto line_end = help.find('\n', end);
+    CHECK((help.find("(key \"", end) < line_end || help.find("(flag only)", end) < line_end));
     server_config c;
     auto e = load({flag + "=1"}, c); // a bad value or fine, but never an unknown flag
     CHECK(e.find("unknown flag") == std::string::npos);
   }
-  CHECK(flags == 19);
+  CHECK(flags == 24);
   server_config c;
   CHECK(load({"--no-such-flag=1"}, c).find("unknown flag") != std::string::npos);
 }
@@ -91,4 +93,52 @@ TEST_CASE("without --config the shipped config is looked for beside the binary, 
   fs::current_path(exe.parent_path());
   CHECK(fs::equivalent(find_default_config(), fs::path(MEDIAGEN_SOURCE_DIR) / "config/server.json"));
   fs::current_path(here);
+}
+
+TEST_CASE("CORS origins, API keys, the SSE retry and the access log are read from the file and flags") {
+  auto dir = fs::temp_directory_path() / ("mediagen-unit-keys-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "keys.txt") << "# one key per line\n  first-key-123  \n\nsecond-key-456\r\n";
+  auto file = config_file(R"({"corsOrigins": ["https://a.example", "http://b.example:8000"], "apiKeys": ")" +
+                          (dir / "keys.txt").string() + R"(", "accessLog": true, "sseRetryMs": 250})");
+  server_config c;
+  REQUIRE(load({"--config=" + file.string(), "--api-key=flag-key-789"}, c) == "");
+  CHECK(c.cors_origins == std::vector<std::string>{"https://a.example", "http://b.example:8000"});
+  CHECK(c.api_keys == std::vector<std::string>{"first-key-123", "second-key-456", "flag-key-789"});
+  CHECK(c.access_log);
+  CHECK(c.sse_retry_ms == 250);
+  // Flags replace the file's origins.
+  server_config d;
+  REQUIRE(load({"--config=" + file.string(), "--cors-origin=*"}, d) == "");
+  CHECK(d.cors_origins == std::vector<std::string>{"*"});
+  server_config defaults;
+  REQUIRE(load({}, defaults) == "");
+  CHECK(defaults.cors_origins.empty());
+  CHECK(defaults.api_keys.empty());
+  CHECK_FALSE(defaults.access_log);
+  CHECK(defaults.sse_retry_ms == 3000);
+  fs::remove_all(file.parent_path());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bad origins and keys stop start-up, and the message never repeats a key") {
+  server_config c;
+  CHECK(load({"--cors-origin=https://a.example/"}, c).find("--cors-origin") != std::string::npos);
+  CHECK(load({"--cors-origin=a.example"}, c).find("--cors-origin") != std::string::npos);
+  auto spaced = load({"--api-key=has space-secret"}, c);
+  CHECK(spaced.find("--api-key") != std::string::npos);
+  CHECK(spaced.find("secret") == std::string::npos);
+  CHECK(load({"--api-key="}, c).find("--api-key") != std::string::npos);
+  CHECK(load({"--access-log=yes"}, c).find("--access-log") != std::string::npos);
+  CHECK(load({"--api-keys-file=/nonexistent/keys"}, c).find("cannot be read") != std::string::npos);
+  // A key file that holds no key would leave the server open without anyone noticing.
+  auto dir = fs::temp_directory_path() / ("mediagen-unit-nokeys-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "keys.txt") << "# nothing yet\n\n";
+  CHECK(load({"--api-keys-file=" + (dir / "keys.txt").string()}, c).find("holds no keys") != std::string::npos);
+  // "apiKeys" names a file; the flag-only --api-key has no key in server.json.
+  auto file = config_file(R"({"": "x"})");
+  CHECK(load({"--config=" + file.string()}, c).find("unknown key") != std::string::npos);
+  fs::remove_all(dir);
+  fs::remove_all(file.parent_path());
 }
