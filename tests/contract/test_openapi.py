@@ -40,11 +40,11 @@ def fail(message):
 
 
 class Server:
-    def __init__(self, binary, source, data):
+    def __init__(self, binary, source, data, extra=()):
         self.log_path = os.path.join(data, "server.log")
         args = [binary, "--config=" + os.path.join(source, "config", "server.json"),
                 "--data-dir=" + os.path.join(data, "data"), "--port=0", "--builtin-workers=1",
-                "--max-queued-tasks=1", "--max-upload-bytes=65536", "--shutdown-grace-seconds=2"]
+                "--max-queued-tasks=1", "--max-upload-bytes=65536", "--shutdown-grace-seconds=2"] + list(extra)
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = None
@@ -301,7 +301,14 @@ def run_probes(c, port):
     wait_for_state(port, tid, ("completed", "failed", "cancelled"))
     probe("task completed", "get", "/tasks/" + tid, "/tasks/{taskId}", 200)
     probe("events replayed", "get", "/progress/" + tid, "/progress/{taskId}", 200)
-    probe("events after id 2", "get", "/progress/" + tid, "/progress/{taskId}", 200, headers={"Last-Event-ID": "2"})
+    replay = probe("events after id 2", "get", "/progress/" + tid, "/progress/{taskId}", 200,
+                   headers={"Last-Event-ID": "2"})
+    terminal_id = re.findall(r"^id: *(\d+)", replay.body.decode(), re.M)
+    if terminal_id:
+        probe("events after the terminal one", "get", "/progress/" + tid, "/progress/{taskId}", 204,
+              headers={"Last-Event-ID": terminal_id[-1]})
+    else:
+        fail("the replay after id 2 has no ids")
     entries = probe("gallery", "get", "/media-data?query=fox&limit=5&sort=ascending", "/media-data", 200).json()
     if not entries:
         fail("the async entry is not in the gallery")
@@ -354,6 +361,22 @@ def run_probes(c, port):
 
 
 
+def check_api_keys(c, port, key):
+    """With a key configured, every operation but /healthz answers 401 without it."""
+    for path, ops in c.spec["paths"].items():
+        for method in ops:
+            if method not in ("get", "post", "put", "delete", "patch"):
+                continue
+            expect = 200 if path == "/healthz" else 401
+            body, headers = (json_body({"workflow": "Builtin Tiny"}) if method == "post" else (None, {}))
+            c.check("no key", path, method, request(port, method.upper(), sample(path), body, headers), expect)
+    bearer = {"Authorization": "Bearer " + key}
+    c.check("with the key", "/status", "get", request(port, "GET", "/status", None, bearer), 200)
+    c.check("wrong key", "/status", "get", request(port, "GET", "/status", None, {"Authorization": "Bearer x" + key}), 401)
+    c.check("key in the query", "/media/{filename}", "get",
+            request(port, "GET", "/media/nope.png?access_token=" + key), 404)
+
+
 def check_undescribed_methods(c, port):
     """No method the document leaves out may succeed on a documented path."""
     for path, ops in c.spec["paths"].items():
@@ -386,9 +409,12 @@ def check_operations_doc(source, binary, metric_families):
     """docs/OPERATIONS.md names every flag, config key and metric family."""
     ops = open(os.path.join(source, "docs", "OPERATIONS.md")).read()
     help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30).stdout
-    for flag, key in re.findall(r"^  (--[a-z-]+)=\S+\s+\(key \"(\w+)\"\)", help_text, re.M):
+    named = re.findall(r"^  (--[a-z-]+)=\S+(?: \([0-9.]+\))?\s+\((?:key \"(\w+)\"|flag only)\)", help_text, re.M)
+    if len(named) < 20:
+        fail("mediagen --help lists %d settings: the pattern in this test no longer matches it" % len(named))
+    for flag, key in named:
         for word in (flag, key):
-            if "`%s`" % word not in ops:
+            if word and "`%s`" % word not in ops:
                 fail("docs/OPERATIONS.md does not name %s (mediagen --help has it)" % word)
     if "--config" not in ops:
         fail("docs/OPERATIONS.md does not name --config")
@@ -418,6 +444,13 @@ def main():
         try:
             families = run_probes(c, server.port)
             check_undescribed_methods(c, server.port)
+        finally:
+            server.stop()
+    with tempfile.TemporaryDirectory(prefix="mediagen-contract-keys-") as data:
+        key = "contract-key-0123456789"
+        server = Server(args.binary, args.source, data, ["--api-key=" + key])
+        try:
+            check_api_keys(c, server.port, key)
         finally:
             server.stop()
     check_coverage(c)
