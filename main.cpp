@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <malloc.h>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -18,6 +19,7 @@
 #include "config/build_info.hpp"
 #include "config/server_config.hpp"
 #include "config/workflow_files.hpp"
+#include "persistence/gallery_files.hpp"
 #include "http/http_server.hpp"
 
 using namespace mediagen;
@@ -78,16 +80,20 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(config.data_dir + "/database");
   std::filesystem::create_directories(config.data_dir + "/inputs");
   std::string db_path = config.data_dir + "/database/media-data.json";
-  auto db = media_database::load(db_path, error);
-  if (!db) return fail(error + "; fix or move the file, the server will not overwrite it");
+  auto gallery = open_gallery(db_path, error);
+  if (!gallery.db) return fail(error + "; fix or move the file, the server will not overwrite it");
+  auto& db = gallery.db;
+  malloc_trim(0); // the parsed file's DOM is gone: give its pages back (~100 MB at 100k entries)
   auto outputs = std::make_shared<storage>(config.data_dir + "/storage");
   auto inputs = std::make_shared<storage>(config.data_dir + "/inputs");
   std::vector<lost_task> lost;
   std::shared_ptr<task_journal> journal = task_journal::open(
       config.data_dir + "/database/task-journal", std::chrono::seconds(config.task_retention_seconds), lost, error);
-  if (!journal) return fail(error);
+  // A full or read-only disk still serves the gallery: only lost-task reporting is given up.
+  if (!journal) std::fprintf(stderr, "error mediagen running without a task journal reason=\"%s\"\n", error.c_str());
   // A kill after the entry was stored but before the journal heard the task end: not lost.
-  lost.erase(std::remove_if(lost.begin(), lost.end(), [&](const lost_task& t) { return db->has_task(t.id); }),
+  auto stored = db->index().current();
+  lost.erase(std::remove_if(lost.begin(), lost.end(), [&](const lost_task& t) { return stored->has_task(t.id); }),
              lost.end());
   if (!lost.empty()) std::fprintf(stderr, "warn mediagen tasks lost by an earlier run count=%zu\n", lost.size());
 
@@ -102,7 +108,16 @@ int main(int argc, char** argv) {
   ctx.catalog = catalog;
   ctx.outputs = outputs;
   ctx.inputs = inputs;
-  ctx.store = spawn_media_store(sys, std::move(db), db_path, outputs);
+  media_store_settings store_settings;
+  store_settings.db = std::move(gallery.db);
+  store_settings.journal = std::move(gallery.journal);
+  store_settings.path = db_path;
+  store_settings.outputs = outputs;
+  store_settings.view = std::make_shared<gallery_view>();
+  store_settings.compact_every = static_cast<std::size_t>(config.compact_every);
+  store_settings.compact_age = std::chrono::seconds(config.compact_seconds);
+  ctx.gallery = store_settings.view;
+  ctx.store = spawn_media_store(sys, std::move(store_settings));
   sse_hub_settings hub_settings;
   hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
   hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);
@@ -154,7 +169,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   std::fprintf(stderr, "info mediagen shutting down signal=%d\n", sig);
-  // A second signal exits at once; media-data.json is whole at every moment anyway.
+  // A second signal exits at once; media-data.json and its journal are whole at every moment anyway.
   std::thread second_signal([&signals] {
     int again = 0;
     sigwait(&signals, &again);

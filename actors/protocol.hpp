@@ -18,7 +18,7 @@
 #include "backends/comfyui/messages.hpp"
 #include "generation/generation_request.hpp"
 #include "generation/result.hpp"
-#include "persistence/media_database.hpp"
+#include "persistence/gallery_changes.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::sse_queue_ptr)
 // Parsed WebSocket frames travel only inside one process, from the listener thread to its actor.
@@ -31,7 +31,9 @@ namespace atom {
 using append = caf::atom_constant<caf::atom("append")>;
 using await = caf::atom_constant<caf::atom("await")>;
 using cancel = caf::atom_constant<caf::atom("cancel")>;
+using change = caf::atom_constant<caf::atom("change")>;
 using close_all = caf::atom_constant<caf::atom("close_all")>;
+using compacted = caf::atom_constant<caf::atom("compacted")>;
 using done = caf::atom_constant<caf::atom("done")>;
 using ended = caf::atom_constant<caf::atom("ended")>;
 using fetched = caf::atom_constant<caf::atom("fetched")>;
@@ -43,7 +45,6 @@ using list = caf::atom_constant<caf::atom("list")>;
 using open = caf::atom_constant<caf::atom("open")>;
 using progress = caf::atom_constant<caf::atom("progress")>;
 using publish = caf::atom_constant<caf::atom("publish")>;
-using query = caf::atom_constant<caf::atom("query")>;
 using run = caf::atom_constant<caf::atom("run")>;
 using shutdown = caf::atom_constant<caf::atom("shutdown")>;
 using start = caf::atom_constant<caf::atom("start")>;
@@ -192,16 +193,20 @@ using comfyui_pool_actor = backend_actor::extend<
     /// From an instance (by index): it became healthy or not.
     caf::reacts_to<atom::health, std::int64_t, bool>>;
 
-/// The single writer of media-data.json.
+/// The single writer of media-data.json and its journal. Gallery reads never come here: they
+/// read the snapshot the store publishes after each commit (persistence/gallery_snapshot.hpp).
 using media_store_actor = caf::typed_actor<
-    /// Append an entry; answered with its uid once the file holding it is durable.
-    caf::replies_to<atom::append, generation_result>::with<std::int64_t>,
-    /// Internal: write what was appended since the last write.
+    /// Append an entry; answered with its uid and folder once the journal record holding it is durable.
+    caf::replies_to<atom::append, generation_result>::with<std::int64_t, std::string>,
+    /// Edit or delete entries, or change the folders: checked, one journal record, applied and
+    /// published, or refused with nothing changed.
+    caf::replies_to<atom::change, gallery_change>::with<change_outcome>,
+    /// Internal: commit what was appended since the last commit.
     caf::reacts_to<atom::done>,
-    /// Gallery query: a JSON array.
-    caf::replies_to<atom::query, gallery_query>::with<std::string>,
-    /// One entry by uid: its JSON, or "" when absent.
-    caf::replies_to<atom::get, std::int64_t>::with<std::string>,
+    /// Internal: the journal's oldest record may be due for a rewrite of media-data.json.
+    caf::reacts_to<atom::tick>,
+    /// Internal: the background rewrite of media-data.json ended ("" or why not; milliseconds).
+    caf::reacts_to<atom::compacted, std::string, double>,
     caf::replies_to<atom::status>::with<std::string>>;
 
 /// Per-task event logs and their SSE subscribers.

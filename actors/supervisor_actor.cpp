@@ -248,7 +248,7 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
             if (!json::parse(text, d).empty()) continue;
             if (out.size() > 1) out += ",";
             out += "{\"taskId\":" + json::stringify(d["taskId"]) + ",\"workflow\":" + json::stringify(d["workflow"]) +
-                   ",\"state\":" + json::stringify(d["state"]) + ",\"progress\":" + json::stringify(d["progress"]) + "}";
+                   ",\"requestOrigin\":" + json::stringify(d["requestOrigin"]) + ",\"state\":" + json::stringify(d["state"]) + ",\"progress\":" + json::stringify(d["progress"]) + "}";
           }
           rp.deliver(out + "]");
         });

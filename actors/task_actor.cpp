@@ -83,7 +83,9 @@ std::string time_or_null(clock::time_point t) {
 // GET /tasks/:id (docs/API.md).
 std::string task_status(const task_state& st) {
   std::string out = "{\"taskId\":" + json::quote(st.ctx.task_id) + ",\"state\":" + json::quote(st.state) +
-                    ",\"workflow\":" + json::quote(st.ctx.request.workflow) + ",\"progress\":" +
+                    ",\"workflow\":" + json::quote(st.ctx.request.workflow) + ",\"requestOrigin\":" +
+                    (st.ctx.request.request_origin.empty() ? "null" : json::quote(st.ctx.request.request_origin)) +
+                    ",\"progress\":" +
                     progress_json(st.progress) + ",\"queuePosition\":" +
                     (st.state == "queued" ? std::to_string(st.queue_position) : "null");
   if (st.state == "completed") out += ",\"result\":" + result_to_json(st.result);
@@ -164,6 +166,12 @@ generation_result make_result(const task_state& st, std::vector<output_file> out
   r.prompt = st.ctx.request.prompt;
   r.name = st.ctx.request.name;
   r.seed = st.ctx.request.seed;
+  r.description = st.ctx.request.description;
+  r.tags = st.ctx.request.tags;
+  r.summary = st.ctx.request.summary;
+  r.orientation = st.ctx.request.orientation;
+  r.request_origin = st.ctx.request.request_origin;
+  r.extra_inputs_json = st.ctx.request.extra_inputs_json;
   r.outputs = std::move(outputs);
   r.time_taken = std::chrono::duration<double>(clock::now() - st.created_at).count();
   r.timestamp = iso_now();
@@ -173,7 +181,7 @@ generation_result make_result(const task_state& st, std::vector<output_file> out
     if (!post.error.empty()) r.warnings.push_back(post.error);
     if (post.name) r.name = *post.name;
     if (post.description) r.description = *post.description;
-    r.tags = std::move(post.tags);
+    if (!post.tags.empty()) r.tags = std::move(post.tags); // what the tasks made wins over the request's
   }
   return r;
 }
@@ -191,12 +199,14 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
   // Async: `complete` goes out only once the entry is durable in media-data.json.
   st.progress.current_step = "Saving";
   self->request(st.ctx.store, std::chrono::seconds(60), atom::append::value, st.result)
-      .then([self](std::int64_t uid) {
+      .then([self](std::int64_t uid, std::string& folder) {
               self->state.result.uid = uid;
-              self->state.result.folder = "";
+              self->state.result.folder = std::move(folder);
               finish(self, "completed");
             },
             [self](caf::error& e) {
+              // The store's refusal is a sentence of its own; anything else (a timeout) is rendered.
+              if (e.context().match_elements<std::string>()) return fail(self, e.context().get_as<std::string>(0), 500);
               fail(self, "The result could not be stored in the gallery (" + self->system().render(e) + ").", 500);
             });
 }

@@ -119,6 +119,16 @@ const std::vector<setting>& settings() {
       text("dataDir", "--data-dir", &server_config::data_dir, true,
            "holds storage/, inputs/ and database/ (media-data.json, task-journal)"),
       text("workflows", "--workflows", &server_config::workflows, true, "the workflow config (docs/WORKFLOWS.md)"),
+      {"staticDir", "--static-dir", "a folder of static files served at / (a web front end); API routes come first",
+       "PATH", [](const server_config& c) { return c.static_dir.empty() ? std::string("none") : c.static_dir; },
+       [](server_config& c, const std::string& v, const fs::path& base) {
+         if (v.empty()) return std::string("must not be empty");
+         auto dir = resolve(v, base);
+         std::error_code ec;
+         if (!fs::is_directory(dir, ec)) return "names no folder ('" + dir + "')";
+         c.static_dir = dir;
+         return std::string();
+       }},
       {"comfyuiUrls", "--comfyui-url", "a ComfyUI instance; repeat the flag for more (none: builtin only)", "URL",
        [](const server_config& c) { return c.comfyui_urls.empty() ? std::string("none") : c.comfyui_urls.front(); },
        [](server_config& c, const std::string& v, const fs::path&) {
@@ -156,6 +166,10 @@ const std::vector<setting>& settings() {
               100000, "open progress streams per task (then 503)"),
       integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000,
               "open progress streams in all, never more than 3/4 of httpThreads (then 503)"),
+      integer("compactEvery", "--compact-every", &server_config::compact_every, 1, 100000000,
+              "gallery journal records before media-data.json is rewritten (docs/OPERATIONS.md)"),
+      integer("compactSeconds", "--compact-seconds", &server_config::compact_seconds, 1, 86400,
+              "longest time a gallery journal record waits for the rewrite of media-data.json"),
       integer("sseRetryMs", "--sse-retry-ms", &server_config::sse_retry_ms, 0, 86400000,
               "the retry: every progress stream starts with (EventSource's reconnect delay)"),
       {"corsOrigins", "--cors-origin", "an origin whose pages may call the server (\"*\": any); repeat for more",

@@ -14,6 +14,8 @@ struct server_config {
   int port = 8080;
   std::string data_dir = "./data";
   std::string workflows = "config/workflows.json";
+  /// A folder served at / (a web front end, same-origin with the API); "" serves none.
+  std::string static_dir;
   std::vector<std::string> comfyui_urls;
   int builtin_workers = 0;                 ///< 0: the machine's hardware threads
   std::int64_t max_queued_tasks = 1000;
@@ -30,6 +32,10 @@ struct server_config {
   std::int64_t sse_heartbeat_seconds = 15;  ///< a comment line after this much silence on a stream
   std::int64_t sse_subscribers_per_task = 64;
   std::int64_t sse_subscribers_total = 4096;
+  /// media-data.json is rewritten from memory (and the gallery journal cut) once the journal
+  /// holds this many records or its oldest record is this old, and at shutdown.
+  std::int64_t compact_every = 10000;
+  std::int64_t compact_seconds = 30;
   std::int64_t sse_retry_ms = 3000;        ///< the `retry:` every stream starts with (EventSource's reconnect delay)
   std::vector<std::string> cors_origins;   ///< origins whose pages may call us ("*": any); none: no CORS headers
   std::vector<std::string> api_keys;       ///< none: open (no Authorization needed)

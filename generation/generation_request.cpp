@@ -158,7 +158,47 @@ std::string check_inpaint_area(const json::value& body, std::string& out) {
   return {};
 }
 
+// tags: a JSON array of strings, or text: JSON text of such an array (what a multipart form
+// gets from JSON.stringify) or comma-separated tags. Blank tags are dropped.
+std::string read_tags(const json::value& v, std::vector<std::string>& out) {
+  constexpr std::size_t max_tags = 1000;
+  const char* bad = "'tags' must be a list of strings or comma-separated text.";
+  auto keep = [&](std::string tag) {
+    tag.erase(0, tag.find_first_not_of(" \t\r\n"));
+    tag.erase(tag.find_last_not_of(" \t\r\n") + 1);
+    if (!tag.empty()) out.push_back(std::move(tag));
+  };
+  if (v.IsArray()) {
+    if (v.Size() > max_tags) return "'tags' holds more than 1000 tags.";
+    for (auto& t : v.GetArray()) {
+      if (!t.IsString()) return bad;
+      keep(std::string(t.GetString(), t.GetStringLength()));
+    }
+    return {};
+  }
+  if (!v.IsString()) return bad;
+  std::string text(v.GetString(), v.GetStringLength());
+  if (text.size() > max_text_bytes) return "'tags' is longer than 64 KiB.";
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '[') {
+    json::document list;
+    if (!json::parse(text, list).empty() || !list.IsArray()) return bad;
+    return read_tags(list, out);
+  }
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    auto comma = text.find(',', at);
+    if (comma == std::string::npos) comma = text.size();
+    keep(text.substr(at, comma - at));
+    at = comma + 1;
+  }
+  if (out.size() > max_tags) return "'tags' holds more than 1000 tags.";
+  return {};
+}
+
 } // namespace
+
+std::string parse_tags(const json::value& v, std::vector<std::string>& out) { return read_tags(v, out); }
 
 void name_stored_files(generation_request& request) {
   json::document data;
@@ -205,6 +245,12 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
   };
   if (auto e = text_field("prompt", req.prompt); !e.empty()) return refuse(400, e);
   if (auto e = text_field("name", req.name); !e.empty()) return refuse(400, e);
+  if (auto e = text_field("description", req.description); !e.empty()) return refuse(400, e);
+  if (auto e = text_field("summary", req.summary); !e.empty()) return refuse(400, e);
+  if (auto e = text_field("requestOrigin", req.request_origin); !e.empty()) return refuse(400, e);
+  if (req.request_origin.size() > 200) return refuse(400, "'requestOrigin' is longer than 200 bytes.");
+  if (auto* t = json::member(body, "tags"); t && !t->IsNull())
+    if (auto e = read_tags(*t, req.tags); !e.empty()) return refuse(400, e);
   auto blank = [](const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; };
   if (!wf->optional_prompt && blank(req.prompt)) return refuse(400, "Prompt is required for this workflow.");
   if (wf->name_required && blank(req.name)) return refuse(400, "Name is required for this workflow.");
@@ -244,6 +290,14 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
       continue;
     }
     if (auto e = check_extra_input(in, *v, data); !e.empty()) return refuse(400, e);
+  }
+  {
+    // The declared inputs as checked, for the entry (the data also holds prompt, seed, ...).
+    json::document extra(rapidjson::kObjectType);
+    for (auto& in : wf->extra_inputs)
+      if (auto* v = json::member(data, in.id.c_str()))
+        json::set(extra, in.id, json::value(*v, extra.GetAllocator()), extra.GetAllocator());
+    if (extra.MemberCount() > 0) req.extra_inputs_json = json::stringify(extra);
   }
 
   if (sync) {

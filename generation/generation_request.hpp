@@ -19,6 +19,17 @@ struct generation_request {
   std::string name;
   std::int64_t seed = 0;
   std::string orientation;
+  /// What the client said about the media, kept in its gallery entry and result (the Node
+  /// server's clients search and show them): free text, and tags (a list, or comma-separated).
+  std::string description;
+  std::string summary;
+  std::vector<std::string> tags;
+  /// Which client page started the task ("yaaiic", "inpaint", ...): a page reloaded mid-task
+  /// finds its task again in /generation/tasks/active. "" when not given.
+  std::string request_origin;
+  /// The workflow's declared extra inputs as they were checked (defaults applied), a JSON
+  /// object: stored with the entry so it can be shown and regenerated.
+  std::string extra_inputs_json;
   /// Every field a `replace` rule or task may read, as a JSON object: prompt, name, seed,
   /// orientation, workflow, and each declared extra input. Undeclared client fields never get here.
   std::string data_json;
@@ -35,7 +46,8 @@ struct generation_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
-  return f(x.workflow, x.prompt, x.name, x.seed, x.orientation, x.data_json, x.silent, x.timeout_ms,
+  return f(x.workflow, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
+           x.request_origin, x.extra_inputs_json, x.data_json, x.silent, x.timeout_ms,
            x.cancel_on_disconnect, x.files, x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json,
            x.planned_data_json);
 }
@@ -72,6 +84,10 @@ constexpr std::int64_t max_seed = (std::int64_t{1} << 53);
 validation_result validate_generation(const workflow_catalog& catalog, const json::value& body,
                                       const std::vector<uploaded_part>& parts, request_kind kind,
                                       const validation_settings& settings);
+
+/// Tags as clients send them: a JSON array of strings, or text (JSON text of such an array, or
+/// comma-separated tags). Trimmed, blanks dropped. "" or a sentence naming what is wrong.
+std::string parse_tags(const json::value& v, std::vector<std::string>& out);
 
 /// Once the files are stored: makes each stored name readable by replace rules
 /// (image_0_filename, mask_filename, ...).

@@ -47,11 +47,23 @@ void result_to_json(const generation_result& r, json::value& out, json::allocato
   json::value warnings(rapidjson::kArrayType);
   for (auto& w : r.warnings) warnings.PushBack(json::str(w, a), a);
   out.AddMember("warnings", warnings, a);
-  if (!r.description.empty()) out.AddMember("description", json::str(r.description, a), a);
-  if (!r.tags.empty()) {
-    json::value tags(rapidjson::kArrayType);
-    for (auto& t : r.tags) tags.PushBack(json::str(t, a), a);
-    out.AddMember("tags", tags, a);
+  // Always present, as the Node server stored them ("" when nobody said): its clients read
+  // them without checking.
+  out.AddMember("description", json::str(r.description, a), a);
+  out.AddMember("summary", json::str(r.summary, a), a);
+  json::value tags(rapidjson::kArrayType);
+  for (auto& t : r.tags) tags.PushBack(json::str(t, a), a);
+  out.AddMember("tags", tags, a);
+  out.AddMember("orientation", json::str(r.orientation, a), a);
+  out.AddMember("requestOrigin", r.request_origin.empty() ? json::value(rapidjson::kNullType) : json::str(r.request_origin, a), a);
+  if (!r.extra_inputs_json.empty()) {
+    json::document extra;
+    json::parse(r.extra_inputs_json, extra);
+    if (extra.IsObject())
+      for (auto& m : extra.GetObject())
+        // A declared input never overwrites a field of the result itself.
+        if (!out.HasMember(m.name) && std::string(m.name.GetString()) != "uid" && std::string(m.name.GetString()) != "folder")
+          out.AddMember(json::value(m.name, a), json::value(m.value, a), a);
   }
   if (r.uid >= 0) {
     out.AddMember("uid", json::value(static_cast<int64_t>(r.uid)), a);

@@ -33,8 +33,14 @@ struct generation_result {
   double time_taken = 0;         ///< seconds
   std::string timestamp;
   std::vector<std::string> warnings;
-  std::string description;       ///< set by post-generation tasks; "" = none
-  std::vector<std::string> tags; ///< set by post-generation tasks
+  std::string description;       ///< the request's, or what post-generation tasks made
+  std::vector<std::string> tags; ///< the request's, or what post-generation tasks made
+  std::string summary;           ///< the request's ("" = none)
+  std::string orientation;       ///< portrait | landscape | square, as the graph was made
+  std::string request_origin;    ///< the client page that asked ("" = none given)
+  /// The declared extra inputs the task ran with, a JSON object whose members become members
+  /// of the result ("" = none).
+  std::string extra_inputs_json;
   std::int64_t uid = -1;         ///< set only once stored in the gallery
   std::string folder;
 };
@@ -42,8 +48,8 @@ struct generation_result {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_result& x) {
   return f(x.task_id, x.workflow, x.type, x.prompt, x.name, x.seed, x.outputs, x.inpaint,
-           x.inpaint_area_json, x.time_taken, x.timestamp, x.warnings, x.description, x.tags, x.uid,
-           x.folder);
+           x.inpaint_area_json, x.time_taken, x.timestamp, x.warnings, x.description, x.tags, x.summary,
+           x.orientation, x.request_origin, x.extra_inputs_json, x.uid, x.folder);
 }
 
 /// Writes the result as docs/API.md's JSON object into `out`.

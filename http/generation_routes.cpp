@@ -41,6 +41,9 @@ std::string store_uploads(http_context& ctx, const std::vector<uploaded_part>& p
   return {};
 }
 
+bool validated_fields(http_context& ctx, const json::value& fields, const std::vector<uploaded_part>& parts,
+                      request_kind kind, httplib::Response& res, generation_request& out);
+
 // Reads and validates the body, then stores its files; on refusal writes the answer and
 // returns false, having written nothing.
 bool validated_request(http_context& ctx, const httplib::Request& req, httplib::Response& res, request_kind kind,
@@ -55,6 +58,12 @@ bool validated_request(http_context& ctx, const httplib::Request& req, httplib::
     send_error(res, e.status, e.message);
     return false;
   }
+  return validated_fields(ctx, fields, parts, kind, res, out);
+}
+
+// Validates fields already read (and stores their files), as validated_request.
+bool validated_fields(http_context& ctx, const json::value& fields, const std::vector<uploaded_part>& parts,
+                      request_kind kind, httplib::Response& res, generation_request& out) {
   validation_settings settings;
   settings.comfyui_available = ctx.comfyui_configured;
   settings.sync_timeout_cap_ms = ctx.config.sync_timeout_ms;
@@ -86,10 +95,8 @@ void refuse_admission(httplib::Response& res, int status, const std::string& err
   send_error(res, status, error);
 }
 
-// Async start shared by /generate and /generate/inpaint.
-void start_async(http_context& ctx, const httplib::Request& req, httplib::Response& res, request_kind kind) {
-  generation_request request;
-  if (!validated_request(ctx, req, res, kind, request)) return;
+// Hands a validated request to the supervisor and answers 202 (or its refusal).
+void submit_async(http_context& ctx, generation_request& request, httplib::Response& res) {
   std::string error;
   auto answer = ask<start_answer>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::start::value, request);
   if (!answer || !answer->accepted) remove_stored_inputs(ctx, request);
@@ -99,6 +106,45 @@ void start_async(http_context& ctx, const httplib::Request& req, httplib::Respon
   send_json(res, 202, "{\"success\":true,\"taskId\":" + json::quote(id) +
                           ",\"message\":\"Generation task created\",\"progressUrl\":" + json::quote("/progress/" + id) +
                           ",\"statusUrl\":" + json::quote("/tasks/" + id) + "}");
+}
+
+// Async start shared by /generate and /generate/inpaint.
+void start_async(http_context& ctx, const httplib::Request& req, httplib::Response& res, request_kind kind) {
+  generation_request request;
+  if (!validated_request(ctx, req, res, kind, request)) return;
+  submit_async(ctx, request, res);
+}
+
+// POST /regenerate {uid, seed?}: a new task from what the entry's request said (workflow, prompt,
+// name, seed, orientation, description, summary, tags, requestOrigin and the workflow's extra
+// inputs), validated like a new request; `seed` replaces the stored one. Input files are not kept,
+// so a workflow that needs them is refused as a request without them would be.
+void regenerate(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (!ctx.accepting) return send_error(res, 503, "The server is shutting down.");
+  json::document body;
+  if (!json::parse(req.body, body).empty() || !body.IsObject())
+    return send_error(res, 400, "The request body must be a JSON object with a uid.");
+  auto* uid = json::member(body, "uid");
+  if (!uid || !uid->IsInt64() || uid->GetInt64() < 0) return send_error(res, 400, "uid must be a non-negative integer.");
+  auto text = ctx.gallery->current()->find(uid->GetInt64());
+  if (!text) return send_error(res, 404, "No entry with uid " + std::to_string(uid->GetInt64()) + ".");
+  json::document entry;
+  json::parse(*text, entry);
+  json::document fields(rapidjson::kObjectType);
+  auto& a = fields.GetAllocator();
+  auto copy = [&](const std::string& key) {
+    if (auto* v = json::member(entry, key.c_str()); v && !v->IsNull()) json::set(fields, key, json::value(*v, a), a);
+  };
+  for (const char* key : {"workflow", "prompt", "name", "seed", "orientation", "description", "summary", "tags", "requestOrigin"})
+    copy(key);
+  if (auto wf_name = json::get_string(entry, "workflow"))
+    if (const workflow* wf = ctx.catalog->find(*wf_name))
+      for (auto& in : wf->extra_inputs) copy(in.id);
+  if (auto* seed = json::member(body, "seed"); seed && !seed->IsNull()) json::set(fields, "seed", json::value(*seed, a), a);
+  generation_request request;
+  if (!validated_fields(ctx, fields, {}, json::get_bool(entry, "inpaint").value_or(false) ? request_kind::inpaint : request_kind::async, res, request))
+    return;
+  submit_async(ctx, request, res);
 }
 
 void answer_sync(const task_outcome& o, httplib::Response& res) {
@@ -152,6 +198,15 @@ void add_generation_routes(route_table& svr, http_context& ctx) {
   }));
 
   svr.Post("/generate/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    run_sync(ctx, req, res);
+  }));
+
+  svr.Post("/regenerate", timed(ctx, "regenerate", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    regenerate(ctx, req, res);
+  }));
+
+  // The newer Node client's name for the same thing.
+  svr.Post("/generate/silent/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
     run_sync(ctx, req, res);
   }));
 

@@ -14,6 +14,7 @@
 #include "generation/workflow.hpp"
 #include "http/disconnect_watcher.hpp"
 #include "http/metrics.hpp"
+#include "persistence/gallery_snapshot.hpp"
 #include "persistence/storage.hpp"
 
 namespace mediagen {
@@ -33,6 +34,8 @@ struct http_context {
   supervisor_actor supervisor;
   sse_hub_actor hub;
   media_store_actor store;
+  /// The gallery as the store last published it: queries read it without asking the store.
+  std::shared_ptr<const gallery_view> gallery;
   std::vector<named_backend> backends;
   bool comfyui_configured = false;  ///< comfyui workflows are refused with 503 without it
   metrics stats;

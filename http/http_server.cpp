@@ -7,9 +7,11 @@
 
 #include "http/guarded_stream.hpp"
 
+#include "http/gallery_routes.hpp"
 #include "http/generation_routes.hpp"
 #include "http/media_routes.hpp"
 #include "http/ops_routes.hpp"
+#include "http/static_files.hpp"
 #include "http/responses.hpp"
 #include "http/task_routes.hpp"
 
@@ -83,7 +85,9 @@ http_server::http_server(http_context& ctx) : ctx_(ctx), routes_(*this), edge_(c
   add_generation_routes(routes_, ctx);
   add_task_routes(routes_, ctx);
   add_media_routes(routes_, ctx);
+  add_gallery_routes(routes_, ctx);
   add_ops_routes(routes_, ctx);
+  add_static_routes(routes_, ctx); // last: a file never shadows an API route
 }
 
 bool http_server::next_request_arrives(int sock) const {

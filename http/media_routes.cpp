@@ -4,7 +4,6 @@
 #include <memory>
 #include <sys/stat.h>
 
-#include "http/actor_calls.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/timed_route.hpp"
@@ -94,33 +93,40 @@ void serve_file(http_context& ctx, const httplib::Request& req, httplib::Respons
       });
 }
 
+constexpr std::int64_t default_page_size = 10;
+
 void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   gallery_query q;
   q.text = req.get_param_value("query");
   q.tags = req.get_param_value("tags");
+  q.limit = default_page_size; // the Node server's page, which its clients expect without `limit`
+  // The Node server's folder rule: `folder=` ("" is Unsorted) or else the current folder.
+  q.by_folder = true;
+  q.folder = req.has_param("folder") ? req.get_param_value("folder") : ctx.gallery->folders()->current;
   if (req.has_param("limit")) {
     std::int64_t limit;
     if (!parse_count(req.get_param_value("limit"), limit)) return send_error(res, 400, "limit must be a non-negative integer.");
     q.limit = limit;
+  }
+  if (req.has_param("offset")) {
+    std::int64_t offset;
+    if (!parse_count(req.get_param_value("offset"), offset)) return send_error(res, 400, "offset must be a non-negative integer.");
+    q.offset = offset;
   }
   if (req.has_param("sort")) {
     auto sort = req.get_param_value("sort");
     if (sort != "ascending" && sort != "descending") return send_error(res, 400, "sort must be ascending or descending.");
     q.ascending = sort == "ascending";
   }
-  std::string error;
-  auto list = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::query::value, q);
-  if (!list) return send_error(res, 500, "The gallery could not be read (" + error + ").");
-  send_json(res, 200, *list);
+  // Read from the last published snapshot: a commit under way never delays a query.
+  send_json(res, 200, ctx.gallery->current()->query(q));
 }
 
 void one_entry(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::int64_t uid;
   if (!parse_count(req.matches[1], uid)) return send_error(res, 400, "uid must be a non-negative integer.");
-  std::string error;
-  auto entry = ask<std::string>(ctx.sys, ctx.store, std::chrono::seconds(10), error, atom::get::value, uid);
-  if (!entry) return send_error(res, 500, "The gallery could not be read (" + error + ").");
-  if (entry->empty()) return send_error(res, 404, "No entry with uid " + std::to_string(uid) + ".");
+  auto entry = ctx.gallery->current()->find(uid);
+  if (!entry) return send_error(res, 404, "No entry with uid " + std::to_string(uid) + ".");
   send_json(res, 200, *entry);
 }
 

@@ -81,8 +81,12 @@ double number(const json::value& v, const char* key) { return json::get_number(v
 std::string status_document(http_context& ctx) {
   std::string out = "{\"backends\":{";
   bool first = true;
+  // The Node server's readiness fields, which its loading page polls: ComfyUI is ready when an
+  // instance is healthy; Ollama never is, since no LLM task runs here.
+  bool comfyui_ready = false;
   for (auto& unit : backend_units(ctx)) {
     auto& s = unit.status;
+    if (unit.name != "builtin" && json::get_bool(s, "healthy").value_or(false)) comfyui_ready = true;
     out += (first ? "" : ",") + json::quote(unit.name) + ":{\"healthy\":" +
            (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
            ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
@@ -92,7 +96,8 @@ std::string status_document(http_context& ctx) {
   }
   auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
   out += "},\"tasks\":{\"queued\":" + std::to_string(static_cast<long long>(number(sup, "queued"))) +
-         ",\"running\":" + std::to_string(static_cast<long long>(number(sup, "running"))) + "}}";
+         ",\"running\":" + std::to_string(static_cast<long long>(number(sup, "running"))) + "}" +
+         ",\"comfyui\":" + (comfyui_ready ? "true" : "false") + ",\"ollama\":false}";
   return out;
 }
 
@@ -112,7 +117,7 @@ std::string metrics_text(http_context& ctx) {
   auto hub = parsed(status_of(ctx, ctx.hub, "sse_hub"));
   gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", number(hub, "subscribers"));
   auto store = parsed(status_of(ctx, ctx.store, "media_store"));
-  gauge(out, "mediagen_media_store_commits_total", "Atomic writes of media-data.json.", number(store, "commits"), "counter");
+  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", number(store, "commits"), "counter");
   gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.", number(store, "entriesCommitted"), "counter");
   gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", number(store, "totalCommitMs") / 1000, "counter");
   gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", number(store, "lastCommitMs") / 1000);

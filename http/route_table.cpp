@@ -19,6 +19,12 @@ route_table& route_table::Post(const std::string& pattern, httplib::Server::Hand
   return *this;
 }
 
+route_table& route_table::Put(const std::string& pattern, httplib::Server::Handler handler) {
+  add(pattern, "PUT");
+  server_.Put(pattern, std::move(handler));
+  return *this;
+}
+
 route_table& route_table::Delete(const std::string& pattern, httplib::Server::Handler handler) {
   add(pattern, "DELETE");
   server_.Delete(pattern, std::move(handler));
@@ -26,18 +32,20 @@ route_table& route_table::Delete(const std::string& pattern, httplib::Server::Ha
 }
 
 std::string route_table::allowed_methods(const std::string& path) const {
-  bool get = false, post = false, del = false;
+  bool get = false, post = false, put = false, del = false;
   for (auto& r : routes_) {
     // httplib matches a route when the whole path matches its pattern; so does this.
     if (r.literal ? path != r.prefix : path.rfind(r.prefix, 0) != 0 || !std::regex_match(path, r.pattern)) continue;
     get |= r.method == "GET";
     post |= r.method == "POST";
+    put |= r.method == "PUT";
     del |= r.method == "DELETE";
   }
-  if (!get && !post && !del) return {};
+  if (!get && !post && !put && !del) return {};
   std::string allow;
   if (get) allow += "GET, HEAD, ";
   if (post) allow += "POST, ";
+  if (put) allow += "PUT, ";
   if (del) allow += "DELETE, ";
   return allow + "OPTIONS";
 }

@@ -17,6 +17,7 @@ public:
   // Named like httplib::Server's own, so route files read the same either way.
   route_table& Get(const std::string& pattern, httplib::Server::Handler handler);    ///< also answers HEAD
   route_table& Post(const std::string& pattern, httplib::Server::Handler handler);
+  route_table& Put(const std::string& pattern, httplib::Server::Handler handler);
   route_table& Delete(const std::string& pattern, httplib::Server::Handler handler);
 
   /// The methods `path` answers, as an `Allow` value ("GET, HEAD, OPTIONS"); "" when no route matches.

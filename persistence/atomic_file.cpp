@@ -56,6 +56,10 @@ std::string write_file_atomically(const std::string& path, const std::string& by
     return e;
   }
   // The rename is durable only once the folder's entry is on disk.
+  return sync_folder_of(path);
+}
+
+std::string sync_folder_of(const std::string& path) {
   std::string dir = folder_of(path);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return failure("opening folder", dir);

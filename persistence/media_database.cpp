@@ -1,79 +1,60 @@
 #include "persistence/media_database.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <sys/stat.h>
-#include <vector>
 
 #include "persistence/atomic_file.hpp"
+#include "persistence/gallery_journal.hpp"
 
 namespace mediagen {
 
-namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool contains_ci(const json::value& entry, const char* field, const std::string& needle) {
-  auto s = json::get_string(entry, field);
-  return s && lower(*s).find(needle) != std::string::npos;
-}
-
-bool has_all_tags(const json::value& entry, const std::string& tags) {
-  auto* list = json::member(entry, "tags");
-  size_t start = 0;
-  while (start <= tags.size()) {
-    size_t comma = tags.find(',', start);
-    std::string tag = tags.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    tag.erase(0, tag.find_first_not_of(' '));
-    if (auto end = tag.find_last_not_of(' '); end != std::string::npos) tag.erase(end + 1);
-    if (!tag.empty()) {
-      bool found = false;
-      if (list && list->IsArray())
-        for (auto& t : list->GetArray())
-          if (t.IsString() && lower(t.GetString()) == lower(tag)) found = true;
-      if (!found) return false;
-    }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return true;
-}
-
-} // namespace
-
-media_database::media_database() { doc_.SetObject(); }
-
 std::unique_ptr<media_database> media_database::parse(const std::string& text, std::string& error) {
   std::unique_ptr<media_database> db(new media_database());
-  if (auto e = json::parse(text, db->doc_); !e.empty()) {
+  json::document doc;
+  if (auto e = json::parse(text, doc); !e.empty()) {
     error = e;
     return nullptr;
   }
-  if (!db->doc_.IsObject()) {
+  if (!doc.IsObject()) {
     error = "the top level is not a JSON object";
     return nullptr;
   }
-  auto& a = db->doc_.GetAllocator();
-  auto* list = json::member(db->doc_, "mediaData");
+  auto* list = json::member(doc, "mediaData");
   if (list && !list->IsArray()) {
     error = "'mediaData' is not an array";
     return nullptr;
   }
-  if (!list) db->doc_.AddMember("mediaData", json::value(rapidjson::kArrayType), a);
-  if (!json::member(db->doc_, "folders")) {
-    json::value folders(rapidjson::kArrayType);
-    json::value unsorted(rapidjson::kObjectType);
-    unsorted.AddMember("uid", "", a);
-    unsorted.AddMember("label", "Unsorted", a);
-    folders.PushBack(unsorted, a);
-    db->doc_.AddMember("folders", folders, a);
+  if (list)
+    for (auto& e : list->GetArray()) {
+      if (auto uid = json::get_int(e, "uid")) db->next_uid_ = std::max<std::int64_t>(db->next_uid_, *uid + 1);
+      db->index_.add(make_gallery_entry(e));
+    }
+  db->index_.publish();
+  auto folders = std::make_shared<gallery_folders>();
+  if (auto* list = json::member(doc, "folders")) {
+    if (!list->IsArray()) {
+      error = "'folders' is not an array";
+      return nullptr;
+    }
+    for (auto& f : list->GetArray()) {
+      auto uid = json::get_string(f, "uid");
+      if (!uid) {
+        error = "a folder has no string 'uid'";
+        return nullptr;
+      }
+      if (uid->empty()) continue; // "Unsorted" is implied
+      folders->list.push_back(gallery_folder{*uid, json::get_string(f, "label").value_or(*uid)});
+    }
   }
-  if (!json::member(db->doc_, "currentFolder")) db->doc_.AddMember("currentFolder", "", a);
-  for (auto& e : db->doc_["mediaData"].GetArray())
-    if (auto uid = json::get_int(e, "uid")) db->next_uid_ = std::max<std::int64_t>(db->next_uid_, *uid + 1);
+  folders->current = json::get_string(doc, "currentFolder").value_or("");
+  db->folders_ = std::move(folders);
+  // Deleted entries leave media-data.json: the highest uid ever given is kept beside them.
+  if (auto next = json::get_int(doc, "nextUid")) db->next_uid_ = std::max<std::int64_t>(db->next_uid_, *next);
+  for (auto& m : doc.GetObject()) {
+    std::string key(m.name.GetString(), m.name.GetStringLength());
+    if (key == "mediaData" || key == "folders" || key == "currentFolder" || key == "nextUid") continue;
+    db->rest_ += ",\n" + json::quote(key) + ": " + json::stringify(m.value);
+  }
   return db;
 }
 
@@ -90,53 +71,284 @@ std::unique_ptr<media_database> media_database::load(const std::string& path, st
   return db;
 }
 
-std::int64_t media_database::append(json::value& entry) {
-  auto& a = doc_.GetAllocator();
+std::int64_t media_database::add(json::value& entry, std::string& record) {
+  json::document scratch;
+  auto& a = scratch.GetAllocator();
   std::int64_t uid = next_uid_++;
   json::value copy(entry, a);
   json::set(copy, "uid", json::value(static_cast<int64_t>(uid)), a);
-  if (!json::member(copy, "folder")) copy.AddMember("folder", "", a);
-  doc_["mediaData"].PushBack(copy, a);
+  if (!json::member(copy, "folder")) copy.AddMember("folder", json::str(folders_->current, a), a);
+  auto e = make_gallery_entry(copy);
+  record = gallery_journal::frame("{\"op\":\"append\",\"entry\":" + e.json + "}");
+  index_.add(std::move(e));
   return uid;
 }
 
-std::string media_database::serialize() const { return json::stringify_pretty(doc_); }
-
-std::string media_database::query(const gallery_query& q) const {
-  const auto& list = doc_["mediaData"];
-  std::vector<const json::value*> hits;
-  std::string needle = lower(q.text);
-  for (auto& e : list.GetArray()) {
-    if (!needle.empty()) {
-      auto ts = json::get_string(e, "timestamp");
-      bool date_match = ts && ts->size() >= 10 && lower(ts->substr(0, 10)) == needle;
-      if (!date_match && !contains_ci(e, "name", needle) && !contains_ci(e, "prompt", needle) &&
-          !contains_ci(e, "description", needle))
-        continue;
-    }
-    if (!q.tags.empty() && !has_all_tags(e, q.tags)) continue;
-    hits.push_back(&e);
+std::string media_database::apply(const json::value& record) {
+  auto op = json::get_string(record, "op");
+  if (!op) return "a record has no \"op\"";
+  if (*op == "append") {
+    auto* entry = json::member(record, "entry");
+    auto uid = entry ? json::get_int(*entry, "uid") : std::nullopt;
+    if (!entry || !entry->IsObject() || !uid) return "an append record has no entry with a uid";
+    // Already in media-data.json (uids only grow, so an older uid is never new).
+    if (*uid <= index_.max_uid()) return {};
+    next_uid_ = std::max<std::int64_t>(next_uid_, *uid + 1);
+    index_.add(make_gallery_entry(*entry));
+    return {};
   }
-  // Entries are appended in time order, so file order is oldest first.
-  if (!q.ascending) std::reverse(hits.begin(), hits.end());
-  if (q.limit >= 0 && hits.size() > static_cast<size_t>(q.limit)) hits.resize(static_cast<size_t>(q.limit));
-  json::document out(rapidjson::kArrayType);
-  for (auto* h : hits) out.PushBack(json::value(*h, out.GetAllocator()), out.GetAllocator());
-  return json::stringify(out);
+  if (*op == "edit") return apply_edit(record);
+  if (*op == "delete") return apply_delete(record);
+  if (*op == "folders") return apply_folders(record);
+  return "a record of kind '" + *op + "' is not known to this version of the server";
 }
 
-std::optional<std::string> media_database::find(std::int64_t uid) const {
-  for (auto& e : doc_["mediaData"].GetArray())
-    if (json::get_int(e, "uid") == uid) return json::stringify(e);
-  return std::nullopt;
+std::string media_database::render(const gallery_snapshot& s) const { return render(s, *folders_, next_uid_); }
+
+std::string media_database::render(const gallery_snapshot& s, const gallery_folders& f, std::int64_t next_uid) const {
+  std::size_t bytes = 64 + rest_.size();
+  for (std::size_t i = 0; i < s.size(); ++i) bytes += s.at(i).json.size() + 2;
+  std::string out;
+  out.reserve(bytes);
+  out += "{\"mediaData\": [";
+  bool first = true;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s.at(i).deleted) continue;
+    out += first ? "\n" : ",\n";
+    first = false;
+    out += s.at(i).json;
+  }
+  out += "\n]";
+  // The Node server's shape: "Unsorted" first in the list.
+  out += ",\n\"folders\": [{\"uid\":\"\",\"label\":\"Unsorted\"}";
+  for (auto& folder : f.list) out += ",{\"uid\":" + json::quote(folder.uid) + ",\"label\":" + json::quote(folder.label) + "}";
+  out += "],\n\"currentFolder\": " + json::quote(f.current) + ",\n\"nextUid\": " + std::to_string(next_uid);
+  out += rest_;
+  out += "\n}\n";
+  return out;
 }
 
-bool media_database::has_task(const std::string& task_id) const {
-  for (auto& e : doc_["mediaData"].GetArray())
-    if (json::get_string(e, "taskId") == task_id) return true;
-  return false;
+} // namespace mediagen
+
+namespace mediagen {
+
+namespace {
+
+const gallery_folder* find_folder(const gallery_folders& f, const std::string& uid) {
+  for (auto& folder : f.list)
+    if (folder.uid == uid) return &folder;
+  return nullptr;
 }
 
-std::size_t media_database::size() const { return doc_["mediaData"].Size(); }
+bool folder_exists(const gallery_folders& f, const std::string& uid) { return uid.empty() || find_folder(f, uid); }
+
+std::string folders_record(const gallery_folders& f, const std::string& unfile) {
+  std::string out = "{\"op\":\"folders\",\"list\":[";
+  for (std::size_t i = 0; i < f.list.size(); ++i)
+    out += (i ? ",{\"uid\":" : "{\"uid\":") + json::quote(f.list[i].uid) + ",\"label\":" + json::quote(f.list[i].label) + "}";
+  out += "],\"current\":" + json::quote(f.current);
+  if (!unfile.empty()) out += ",\"unfile\":" + json::quote(unfile);
+  return out + "}";
+}
+
+std::string short_text(const std::string& s) { return s.size() > 100 ? s.substr(0, 100) + "..." : s; }
+
+} // namespace
+
+const gallery_entry* media_database::live_entry(std::int64_t uid) const {
+  auto at = index_.position_of(uid);
+  if (!at || *at >= index_.published()) return nullptr;
+  const auto& e = index_.at(*at);
+  return e.deleted ? nullptr : &e;
+}
+
+std::string media_database::prepare(const gallery_change& change, const std::string& new_folder_uid,
+                                    std::string& record, std::string& error) const {
+  auto refuse = [&](const char* why, std::string sentence) {
+    error = std::move(sentence);
+    return std::string(why);
+  };
+  const auto& folders = *folders_;
+  if (change.what == "edit") {
+    if (change.edits.empty()) return refuse("invalid", "Nothing to edit.");
+    json::document out(rapidjson::kArrayType);
+    auto& a = out.GetAllocator();
+    std::vector<std::int64_t> missing;
+    for (auto& edit : change.edits) {
+      auto* e = live_entry(edit.uid);
+      if (!e) {
+        missing.push_back(edit.uid);
+        continue;
+      }
+      if (edit.has_folder && !folder_exists(folders, edit.folder))
+        return refuse("invalid", "Folder '" + short_text(edit.folder) + "' does not exist.");
+      json::document entry;
+      json::parse(e->json, entry);
+      json::value copy(entry, a);
+      if (edit.has_name) json::set(copy, "name", json::str(edit.name, a), a);
+      if (edit.has_description) json::set(copy, "description", json::str(edit.description, a), a);
+      if (edit.has_tags) {
+        json::value tags(rapidjson::kArrayType);
+        for (auto& t : edit.tags) tags.PushBack(json::str(t, a), a);
+        json::set(copy, "tags", std::move(tags), a);
+      }
+      if (edit.has_folder) json::set(copy, "folder", json::str(edit.folder, a), a);
+      out.PushBack(copy, a);
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (auto uid : missing) list += (list.empty() ? "" : ", ") + std::to_string(uid);
+      return refuse("not_found", "No entries with uids " + list + ".");
+    }
+    record = "{\"op\":\"edit\",\"entries\":" + json::stringify(out) + "}";
+    return {};
+  }
+  if (change.what == "remove") {
+    if (change.uids.empty()) return refuse("invalid", "uids must not be empty.");
+    std::string list, missing;
+    for (auto uid : change.uids) {
+      if (!live_entry(uid)) missing += (missing.empty() ? "" : ", ") + std::to_string(uid);
+      list += (list.empty() ? "" : ",") + std::to_string(uid);
+    }
+    if (!missing.empty()) return refuse("not_found", "No entries with uids " + missing + ".");
+    record = "{\"op\":\"delete\",\"uids\":[" + list + "]}";
+    return {};
+  }
+  gallery_folders next = folders;
+  std::string unfile;
+  if (change.what == "select_folder") {
+    if (!folder_exists(folders, change.folder_uid))
+      return refuse("not_found", "Folder with uid " + short_text(change.folder_uid) + " not found.");
+    next.current = change.folder_uid;
+  } else if (change.what == "create_folder") {
+    const gallery_folder* same = nullptr;
+    for (auto& f : folders.list)
+      if (f.label == change.label) same = &f;
+    if (same) {
+      next.current = same->uid;
+    } else {
+      next.list.push_back(gallery_folder{new_folder_uid, change.label});
+      next.current = new_folder_uid;
+    }
+  } else if (change.what == "put_folder") {
+    if (change.folder_uid.empty()) return refuse("invalid", "Cannot rename the Unsorted folder.");
+    bool found = false;
+    for (auto& f : next.list)
+      if (f.uid == change.folder_uid) {
+        f.label = change.label;
+        found = true;
+      }
+    if (!found) next.list.push_back(gallery_folder{change.folder_uid, change.label});
+    next.current = change.folder_uid;
+  } else if (change.what == "rename_folder") {
+    if (change.folder_uid.empty()) return refuse("invalid", "Cannot rename the Unsorted folder.");
+    bool found = false;
+    for (auto& f : next.list)
+      if (f.uid == change.folder_uid) {
+        f.label = change.label;
+        found = true;
+      }
+    if (!found) return refuse("not_found", "Folder with uid " + short_text(change.folder_uid) + " not found.");
+  } else if (change.what == "delete_folder") {
+    if (change.folder_uid.empty()) return refuse("invalid", "Cannot delete the Unsorted folder.");
+    auto before = next.list.size();
+    next.list.erase(std::remove_if(next.list.begin(), next.list.end(),
+                                   [&](const gallery_folder& f) { return f.uid == change.folder_uid; }),
+                    next.list.end());
+    if (next.list.size() == before)
+      return refuse("not_found", "Folder with uid " + short_text(change.folder_uid) + " not found.");
+    if (next.current == change.folder_uid) next.current.clear();
+    unfile = change.folder_uid;
+  } else {
+    return refuse("invalid", "Unknown gallery change '" + change.what + "'.");
+  }
+  record = folders_record(next, unfile);
+  return {};
+}
+
+std::string media_database::apply_edit(const json::value& record) {
+  auto* entries = json::member(record, "entries");
+  if (!entries || !entries->IsArray()) return "an edit record has no entries";
+  for (auto& e : entries->GetArray()) {
+    auto uid = json::get_int(e, "uid");
+    if (!uid) return "an edited entry has no uid";
+    // Absent: deleted later in the same journal's replay, or never stored. Either way nothing to do.
+    auto at = index_.position_of(*uid);
+    if (!at || index_.at(*at).deleted) continue;
+    index_.replace(*at, make_gallery_entry(e));
+  }
+  return {};
+}
+
+std::string media_database::apply_delete(const json::value& record) {
+  auto* uids = json::member(record, "uids");
+  if (!uids || !uids->IsArray()) return "a delete record has no uids";
+  for (auto& u : uids->GetArray()) {
+    if (!u.IsInt64()) return "a delete record holds a uid that is not an integer";
+    auto at = index_.position_of(u.GetInt64());
+    if (!at || index_.at(*at).deleted) continue;
+    gallery_entry tombstone;
+    tombstone.uid = u.GetInt64();
+    tombstone.deleted = true;
+    index_.replace(*at, std::move(tombstone));
+  }
+  return {};
+}
+
+std::string media_database::apply_folders(const json::value& record) {
+  auto* list = json::member(record, "list");
+  if (!list || !list->IsArray()) return "a folders record has no list";
+  auto next = std::make_shared<gallery_folders>();
+  for (auto& f : list->GetArray()) {
+    auto uid = json::get_string(f, "uid");
+    if (!uid || uid->empty()) return "a folders record holds a folder without uid";
+    next->list.push_back(gallery_folder{*uid, json::get_string(f, "label").value_or(*uid)});
+  }
+  next->current = json::get_string(record, "current").value_or("");
+  if (auto unfile = json::get_string(record, "unfile"); unfile && !unfile->empty()) {
+    for (std::size_t i = 0; i < index_.size(); ++i) {
+      const auto& e = index_.at(i);
+      if (e.deleted || e.folder != *unfile) continue;
+      json::document entry;
+      json::parse(e.json, entry);
+      json::set(entry, "folder", json::str("", entry.GetAllocator()), entry.GetAllocator());
+      index_.replace(i, make_gallery_entry(entry));
+    }
+  }
+  folders_ = std::move(next);
+  return {};
+}
+
+std::string media_database::answer(const gallery_change& change) const {
+  if (change.what == "edit") {
+    std::string list;
+    for (auto& edit : change.edits)
+      if (auto at = index_.position_of(edit.uid)) list += (list.empty() ? "" : ",") + index_.at(*at).json;
+    return "{\"success\":true,\"data\":" + (change.edits_as_list ? "[" + list + "]" : list) + "}";
+  }
+  if (change.what == "remove") {
+    auto n = std::to_string(change.uids.size());
+    return "{\"success\":true,\"deletedCount\":" + n + ",\"message\":\"Successfully deleted " + n + " entries\"}";
+  }
+  return folders_json(*folders_);
+}
+
+std::string media_database::folders_json(const gallery_folders& f) {
+  std::string out = "{\"list\":[{\"uid\":\"\",\"label\":\"Unsorted\"}";
+  for (auto& folder : f.list) out += ",{\"uid\":" + json::quote(folder.uid) + ",\"label\":" + json::quote(folder.label) + "}";
+  return out + "],\"current\":" + json::quote(f.current) + "}";
+}
+
+std::vector<std::string> media_database::files_of(std::int64_t uid) const {
+  std::vector<std::string> out;
+  auto at = index_.position_of(uid);
+  if (!at) return out;
+  json::document entry;
+  if (!json::parse(index_.at(*at).json, entry).empty()) return out;
+  if (auto* outputs = json::member(entry, "outputs"); outputs && outputs->IsArray())
+    for (auto& o : outputs->GetArray())
+      if (auto url = json::get_string(o, "url"); url && url->rfind("/media/", 0) == 0) out.push_back(url->substr(7));
+  return out;
+}
 
 } // namespace mediagen

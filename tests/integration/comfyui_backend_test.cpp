@@ -198,7 +198,7 @@ TEST_CASE("comfyui: async streams rising progress naming nodes, then complete - 
   std::string url = str(complete["result"], "imageUrl");
   CHECK(png_size(fetch(c, url)) == std::make_pair(832, 1216)); // portrait by default
 
-  auto db = parse_json(read_file(database(data)));
+  auto db = durable_gallery(data.path());
   REQUIRE(db["mediaData"].Size() == 1);
   CHECK(str(db["mediaData"][0], "imageUrl") == url);
   CHECK(str(db["mediaData"][0], "workflow") == text_to_image);
@@ -600,7 +600,7 @@ TEST_CASE("comfyui: inpaint uploads image and mask and names the uploaded files 
     if (str(r, "path") == "/prompt" && str(r, "method") == "POST") prompt_time = r["time"].GetDouble();
   CHECK(last_upload <= prompt_time);
 
-  auto db = parse_json(read_file(database(data)));
+  auto db = durable_gallery(data.path());
   REQUIRE(db["mediaData"].Size() == 1);
   CHECK(db["mediaData"][0]["inpaint"].GetBool());
   CHECK(db["mediaData"][0]["inpaintArea"]["x2"].GetDouble() == 48);

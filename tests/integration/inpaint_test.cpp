@@ -100,7 +100,7 @@ TEST_CASE("builtin inpaint keeps every pixel outside the mask and changes the in
   CHECK(inside == 32 * 32);
   CHECK(inside_changed > inside * 9 / 10);
 
-  auto db = parse_json(read_file(data.path() / "database" / "media-data.json"));
+  auto db = durable_gallery(data.path());
   REQUIRE(db["mediaData"].Size() == 1);
   CHECK(db["mediaData"][0]["inpaint"].GetBool());
   CHECK(db["mediaData"][0]["inpaintArea"]["x1"].GetDouble() == 16);
@@ -128,7 +128,7 @@ TEST_CASE("builtin inpaint keeps every pixel outside the mask and changes the in
   }
 }
 
-TEST_CASE("image to image takes one uploaded image; sync answers with a result of its size") {
+TEST_CASE("image to image takes one uploaded image - sync answers with a result of its size") {
   temp_folder data("img2img");
   server_process server(data.path());
   auto c = server.client();

@@ -294,7 +294,7 @@ TEST_CASE("robustness: bad requests are refused with JSON, write nothing and lea
   fs::create_symlink(data.path() / "secret.txt", data.path() / "storage" / "escape.png");
   fs::create_symlink(data.path() / "database", data.path() / "storage" / "escape-dir");
 
-  const std::string db_before = read_file(database_file(data.path()));
+  const std::string db_before = durable_entries_text(data.path());
   REQUIRE_FALSE(db_before.empty());
   const auto storage_before = files_in(data.path() / "storage");
   const auto inputs_before = files_in(data.path() / "inputs");
@@ -476,7 +476,7 @@ TEST_CASE("robustness: bad requests are refused with JSON, write nothing and lea
     CHECK(res.body.find("mediaData") == std::string::npos);
     CHECK(res.body.find(data.path().string()) == std::string::npos); // no server path in answers
     // Nothing written.
-    CHECK(read_file(database_file(data.path())) == db_before);
+    CHECK(durable_entries_text(data.path()) == db_before);
     CHECK(files_in(data.path() / "storage") == storage_before);
     CHECK(files_in(data.path() / "inputs") == inputs_before);
     auto health = c.Get("/healthz");
@@ -495,7 +495,7 @@ TEST_CASE("robustness: fields nobody declared are accepted and appear nowhere") 
   std::string deep;
   for (int i = 0; i < 100000; ++i) deep += '[';
   for (int i = 0; i < 100000; ++i) deep += ']';
-  const std::string body = R"({"workflow":"Builtin Tiny","prompt":"plain","requestOrigin":"web-)" + marker +
+  const std::string body = R"({"workflow":"Builtin Tiny","prompt":"plain","clientOrigin":"web-)" + marker +
                            R"(","evil":{"x":")" + marker + R"(","__proto__":{"polluted":1}},"graph":{"1":{"class_type":"SaveImage"}},"deepNest":)" +
                            deep + "}";
   auto id = start_async(c, body);
@@ -505,7 +505,7 @@ TEST_CASE("robustness: fields nobody declared are accepted and appear nowhere") 
   REQUIRE(log.back().event == "complete");
   auto not_leaked = [&](const std::string& text) {
     CHECK(text.find(marker) == std::string::npos);
-    CHECK(text.find("requestOrigin") == std::string::npos);
+    CHECK(text.find("clientOrigin") == std::string::npos);
     CHECK(text.find("evil") == std::string::npos);
     CHECK(text.find("polluted") == std::string::npos);
     CHECK(text.find("deepNest") == std::string::npos);
@@ -515,7 +515,7 @@ TEST_CASE("robustness: fields nobody declared are accepted and appear nowhere") 
   auto status = c.Get(("/tasks/" + id).c_str());
   REQUIRE(status);
   not_leaked(status->body);
-  auto db = read_file(database_file(data.path()));
+  auto db = durable_entries_text(data.path());
   not_leaked(db);
   auto uid = parse_json(log.back().data)["result"]["uid"].GetInt64();
   auto entry = c.Get(("/media-data/" + std::to_string(uid)).c_str());

@@ -10,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include "persistence/crc32.hpp"
+
 namespace mediagen::testing {
 
 temp_folder::temp_folder(const std::string& tag) {
@@ -198,10 +200,66 @@ std::pair<int, int> png_size(const std::string& bytes) {
 
 fs::path database_file(const fs::path& data) { return data / "database" / "media-data.json"; }
 
-std::size_t entries_in(const fs::path& data) {
-  if (!fs::exists(database_file(data))) return 0;
-  return parse_json(read_file(database_file(data)))["mediaData"].Size();
+fs::path journal_file(const fs::path& data) { return data / "database" / "media-data.journal"; }
+
+json::document durable_gallery(const fs::path& data) {
+  json::document db;
+  if (fs::exists(database_file(data))) db = parse_json(read_file(database_file(data)));
+  else db.Parse(R"({"mediaData":[]})");
+  REQUIRE(db.IsObject());
+  REQUIRE(db.HasMember("mediaData"));
+  REQUIRE(db["mediaData"].IsArray());
+  auto& list = db["mediaData"];
+  std::int64_t max_uid = 0;
+  for (auto& e : list.GetArray()) max_uid = std::max<std::int64_t>(max_uid, e["uid"].GetInt64());
+  // Lines "<length> <crc32 hex> <payload>\n"; the first one that is not whole ends the journal.
+  std::string journal = fs::exists(journal_file(data)) ? read_file(journal_file(data)) : "";
+  std::size_t pos = 0;
+  while (pos < journal.size()) {
+    auto space = journal.find(' ', pos);
+    if (space == std::string::npos || space == pos || space - pos > 10) break;
+    auto length = std::stoull(journal.substr(pos, space - pos));
+    auto start = space + 10;
+    if (start + length >= journal.size() || journal[start + length] != '\n') break;
+    auto payload = journal.substr(start, length);
+    if (mediagen::crc32(payload) != std::stoul(journal.substr(space + 1, 8), nullptr, 16)) break;
+    pos = start + length + 1;
+    auto record = parse_json(payload);
+    std::string op = record["op"].GetString();
+    auto& a = db.GetAllocator();
+    auto position = [&](std::int64_t uid) -> json::value* {
+      for (auto& e : list.GetArray())
+        if (e["uid"].GetInt64() == uid) return &e;
+      return nullptr;
+    };
+    if (op == "edit") { // whole new entries, by uid
+      for (auto& e : record["entries"].GetArray())
+        if (auto* old = position(e["uid"].GetInt64())) *old = json::value(e, a);
+      continue;
+    }
+    if (op == "delete") {
+      for (auto& u : record["uids"].GetArray())
+        if (auto* old = position(u.GetInt64())) list.Erase(old);
+      continue;
+    }
+    if (op == "folders") { // the whole folder list, the current one, and a folder whose entries go to Unsorted
+      if (record.HasMember("unfile"))
+        for (auto& e : list.GetArray())
+          if (e["folder"] == record["unfile"]) e["folder"].SetString("", a);
+      continue;
+    }
+    REQUIRE(op == "append");
+    auto uid = record["entry"]["uid"].GetInt64();
+    if (uid <= max_uid) continue; // already in media-data.json
+    max_uid = uid;
+    list.PushBack(json::value(record["entry"], a), a);
+  }
+  return db;
 }
+
+std::string durable_entries_text(const fs::path& data) { return json::stringify(durable_gallery(data)["mediaData"]); }
+
+std::size_t entries_in(const fs::path& data) { return durable_gallery(data)["mediaData"].Size(); }
 
 std::size_t files_in(const fs::path& folder) {
   std::error_code ec;

@@ -83,6 +83,14 @@ std::pair<int, int> png_size(const std::string& bytes);
 /// <data>/database/media-data.json, how many entries it holds (0 when absent), and how many
 /// files a folder holds (0 when absent).
 fs::path database_file(const fs::path& data);
+/// The gallery journal beside it (docs/OPERATIONS.md "Gallery durability").
+fs::path journal_file(const fs::path& data);
+/// What is durable on disk, read without the server's code: media-data.json (which must parse)
+/// with the journal's whole records after it, as {"mediaData": [...]}, the way a start-up sees it.
+json::document durable_gallery(const fs::path& data);
+/// The durable entries as one JSON text, to compare before and after.
+std::string durable_entries_text(const fs::path& data);
+/// How many entries are durable.
 std::size_t entries_in(const fs::path& data);
 std::size_t files_in(const fs::path& folder);
 

@@ -25,11 +25,10 @@ std::string slow_body(int steps) {
          std::to_string(steps) + "}";
 }
 
-// The taskIds of media-data.json's entries (the file must parse).
+// The taskIds of the durable entries (media-data.json must parse, the journal replays).
 std::vector<std::string> stored_task_ids(const fs::path& data) {
   std::vector<std::string> ids;
-  if (!fs::exists(database_file(data))) return ids;
-  auto db = parse_json(read_file(database_file(data)));
+  auto db = durable_gallery(data);
   REQUIRE(db.HasMember("mediaData"));
   for (auto& e : db["mediaData"].GetArray()) ids.push_back(e["taskId"].GetString());
   return ids;
@@ -109,7 +108,7 @@ TEST_CASE("shutdown: a task still running when the grace period ends is cancelle
   auto c = server.client(10);
   auto first = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"kept"})");
   REQUIRE(wait_until_ended(c, first) == "completed");
-  const std::string db_before = read_file(database_file(data.path()));
+  const std::string db_before = durable_entries_text(data.path());
 
   auto slow = start_async(c, slow_body(200)); // ~2.5 s, longer than the grace period
   event_reader events(server.port(), slow);
@@ -126,7 +125,7 @@ TEST_CASE("shutdown: a task still running when the grace period ends is cancelle
 
   auto ids = stored_task_ids(data.path());
   CHECK(ids == std::vector<std::string>{first});
-  CHECK(read_file(database_file(data.path())) == db_before);
+  CHECK(durable_entries_text(data.path()) == db_before);
   CHECK(files_in(data.path() / "storage") == 1);
 }
 

@@ -179,7 +179,7 @@ const std::string graph = R"({"9": {"class_type": "SaveImage", "inputs": {"image
 
 TEST_SUITE("comfyui http_api loopback") {
 
-TEST_CASE("submit_prompt sends prompt, client_id and our prompt_id; ComfyUI's answer is parsed") {
+TEST_CASE("submit_prompt sends prompt, client_id and our prompt_id - ComfyUI's answer is parsed") {
   fake_comfy fake;
   http_api api(fake.url());
   REQUIRE(api.valid());
@@ -261,7 +261,7 @@ TEST_CASE("get_history: {} while pending, then the written entry with its files"
   CHECK(boom.error.find("ComfyUI at " + fake.url() + " answered GET /history/boom with HTTP 500") == 0);
 }
 
-TEST_CASE("view returns the bytes (binary safe, encoded names); 404 and size limits are sentences") {
+TEST_CASE("view returns the bytes (binary safe, encoded names) - 404 and size limits are sentences") {
   fake_comfy fake;
   std::string bytes("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
   for (int i = 0; i < 200000; ++i) bytes.push_back(static_cast<char>(i * 7));
@@ -402,7 +402,7 @@ TEST_CASE("concurrent calls from several threads on one http_api") {
   CHECK(fake.history_calls == 60);
 }
 
-TEST_CASE("instance_client: one clientId for /prompt and the socket; a non-WebSocket server is reported") {
+TEST_CASE("instance_client: one clientId for /prompt and the socket - a non-WebSocket server is reported") {
   fake_comfy fake;  // answers HTTP only: the WebSocket handshake gets a 404
   std::mutex m;
   std::vector<std::pair<bool, std::string>> states;

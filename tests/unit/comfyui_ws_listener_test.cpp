@@ -489,7 +489,7 @@ TEST_CASE("retries with back-off while ComfyUI is down, reports the failure once
   REQUIRE(rec.wait([&] { return rec.states.size() == 2; }));
 }
 
-TEST_CASE("stop() is quick while disconnected and while the peer ignores the close; no callbacks after") {
+TEST_CASE("stop() is quick while disconnected and while the peer ignores the close - no callbacks after") {
   {
     recorder rec;
     ws_listener ws(*parse_base_url("http://127.0.0.1:" + std::to_string(unused_port())), "x", rec.frame_cb(),

@@ -11,6 +11,7 @@
 
 #include "actors/media_store_actor.hpp"
 #include "persistence/atomic_file.hpp"
+#include "persistence/gallery_files.hpp"
 
 using namespace mediagen;
 namespace fs = std::filesystem;
@@ -26,7 +27,16 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     cfg.set("scheduler.policy", caf::atom("sharing"));
     caf::actor_system sys{cfg};
     std::string error;
-    auto store = spawn_media_store(sys, media_database::load(path, error), path, outputs);
+    auto gallery = open_gallery(path, error);
+    REQUIRE(gallery.db);
+    media_store_settings settings;
+    settings.db = gallery.db;
+    settings.journal = gallery.journal;
+    settings.path = path;
+    settings.outputs = outputs;
+    settings.view = std::make_shared<gallery_view>();
+    auto view = settings.view;
+    auto store = spawn_media_store(sys, settings);
     caf::scoped_actor self{sys};
     constexpr int n = 100;
     // Send every append before waiting for any answer, as 100 finishing tasks would.
@@ -38,7 +48,7 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     }
     std::set<std::int64_t> uids;
     for (int i = 0; i < n; ++i)
-      self->receive([&](std::int64_t uid) { uids.insert(uid); }, [&](caf::error& e) { FAIL(sys.render(e)); });
+      self->receive([&](std::int64_t uid, std::string&) { uids.insert(uid); }, [&](caf::error& e) { FAIL(sys.render(e)); });
     CHECK(uids.size() == n);
     CHECK(*uids.begin() == 1);
     CHECK(*uids.rbegin() == n);
@@ -52,8 +62,12 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     CHECK(commits >= 1);
     CHECK(commits < static_cast<std::uint64_t>(n)); // grouped: not one write per append
     CHECK(d["entriesCommitted"].GetUint64() == n);
+    CHECK(d["journalRecords"].GetUint64() == n); // below the rewrite threshold: all in the journal
+    CHECK(view->current()->size() == n);         // and visible to readers without asking the store
     self->send_exit(store, caf::exit_reason::user_shutdown);
   }
+  // The shutdown rewrote media-data.json and emptied the journal.
+  CHECK(fs::file_size(gallery_journal_path(path)) == 0);
   std::string text;
   REQUIRE(read_whole_file(path, text));
   json::document file;

@@ -49,23 +49,25 @@ TEST_CASE("atomic write replaces the whole file and leaves no temporary behind")
 }
 
 TEST_CASE("uids are unique and increasing, and continue after a reload") {
-  std::string error;
+  std::string error, record;
   auto db = media_database::parse("{}", error);
   REQUIRE(static_cast<bool>(db));
   auto a = entry("a"), b = entry("b");
-  CHECK(db->append(a) == 1);
-  CHECK(db->append(b) == 2);
-  auto reloaded = media_database::parse(db->serialize(), error);
+  CHECK(db->add(a, record) == 1);
+  CHECK(db->add(b, record) == 2);
+  auto reloaded = media_database::parse(db->render(*db->index().publish()), error);
   REQUIRE(static_cast<bool>(reloaded));
   auto c = entry("c");
-  CHECK(reloaded->append(c) == 3);
-  CHECK(reloaded->size() == 3);
+  CHECK(reloaded->add(c, record) == 3);
+  auto snapshot = reloaded->index().publish();
+  CHECK(snapshot->size() == 3);
   json::document file;
-  json::parse(reloaded->serialize(), file);
+  REQUIRE(json::parse(reloaded->render(*snapshot), file).empty());
   CHECK(file["mediaData"].IsArray());
   CHECK(file["folders"].IsArray());
   CHECK(file.HasMember("currentFolder"));
   CHECK(std::string(file["mediaData"][0]["folder"].GetString()).empty());
+  CHECK(file["mediaData"][2]["uid"].GetInt() == 3);
 }
 
 TEST_CASE("a database that does not parse is refused and left untouched") {
@@ -84,17 +86,18 @@ TEST_CASE("a database that does not parse is refused and left untouched") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("gallery queries filter by text, date and tags, newest first by default") {
+TEST_CASE("gallery queries filter by text, date and tags, newest first by default, and page") {
   std::string error;
   auto db = media_database::parse(R"({"mediaData":[
     {"uid":1,"name":"Red fox","prompt":"a fox","timestamp":"2026-11-01T10:00:00.000Z","tags":["animal","red"]},
     {"uid":2,"name":"Blue sky","prompt":"sky","timestamp":"2026-11-02T10:00:00.000Z","tags":["sky"]},
-    {"uid":3,"name":"Fox again","prompt":"another","description":"FOX","timestamp":"2026-11-03T10:00:00.000Z","tags":["animal"]}]})",
+    {"uid":3,"name":"Fox again","prompt":"another","description":"FOX","timestamp":"2026-11-03T10:00:00.000Z","tags":["Animal"]}]})",
                                   error);
   REQUIRE(static_cast<bool>(db));
+  auto snapshot = db->index().current();
   auto uids = [&](gallery_query q) {
     json::document d;
-    json::parse(db->query(q), d);
+    REQUIRE(json::parse(snapshot->query(q), d).empty());
     std::vector<int> out;
     for (auto& e : d.GetArray()) out.push_back(e["uid"].GetInt());
     return out;
@@ -106,16 +109,34 @@ TEST_CASE("gallery queries filter by text, date and tags, newest first by defaul
   q = {};
   q.text = "fox";
   CHECK(uids(q) == std::vector<int>{3, 1});
+  q.text = "FOX AG"; // case-insensitive, across words of one field only
+  CHECK(uids(q) == std::vector<int>{3});
+  q.text = "foxa"; // never across two fields
+  CHECK(uids(q).empty());
   q.text = "2026-11-02";
   CHECK(uids(q) == std::vector<int>{2});
   q = {};
-  q.tags = "animal,red";
+  q.tags = "animal, red";
   CHECK(uids(q) == std::vector<int>{1});
+  q.tags = "animal";
+  CHECK(uids(q) == std::vector<int>{3, 1});
   q = {};
   q.limit = 1;
   CHECK(uids(q) == std::vector<int>{3});
-  CHECK(db->find(2).has_value());
-  CHECK_FALSE(db->find(9).has_value());
+  q.offset = 1;
+  CHECK(uids(q) == std::vector<int>{2});
+  q.offset = 3;
+  CHECK(uids(q).empty());
+  q = {};
+  q.text = "fox";
+  q.offset = 1;
+  CHECK(uids(q) == std::vector<int>{1}); // the offset counts matches, not entries
+  REQUIRE(snapshot->find(2).has_value());
+  json::document one;
+  REQUIRE(json::parse(*snapshot->find(2), one).empty());
+  CHECK(one["uid"].GetInt() == 2);
+  CHECK_FALSE(snapshot->find(9).has_value());
+  CHECK_FALSE(snapshot->find(0).has_value());
 }
 
 TEST_CASE("storage names are unique under concurrency and never overwrite") {

@@ -142,3 +142,16 @@ TEST_CASE("bad origins and keys stop start-up, and the message never repeats a k
   fs::remove_all(dir);
   fs::remove_all(file.parent_path());
 }
+
+TEST_CASE("staticDir: a folder, relative to the config file, and a missing one stops start-up") {
+  auto file = config_file(R"({"staticDir": "site"})");
+  server_config c;
+  CHECK(load({"--config=" + file.string()}, c).find("staticDir") != std::string::npos); // not there yet
+  fs::create_directories(file.parent_path() / "site");
+  REQUIRE(load({"--config=" + file.string()}, c) == "");
+  CHECK(c.static_dir == (file.parent_path() / "site").string());
+  server_config d;
+  CHECK(load({"--static-dir=/nonexistent/mediagen-site"}, d).find("--static-dir") != std::string::npos);
+  CHECK(server_config{}.static_dir.empty()); // none by default
+  fs::remove_all(file.parent_path());
+}

@@ -10,7 +10,7 @@ TEST_CASE("an SSE frame has id, event and one data line, then a blank line") {
   CHECK(format_sse_frame(3, "progress", R"({"a":1})") == "id: 3\nevent: progress\ndata: {\"a\":1}\n\n");
 }
 
-TEST_CASE("the subscriber queue hands out frames in order, then closed; times out when idle") {
+TEST_CASE("the subscriber queue hands out frames in order, then closed - times out when idle") {
   sse_queue q(4);
   std::string f;
   CHECK(q.pop(f, std::chrono::milliseconds(10)) == sse_queue::pop_result::timeout);

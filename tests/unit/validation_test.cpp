@@ -33,7 +33,7 @@ validation_result check(const char* body, bool sync = false) {
 
 } // namespace
 
-TEST_CASE("a valid request gets defaults and typed values; undeclared fields are dropped") {
+TEST_CASE("a valid request gets defaults and typed values - undeclared fields are dropped") {
   auto r = check(R"({"workflow":"T","prompt":"fox","steps":"30","hd":"true","requestOrigin":"x"})");
   REQUIRE(r.ok);
   CHECK(r.request.seed == 77);

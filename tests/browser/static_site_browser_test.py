@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""A page of ours served by mediagen itself (--static-dir), in headless Chromium.
+
+The page and the API share one origin, so the server runs without any CORS setting: a module
+script (/app.mjs, refused by browsers under a non-JavaScript type) POSTs /generate with a
+workflow, description, tags and requestOrigin, finds its task again in /generation/tasks/active
+by requestOrigin (as a reloaded page does), follows /progress with EventSource, shows the result
+as <img src=/media/...>, and reads its entry back from /media-data. Chromium is driven with the
+DevTools helpers of eventsource_cors_browser_test.py.
+
+Run:  python3 tests/browser/static_site_browser_test.py <mediagen binary> <source dir>
+Exits 0 when every check passed, 1 otherwise, 77 (ctest's skip) when chromium is not installed.
+"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
+sys.path.insert(0, HERE)
+from system_python import ensure_aiohttp  # noqa: E402
+
+ensure_aiohttp("static_site_browser_test")
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import aiohttp  # noqa: E402
+
+from eventsource_cors_browser_test import DevTools, check, checks, find_chromium, stop, wait_for  # noqa: E402
+
+SKIP = 77
+
+INDEX = """<!doctype html><html><head><meta charset="utf-8"><title>mediagen page</title>
+<link rel="stylesheet" href="/css/page.css"></head>
+<body><progress id="bar" max="100" value="0"></progress><div id="gallery"></div>
+<script type="module" src="/js/app.mjs"></script></body></html>"""
+
+APP = """
+window.results = {events: [], percentages: [], img: null, failure: null, module: true};
+const results = window.results;
+try {
+  const r = await fetch("/generate", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({workflow: "Builtin Text to Image", prompt: "a lighthouse", orientation: "square",
+                            steps: 40, description: "A lighthouse at dusk", tags: ["lighthouse", "dusk"],
+                            requestOrigin: "our-page"})});
+  results.generateStatus = r.status;
+  const task = await r.json();
+  results.taskId = task.taskId;
+  // What a reloaded page does: find the task by its origin.
+  const active = await (await fetch("/generation/tasks/active")).json();
+  const mine = active.find(t => t.requestOrigin === "our-page");
+  results.activeFound = mine ? mine.taskId : null;
+  const es = new EventSource("/progress/" + task.taskId);
+  window.es = es;
+  for (const type of ["progress", "complete", "error-event", "cancelled"])
+    es.addEventListener(type, e => {
+      const data = JSON.parse(e.data);
+      results.events.push({type: type, id: e.lastEventId});
+      if (type === "progress") {
+        document.getElementById("bar").value = data.progress.percentage;
+        results.percentages.push(data.progress.percentage);
+      }
+      if (type !== "complete") return;
+      es.close();
+      results.resultUid = data.result.uid;
+      const img = new Image();
+      img.onload = async () => {
+        results.img = {width: img.naturalWidth, height: img.naturalHeight, src: img.getAttribute("src")};
+        const list = await (await fetch("/media-data?tags=lighthouse")).json();
+        results.gallery = list.map(e => ({uid: e.uid, description: e.description, tags: e.tags,
+                                          requestOrigin: e.requestOrigin}));
+        results.done = true;
+      };
+      img.onerror = () => { results.img = "error"; results.done = true; };
+      img.src = data.result.imageUrl;
+      document.getElementById("gallery").appendChild(img);
+    });
+} catch (e) {
+  results.failure = String(e);
+  results.done = true;
+}
+"""
+
+
+def make_site(root):
+    os.makedirs(os.path.join(root, "js"))
+    os.makedirs(os.path.join(root, "css"))
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write(INDEX)
+    with open(os.path.join(root, "js", "app.mjs"), "w") as f:
+        f.write(APP)
+    with open(os.path.join(root, "css", "page.css"), "w") as f:
+        f.write("body { font-family: sans-serif; }")
+
+
+def start_server(binary, source_dir, data_dir, site, log_path):
+    log = open(log_path, "wb")
+    # No --cors-origin: the page is same-origin, it needs none.
+    proc = subprocess.Popen([binary, "--config=" + os.path.join(source_dir, "config", "server.json"),
+                             "--data-dir=" + data_dir, "--port=0", "--static-dir=" + site, "--access-log=true"],
+                            stdout=log, stderr=log)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with open(log_path, "rb") as f:
+            m = re.search(rb"listening .*port=(\d+)", f.read())
+        if m:
+            return proc, int(m.group(1))
+        if proc.poll() is not None:
+            raise SystemExit("mediagen exited at start: " + open(log_path).read())
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("mediagen did not start listening within 30 s")
+
+
+async def run(binary, source_dir, chromium, work):
+    site = os.path.join(work, "site")
+    make_site(site)
+    log_path = os.path.join(work, "server.log")
+    server, api_port = start_server(binary, source_dir, os.path.join(work, "data"), site, log_path)
+    origin = "http://127.0.0.1:%d" % api_port
+    profile = os.path.join(work, "profile")
+    browser = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                                "--disable-background-networking", "--no-first-run",
+                                "--remote-debugging-port=0", "--user-data-dir=" + profile, "about:blank"],
+                               stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chromium.log"), "wb"))
+    try:
+        port_file = os.path.join(profile, "DevToolsActivePort")
+        deadline = time.time() + 30
+        while not (os.path.exists(port_file) and open(port_file).read().count("\n") >= 1):
+            if time.time() > deadline or browser.poll() is not None:
+                raise SystemExit("chromium did not open its DevTools port: " +
+                                 open(os.path.join(work, "chromium.log"), errors="replace").read()[-2000:])
+            await asyncio.sleep(0.1)
+        devtools_port = int(open(port_file).read().split("\n")[0])
+        async with aiohttp.ClientSession() as http:
+            async with http.get("http://127.0.0.1:%d/json/list" % devtools_port) as r:
+                targets = await r.json()
+            target = next(t for t in targets if t.get("type") == "page")
+            async with http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+                devtools = DevTools(ws)
+                await devtools.call("Page.navigate", url=origin + "/")
+                done = await wait_for(devtools, "window.results && window.results.done === true", 60)
+                results = await devtools.evaluate("JSON.stringify(window.results || null)")
+                results = json.loads(results) if results else {}
+                print("page results: " + json.dumps(results), flush=True)
+                title = await devtools.evaluate("document.title")
+                style = await devtools.evaluate("getComputedStyle(document.body).fontFamily")
+    finally:
+        browser.terminate()
+        try:
+            browser.wait(10)
+        except subprocess.TimeoutExpired:
+            browser.kill()
+            browser.wait()
+        stop(server)
+
+    check(done, "the page finished (generate, progress, image, gallery) within 60 s")
+    check(title == "mediagen page", "GET / served our index.html (title %r)" % title)
+    check(results.get("module") is True, "the module script /js/app.mjs ran (served as JavaScript)")
+    check(style is not None and "sans-serif" in style, "the stylesheet applied (font %r)" % style)
+    check(results.get("failure") is None, "no script error (%s)" % results.get("failure"))
+    check(results.get("generateStatus") == 202, "same-origin POST /generate answered 202, no CORS configured")
+    check(results.get("activeFound") == results.get("taskId"),
+          "the task was found in /generation/tasks/active by requestOrigin")
+    types = [e["type"] for e in results.get("events", [])]
+    check(types.count("complete") == 1 and types[-1] == "complete" and "progress" in types,
+          "EventSource got progress events and exactly one complete: %s" % types)
+    pcts = results.get("percentages", [])
+    check(pcts == sorted(pcts), "the progress bar only moved forward: %s" % pcts)
+    img = results.get("img")
+    check(isinstance(img, dict) and img.get("width") == 640 and img.get("height") == 640,
+          "<img src=/media/...> loaded, 640x640 (square): %s" % img)
+    gallery = results.get("gallery") or []
+    entry = next((e for e in gallery if e.get("uid") == results.get("resultUid")), None)
+    check(entry is not None and entry.get("description") == "A lighthouse at dusk" and
+          entry.get("tags") == ["lighthouse", "dusk"] and entry.get("requestOrigin") == "our-page",
+          "the gallery entry kept description, tags and requestOrigin: %s" % entry)
+    with open(log_path, errors="replace") as f:
+        log = f.read()
+    for path in ("/", "/js/app.mjs", "/css/page.css"):
+        check(re.search(r'method=GET path="%s" status=200' % re.escape(path), log) is not None,
+              "the server's access log shows GET %s answered 200" % path)
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    chromium = find_chromium()
+    if not chromium:
+        print("SKIP: chromium is not installed (scripts/setup installs it: apt-get install chromium)")
+        return SKIP
+    work = tempfile.mkdtemp(prefix="mediagen-static-browser-")
+    try:
+        asyncio.run(run(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), chromium, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d passed, %d failed" % (checks["passed"], checks["failed"]))
+    return 1 if checks["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
