@@ -222,10 +222,15 @@ def check_route_lists(spec, source):
         fail("no routes found in http/*.cpp: the route scan in this test no longer matches the code")
     described = [(m, p) for p, ops in spec["paths"].items() for m in ops if m in ("get", "post", "put", "delete", "patch")]
     for method, regex, where in routes:
+        if regex == "/.*":
+            # --static-dir's catch-all: files, not an API; docs/API.md "Static front end" has it.
+            if "## Static front end" not in open(os.path.join(source, "docs", "API.md")).read():
+                fail("http/%s serves static files but docs/API.md has no \"Static front end\" section" % where)
+            continue
         if not any(m == method and re.fullmatch(regex, sample(p)) for m, p in described):
             fail("route %s %s (http/%s) is not described in docs/openapi.yaml" % (method.upper(), regex, where))
     for m, p in described:
-        if not any(method == m and re.fullmatch(regex, sample(p)) for method, regex, _ in routes):
+        if not any(method == m and regex != "/.*" and re.fullmatch(regex, sample(p)) for method, regex, _ in routes):
             fail("docs/openapi.yaml describes %s %s, which the server does not register" % (m.upper(), p))
 
 
@@ -314,6 +319,37 @@ def run_probes(c, port):
         fail("the async entry is not in the gallery")
     else:
         probe("entry", "get", "/media-data/%d" % entries[0]["uid"], "/media-data/{uid}", 200)
+    # The gallery routes on that entry.
+    uid = entries[0]["uid"] if entries else 0
+    probe("tags", "get", "/tags", "/tags", 200)
+    probe("edit", "post", "/edit", "/edit", 200, *json_body({"uid": uid, "name": "edited", "tags": ["contract"]}))
+    probe("edit unknown", "post", "/edit", "/edit", 404, *json_body({"uid": 999999, "name": "x"}))
+    probe("edit not JSON", "post", "/edit", "/edit", 400, b"x", {"Content-Type": "application/json"})
+    probe("regenerate", "post", "/regenerate", "/regenerate", 202, *json_body({"uid": uid, "seed": 5}))
+    probe("regenerate unknown", "post", "/regenerate", "/regenerate", 404, *json_body({"uid": 999999}))
+    probe("regenerate no uid", "post", "/regenerate", "/regenerate", 400, *json_body({}))
+    probe("silent sync", "post", "/generate/silent/sync", "/generate/silent/sync", 200,
+          *json_body({"workflow": "Builtin Tiny", "prompt": "silent"}))
+    probe("silent sync no workflow", "post", "/generate/silent/sync", "/generate/silent/sync", 400, *json_body({}))
+    probe("folders", "get", "/folder", "/folder", 200)
+    made = probe("folder by label", "post", "/folder", "/folder", 200, *json_body({"label": "Contract"})).json()
+    folder = made.get("current", "")
+    probe("folder neither", "post", "/folder", "/folder", 400, *json_body({}))
+    probe("folder unknown", "post", "/folder", "/folder", 404, *json_body({"uid": "no-such-folder"}))
+    probe("rename folder", "put", "/folder", "/folder", 200, *json_body({"uid": folder, "label": "Renamed"}))
+    probe("rename unknown", "put", "/folder", "/folder", 404, *json_body({"uid": "no-such-folder", "label": "x"}))
+    probe("rename no label", "put", "/folder", "/folder", 400, *json_body({"uid": folder}))
+    probe("delete folder", "delete", "/folder/" + folder, "/folder/{uid}", 200)
+    probe("delete unknown folder", "delete", "/folder/no-such-folder", "/folder/{uid}", 404)
+    probe("delete entries none", "delete", "/media-data/delete", "/media-data/delete", 400, *json_body({"uids": []}))
+    probe("delete entries unknown", "delete", "/media-data/delete", "/media-data/delete", 404,
+          *json_body({"uids": [999999]}))
+    probe("delete entry", "delete", "/media-data/delete", "/media-data/delete", 200, *json_body({"uids": [uid]}))
+    # The regenerated task must end before the queue probes below (maxQueuedTasks 1).
+    deadline = time.time() + 60
+    while time.time() < deadline and request(port, "GET", "/generation/tasks/active").json():
+        time.sleep(0.05)
+
     probe("delete ended", "delete", "/tasks/" + tid, "/tasks/{taskId}", 409)
     probe("cancel ended", "post", "/generate/cancel", "/generate/cancel", 409, *json_body({"taskId": tid}))
 
