@@ -26,8 +26,6 @@ namespace {
 
 constexpr const char* text_to_image = "ComfyUI Text to Image";
 
-fs::path database(const temp_folder& data) { return database_file(data.path()); }
-
 std::string str(const json::value& v, const char* key) {
   auto s = json::get_string(v, key);
   return s ? *s : std::string();
