@@ -5,9 +5,9 @@
 #include <functional>
 #include <thread>
 
+#include "common/json.hpp"
 #include "config/build_info.hpp"
 #include "config/config_location.hpp"
-#include "generation/json.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace fs = std::filesystem;
