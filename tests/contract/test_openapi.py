@@ -325,7 +325,11 @@ def run_probes(c, port):
     probe("edit", "post", "/edit", "/edit", 200, *json_body({"uid": uid, "name": "edited", "tags": ["contract"]}))
     probe("edit unknown", "post", "/edit", "/edit", 404, *json_body({"uid": 999999, "name": "x"}))
     probe("edit not JSON", "post", "/edit", "/edit", 400, b"x", {"Content-Type": "application/json"})
-    probe("regenerate", "post", "/regenerate", "/regenerate", 202, *json_body({"uid": uid, "seed": 5}))
+    regenerated = probe("regenerate", "post", "/regenerate", "/regenerate", 202,
+                        *json_body({"uid": uid, "seed": 5})).json()
+    # The server admits one task at a time (--max-queued-tasks=1): let this one end before the next.
+    if regenerated.get("taskId"):
+        wait_for_state(port, regenerated["taskId"], ("completed", "failed", "cancelled"))
     probe("regenerate unknown", "post", "/regenerate", "/regenerate", 404, *json_body({"uid": 999999}))
     probe("regenerate no uid", "post", "/regenerate", "/regenerate", 400, *json_body({}))
     probe("silent sync", "post", "/generate/silent/sync", "/generate/silent/sync", 200,
