@@ -53,7 +53,7 @@ generation_result typical_result(std::int64_t n, const std::string& file) {
   r.prompt = "a red fox in the snow at dawn, soft light, detailed fur, number " + std::to_string(n);
   r.name = "fox " + std::to_string(n);
   r.seed = n * 7919;
-  r.outputs.push_back(output_file{"/media/" + file, "image", 8956});
+  r.outputs.push_back(output_file{file, "image", 8956});
   r.time_taken = 1.25;
   r.timestamp = "2026-12-01T10:00:00.000Z";
   r.tags = {"animal", n % 2 ? "red" : "snow"};
