@@ -8,6 +8,7 @@
 
 #include "actors/status_json.hpp"
 #include "actors/task_actor.hpp"
+#include "actors/upload_job.hpp"
 #include "generation/clock.hpp"
 
 namespace mediagen {
@@ -70,7 +71,10 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   id = req.task_id.empty() || st.live.count(req.task_id) || st.ended.count(req.task_id) ? st.settings.new_task_id()
                                                                                       : req.task_id;
   const workflow* wf = st.settings.catalog->find(req.workflow);
-  backend_actor backend = wf && wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
+  // An upload runs no backend: its job is storing its file (actors/upload_job.hpp).
+  bool upload = !req.upload.empty();
+  backend_actor backend = upload ? backend_actor{}
+                          : wf && wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
   task_context ctx;
   ctx.task_id = id;
   ctx.backend = backend;
@@ -80,6 +84,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   ctx.store = st.settings.store;
   ctx.supervisor = self;
   ctx.inputs = st.settings.inputs;
+  ctx.outputs = st.settings.outputs;
   if (st.settings.journal) st.settings.journal->started(id, req.workflow);
   // The hub learns of the task before the client does, so a subscribe never precedes it.
   if (!req.silent) self->send(st.settings.hub, atom::open::value, id);
@@ -92,7 +97,13 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   ++st.queued;
   ++st.started;
   before_run(task);
-  self->send(backend, atom::run::value, backend_job{id, wf ? wf->base : "", req.graph_json, req.files}, task);
+  if (!upload)
+    self->send(backend, atom::run::value, backend_job{id, wf ? wf->base : "", req.graph_json, req.files}, task);
+  else if (st.settings.upload_workers && st.settings.outputs && !req.files.empty())
+    post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(),
+                    req.upload, task);
+  else
+    self->send(task, atom::done::value, backend_outcome{false, false, "This server does not take uploads.", "", {}});
   return task;
 }
 

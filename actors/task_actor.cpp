@@ -160,7 +160,7 @@ generation_result make_result(const task_state& st, std::vector<output_file> out
   generation_result r;
   r.task_id = st.ctx.task_id;
   r.workflow = st.ctx.request.workflow;
-  r.type = st.wf && st.wf->type != "inpaint" ? st.wf->type : "image";
+  r.type = !st.ctx.request.upload.empty() ? st.ctx.request.upload : st.wf && st.wf->type != "inpaint" ? st.wf->type : "image";
   r.inpaint = st.ctx.request.inpaint;
   r.inpaint_area_json = st.ctx.request.inpaint_area_json;
   r.prompt = st.ctx.request.prompt;
@@ -190,6 +190,12 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
   auto& st = self->state;
   if (st.ended) return;
   if (outcome.cancelled) return finish(self, "cancelled");
+  // An upload has no backend to interrupt: a cancel waits for its file copy, which is then dropped.
+  if (st.cancel_requested && !st.ctx.request.upload.empty()) {
+    for (auto& o : outcome.outputs)
+      if (st.ctx.outputs && o.url.rfind("/media/", 0) == 0) st.ctx.outputs->remove(o.url.substr(7));
+    return finish(self, "cancelled");
+  }
   if (!outcome.ok)
     return fail(self, outcome.error.empty() ? "The backend failed." : outcome.error,
                 502, outcome.details_json);
@@ -280,7 +286,7 @@ task_actor::behavior_type task(task_pointer self, task_context ctx) {
         auto& st = self->state;
         if (st.ended || st.cancel_requested) return;
         st.cancel_requested = true;
-        self->send(st.ctx.backend, atom::cancel::value, st.ctx.task_id);
+        if (st.ctx.backend) self->send(st.ctx.backend, atom::cancel::value, st.ctx.task_id);
       },
       [self](atom::progress, const backend_progress& p) { on_backend_progress(self, p); },
       [self](atom::done, backend_outcome& outcome) { on_backend_done(self, outcome); },

@@ -16,11 +16,12 @@ struct task_context {
   std::string task_id;
   generation_request request;
   std::shared_ptr<const workflow_catalog> catalog;
-  backend_actor backend;           ///< where the supervisor sent the job (cancel goes there)
+  backend_actor backend;           ///< where the supervisor sent the job (cancel goes there); none for an upload
   sse_hub_actor hub;              ///< unused for silent tasks
   media_store_actor store;        ///< never messaged by silent (sync) tasks
   supervisor_actor supervisor;
   std::shared_ptr<storage> inputs; ///< the request's uploaded files live here until the task ends
+  std::shared_ptr<storage> outputs; ///< an upload task's stored file, removed if it is cancelled
 };
 
 /// Spawns a task. A `lazy` task starts (plans, submits) only when its first message arrives:

@@ -14,6 +14,7 @@
 #include "http/static_files.hpp"
 #include "http/responses.hpp"
 #include "http/task_routes.hpp"
+#include "http/upload_routes.hpp"
 
 namespace mediagen {
 
@@ -86,6 +87,7 @@ http_server::http_server(http_context& ctx) : ctx_(ctx), routes_(*this), edge_(c
   add_task_routes(routes_, ctx);
   add_media_routes(routes_, ctx);
   add_gallery_routes(routes_, ctx);
+  add_upload_routes(routes_, ctx);
   add_ops_routes(routes_, ctx);
   add_static_routes(routes_, ctx); // last: a file never shadows an API route
 }
