@@ -122,6 +122,8 @@ validation_result validate_upload(const std::string& what, const std::map<std::s
       clips.CopyFrom(parsed, a);
     }
     extra.AddMember("clips", clips, a); // always stored, as the Node server did: [] is "no clips"
+    // The format the file is stored in (the Node server's field; a requested `audioFormat` is not converted to).
+    extra.AddMember("audioFormat", json::str(kind, a), a);
     r.extra_inputs_json = json::stringify(extra);
   }
   v.ok = true;

@@ -147,7 +147,8 @@ TEST_CASE("uploads: WAV, MP3, OGG and FLAC become audio entries with the client'
                                         {"summary", "short", "", ""},
                                         {"prompt", "a calm tune", "", ""},
                                         {"origin", "3", "", ""},
-                                        {"clips", "[[0,1.5]]", "", ""}});
+                                        {"clips", "[[0,1.5]]", "", ""},
+                                        {"audioFormat", "mp3", "", ""}});
       CHECK(str(result, "type") == "audio");
       CHECK(str(result, "workflow") == "Uploaded Audio");
       CHECK(str(result, "name") == "Trimmed Song");
@@ -159,6 +160,7 @@ TEST_CASE("uploads: WAV, MP3, OGG and FLAC become audio entries with the client'
       CHECK(std::string(result["tags"][1].GetString()) == "trimmed");
       CHECK(result["origin"].GetInt64() == 3);
       CHECK(json::stringify(result["clips"]) == "[[0,1.5]]");
+      CHECK(str(result, "audioFormat") == std::string(k.ext + 1)); // the format stored, as the Node server named it
       CHECK(result["imageUrl"].IsNull());
       std::string url = str(result, "audioUrl");
       CHECK(url.size() > std::strlen(k.ext));

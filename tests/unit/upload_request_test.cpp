@@ -64,8 +64,8 @@ TEST_CASE("an audio upload keeps tags, texts, origin and clips") {
   CHECK(v.request.tags == std::vector<std::string>{"a", "b"});
   CHECK(v.request.prompt == "p");
   CHECK(v.request.description.empty());
-  CHECK(v.request.extra_inputs_json == R"({"origin":12,"clips":[[1,2]]})");
-  CHECK(check("audio", wav).request.extra_inputs_json == R"({"clips":[]})");
+  CHECK(v.request.extra_inputs_json == R"({"origin":12,"clips":[[1,2]],"audioFormat":"wav"})");
+  CHECK(check("audio", wav).request.extra_inputs_json == R"({"clips":[],"audioFormat":"wav"})");
 }
 
 TEST_CASE("upload refusals name what is wrong") {
