@@ -1,7 +1,7 @@
 #include "actors/upload_job.hpp"
 
+#include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include <caf/all.hpp>
 
@@ -18,16 +18,18 @@ backend_outcome store_upload(const storage& inputs, storage& outputs, const inpu
     out.error = "The uploaded file is no longer available.";
     return out;
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) {
+  // One read into one buffer: an upload may be as large as maxUploadBytes.
+  in.seekg(0, std::ios::end);
+  std::string bytes(static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+  in.seekg(0, std::ios::beg);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
     out.error = "The uploaded file could not be read.";
     return out;
   }
   try {
-    auto name = outputs.save_new(kind, file.kind == "jpeg" ? "jpg" : file.kind, bytes.str());
+    auto name = outputs.save_new(kind, file.kind == "jpeg" ? "jpg" : file.kind, bytes);
     out.ok = true;
-    out.outputs.push_back(output_file{"/media/" + name, kind, static_cast<std::uint64_t>(bytes.str().size())});
+    out.outputs.push_back(output_file{"/media/" + name, kind, static_cast<std::uint64_t>(bytes.size())});
   } catch (const std::exception& e) {
     out.error = std::string("The upload could not be stored (") + e.what() + ").";
   }

@@ -118,6 +118,13 @@ TEST_CASE("uploads: an image becomes an entry whose file is served byte for byte
     CHECK(str(unnamed, "name") == "holiday-photo");
     CHECK(unnamed["uid"].GetInt64() > uid);
     CHECK(str(unnamed, "imageUrl") != url); // a fresh file, never the same name
+
+    // A large file (a 3 MiB text chunk before IEND) arrives whole, byte for byte.
+    std::uint32_t n = 3u << 20;
+    std::string big = png.substr(0, png.size() - 12) + std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n)} +
+                      "tEXt" + std::string(n, 't') + std::string(4, '\0') + png.substr(png.size() - 12);
+    auto large = upload_to_complete(server, "/upload/image", {{"image", big, "big.png", "image/png"}});
+    CHECK(fetch(c, str(large, "imageUrl")) == big);
     CHECK(server.stop() == 0);
   }
   server_process again(data.path());
