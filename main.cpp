@@ -20,6 +20,7 @@
 #include "config/workflow_files.hpp"
 #include "persistence/gallery_files.hpp"
 #include "http/http_server.hpp"
+#include "http/task_json.hpp"
 
 using namespace mediagen;
 
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   // Work stealing walks a list per steal and turned task bursts quadratic (docs/TOOLCHAIN.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  register_error_category(cfg);
   caf::actor_system sys{cfg};
 
   http_context ctx{sys};
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
   // Each open stream holds an HTTP thread: keep a quarter of them for everything else.
   hub_settings.max_subscribers_total = static_cast<std::size_t>(
       std::min<std::int64_t>(config.sse_subscribers_total, std::max(1, config.http_threads * 3 / 4)));
+  hub_settings.render = render_sse_frame;
   ctx.hub = spawn_sse_hub(sys, hub_settings);
   builtin_backend_settings builtin_settings;
   builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
@@ -130,7 +133,6 @@ int main(int argc, char** argv) {
   }
 
   supervisor_settings sup;
-  sup.catalog = catalog;
   sup.builtin = builtin;
   sup.comfyui = comfyui;
   sup.hub = ctx.hub;

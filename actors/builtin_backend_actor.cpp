@@ -7,15 +7,22 @@
 
 #include <caf/all.hpp>
 
-#include "actors/status_json.hpp"
-#include "generation/json.hpp"
 #include "backends/builtin/graph_executor.hpp"
 #include "backends/worker_pool.hpp"
+#include "common/json.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace mediagen {
 
 namespace {
+
+/// How a render ended, as the worker tells the actor.
+enum class render_end : std::uint8_t { completed, failed, cancelled };
+
+/// The backend's full interface: the public one plus what its worker threads report.
+using builtin_self_actor = backend_actor::extend<
+    /// From a worker: the render of this task's job ended so.
+    caf::reacts_to<atom::internal, atom::finished, std::string, render_end>>;
 
 /// How many waiting jobs hear about each move of the queue: the ones near its head. Telling all
 /// of them on every dispatch would cost O(n²) messages for a burst of n tasks.
@@ -41,9 +48,12 @@ struct builtin_backend_state {
   std::deque<waiting_job> waiting;
   /// Jobs on a worker, by task id.
   std::unordered_map<std::string, running_job> running;
+  /// Renders ended, by how.
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
   std::uint64_t cancelled = 0;
+  /// Jobs cancelled before a worker took them.
+  std::uint64_t cancelled_while_queued = 0;
   /// Seconds from `run` to the end of the render, summed over finished jobs (for /metrics).
   double round_trip_seconds = 0;
 
@@ -61,7 +71,7 @@ struct builtin_backend_state {
   }
 };
 
-using backend_pointer = backend_actor::stateful_pointer<builtin_backend_state>;
+using backend_pointer = builtin_self_actor::stateful_pointer<builtin_backend_state>;
 
 /// One percentage across the whole graph, each node weighted by the steps it takes (a node
 /// with a `steps` input, such as ProceduralImage, counts that many; any other node counts one),
@@ -106,21 +116,21 @@ private:
 
 void report_position(const waiting_job& w, std::size_t position) {
   backend_progress p;
-  p.state = "queued";
+  p.state = task_state::queued;
   p.queue_position = static_cast<std::int64_t>(position);
   p.progress.current_step = "Queued";
   caf::anon_send(w.task, atom::progress::value, p);
 }
 
 // Runs on a worker thread: the render, its progress, and the outcome to the task.
-void render(backend_job job, task_actor task, backend_actor backend, builtin_backend_settings settings,
+void render(backend_job job, task_actor task, builtin_self_actor backend, builtin_backend_settings settings,
             std::shared_ptr<std::atomic<bool>> cancel_requested) {
   builtin::execution_context ctx;
   ctx.cancel_requested = cancel_requested.get();
   weighted_progress progress(job.graph_json);
   ctx.on_progress = [&](const builtin::node_progress& p) {
     backend_progress bp;
-    bp.state = "running";
+    bp.state = task_state::running;
     bp.progress = progress.update(p);
     caf::anon_send(task, atom::progress::value, bp);
   };
@@ -138,9 +148,10 @@ void render(backend_job job, task_actor task, backend_actor backend, builtin_bac
   outcome.ok = result.ok;
   outcome.cancelled = result.cancelled;
   outcome.error = result.error;
-  for (auto& f : result.outputs) outcome.outputs.push_back(output_file{"/media/" + f.filename, f.kind, f.bytes});
+  for (auto& f : result.outputs) outcome.outputs.push_back(output_file{f.filename, f.kind, f.bytes});
+  auto end = outcome.cancelled ? render_end::cancelled : outcome.ok ? render_end::completed : render_end::failed;
   caf::anon_send(task, atom::done::value, std::move(outcome));
-  caf::anon_send(backend, atom::finished::value, job.task_id);
+  caf::anon_send(backend, atom::internal::value, atom::finished::value, job.task_id, end);
 }
 
 void dispatch(backend_pointer self) {
@@ -151,7 +162,7 @@ void dispatch(backend_pointer self) {
     st.waiting.pop_front();
     auto flag = std::make_shared<std::atomic<bool>>(false);
     st.running.emplace(next.job.task_id, running_job{next.task, flag, next.queued_at});
-    backend_actor me = self;
+    builtin_self_actor me = self;
     st.pool->post([job = std::move(next.job), task = next.task, me, settings = st.settings, flag]() mutable {
       render(std::move(job), std::move(task), std::move(me), std::move(settings), std::move(flag));
     });
@@ -163,7 +174,7 @@ void dispatch(backend_pointer self) {
 
 } // namespace
 
-backend_actor::behavior_type builtin_backend(backend_pointer self, builtin_backend_settings settings) {
+builtin_self_actor::behavior_type builtin_backend(backend_pointer self, builtin_backend_settings settings) {
   self->state.settings = settings;
   self->state.pool = std::make_unique<worker_pool>(settings.workers);
   return {
@@ -185,34 +196,34 @@ backend_actor::behavior_type builtin_backend(backend_pointer self, builtin_backe
           o.cancelled = true;
           self->send(it->task, atom::done::value, o);
           st.waiting.erase(it);
-          ++st.cancelled;
+          ++st.cancelled_while_queued;
           return;
         }
       },
-      [self](atom::finished, const std::string& task_id) {
+      [self](atom::internal, atom::finished, const std::string& task_id, render_end end) {
         auto& st = self->state;
         if (auto it = st.running.find(task_id); it != st.running.end())
           st.round_trip_seconds +=
               std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.queued_at).count();
         st.running.erase(task_id);
-        ++self->state.completed;
+        if (end == render_end::completed) ++st.completed;
+        else if (end == render_end::failed) ++st.failed;
+        else ++st.cancelled;
         dispatch(self);
       },
       [self](atom::status) {
         auto& st = self->state;
-        return status_json("backend", "builtin")
-            .add("backend", "builtin")
-            .add("state", "running")
-            .add("healthy", true)
-            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
-            .add("workers", static_cast<std::uint64_t>(st.settings.workers))
-            .add("running", static_cast<std::uint64_t>(st.running.size()))
-            .add("queued", static_cast<std::uint64_t>(st.waiting.size()))
-            .add("queue", static_cast<std::uint64_t>(st.waiting.size() + st.running.size()))
-            .add("finished", st.completed)
-            .add("roundTripSeconds", st.round_trip_seconds)
-            .add("cancelledWhileQueued", st.cancelled)
-            .str();
+        backend_figures f;
+        f.backend = "builtin";
+        f.workers = st.settings.workers;
+        f.running = st.running.size();
+        f.queued = st.waiting.size();
+        f.completed = st.completed;
+        f.failed = st.failed;
+        f.cancelled = st.cancelled;
+        f.cancelled_while_queued = st.cancelled_while_queued;
+        f.round_trip_seconds = st.round_trip_seconds;
+        return make_status("backend", "builtin", "running", self->mailbox().size(), f);
       },
   };
 }

@@ -11,10 +11,10 @@
 #include <caf/all.hpp>
 
 #include "actors/comfyui_jobs.hpp"
-#include "actors/status_json.hpp"
 #include "backends/comfyui/instance_client.hpp"
 #include "backends/comfyui/prompt_id.hpp"
 #include "backends/worker_pool.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 
@@ -102,14 +102,15 @@ void report(instance_pointer self, comfy_job& j, double within_node = 0, std::in
   // One percentage across the whole task, never going down.
   j.percentage = std::max(j.percentage, pct);
   backend_progress p;
-  p.state = j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::submitting ? "queued" : "running";
+  p.state = j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::submitting ? task_state::queued
+                                                                                       : task_state::running;
   p.progress.percentage = j.percentage;
   p.progress.current_step = j.at == comfy_job::stage::fetching ? "Fetching outputs"
                             : j.current_node.empty()          ? "Queued in ComfyUI"
                                                               : j.titles[j.current_node];
   p.progress.current_value = value;
   p.progress.max_value = max;
-  if (p.state == "queued") p.progress.current_step = "Queued";
+  if (p.state == task_state::queued) p.progress.current_step = "Queued";
   self->send(j.task, atom::progress::value, p);
 }
 
@@ -146,7 +147,7 @@ void start_fetch(instance_pointer self, comfy_job& j) {
                                                           const std::string& bytes) {
       return outputs->save_new(prefix, ext, bytes);
     });
-    caf::anon_send(me, atom::fetched::value, task_id, std::move(outcome));
+    caf::anon_send(me, atom::internal::value, atom::fetched::value, task_id, std::move(outcome));
   });
 }
 
@@ -234,7 +235,7 @@ void submit(instance_pointer self, comfy_job& j) {
     // Frames go to the socket that is open when the prompt is queued: open it first if we can.
     client->wait_connected(std::chrono::seconds(3));
     auto outcome = submit_job(client->api(), request);
-    caf::anon_send(me, atom::submitted::value, request.job.task_id, std::move(outcome));
+    caf::anon_send(me, atom::internal::value, atom::submitted::value, request.job.task_id, std::move(outcome));
   });
 }
 
@@ -268,7 +269,7 @@ void probe_health(instance_pointer self) {
   comfyui_instance_actor me = self;
   self->state.pool->post([client, me] {
     auto stats = client->api().system_stats();
-    caf::anon_send(me, atom::health::value, stats.ok, stats.ok ? std::string() : stats.error);
+    caf::anon_send(me, atom::internal::value, atom::health::value, stats.ok, stats.ok ? std::string() : stats.error);
   });
 }
 
@@ -282,12 +283,12 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
   comfyui_instance_actor me = self;
   // The socket opens now, before the first submit, and reconnects with back-off on its own.
   st.client = std::make_shared<comfyui::instance_client>(
-      st.settings.url, [me](const comfyui::ws_frame& f) { caf::anon_send(me, atom::ws::value, f); },
-      [me](bool up, const std::string& detail) { caf::anon_send(me, atom::ws::value, up, detail); });
+      st.settings.url, [me](const comfyui::ws_frame& f) { caf::anon_send(me, atom::internal::value, atom::ws::value, f); },
+      [me](bool up, const std::string& detail) { caf::anon_send(me, atom::internal::value, atom::ws::value, up, detail); });
   st.client->start();
   probe_health(self);
-  self->delayed_send(self, st.settings.health_interval, atom::health::value);
-  self->delayed_send(self, st.settings.history_poll, atom::history::value);
+  self->delayed_send(self, st.settings.health_interval, atom::internal::value, atom::health::value);
+  self->delayed_send(self, st.settings.history_poll, atom::internal::value, atom::history::value);
   return {
       [self](atom::run, backend_job& job, task_actor& task) {
         auto& st = self->state;
@@ -299,13 +300,13 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         j.task = std::move(task);
         auto& placed = st.jobs.emplace(id, std::move(j)).first->second;
         backend_progress p;
-        p.state = "queued";
+        p.state = task_state::queued;
         p.queue_position = static_cast<std::int64_t>(st.jobs.size() - 1);
         p.progress.current_step = "Queued";
         self->send(placed.task, atom::progress::value, p);
         submit(self, placed);
       },
-      [self](atom::submitted, const std::string& task_id, submit_outcome& outcome) {
+      [self](atom::internal, atom::submitted, const std::string& task_id, submit_outcome& outcome) {
         auto& st = self->state;
         auto it = st.jobs.find(task_id);
         if (it == st.jobs.end()) return;
@@ -325,12 +326,12 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         }
         j.at = comfy_job::stage::waiting;
       },
-      [self](atom::ws, comfyui::ws_frame& frame) { on_frame(self, frame); },
-      [self](atom::ws, bool up, const std::string& detail) {
+      [self](atom::internal, atom::ws, comfyui::ws_frame& frame) { on_frame(self, frame); },
+      [self](atom::internal, atom::ws, bool up, const std::string& detail) {
         self->state.connected = up;
         if (!up) self->state.health_detail = detail;
       },
-      [self](atom::history) {
+      [self](atom::internal, atom::history) {
         // The slow poll beside the socket: a silent or dropped socket cannot hang a task.
         auto& st = self->state;
         std::vector<const comfy_job*> open;
@@ -342,15 +343,15 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         comfyui_instance_actor me = self;
         for (auto* j : open)
           st.pool->post([client, me, task_id = j->job.task_id, pid = j->prompt_id] {
-            caf::anon_send(me, atom::history::value, task_id, history_written(client->api(), pid));
+            caf::anon_send(me, atom::internal::value, atom::history::value, task_id, history_written(client->api(), pid));
           });
-        self->delayed_send(self, st.settings.history_poll, atom::history::value);
+        self->delayed_send(self, st.settings.history_poll, atom::internal::value, atom::history::value);
       },
-      [self](atom::history, const std::string& task_id, bool written) {
+      [self](atom::internal, atom::history, const std::string& task_id, bool written) {
         auto it = self->state.jobs.find(task_id);
         if (written && it != self->state.jobs.end()) start_fetch(self, it->second);
       },
-      [self](atom::fetched, const std::string& task_id, backend_outcome& outcome) {
+      [self](atom::internal, atom::fetched, const std::string& task_id, backend_outcome& outcome) {
         auto it = self->state.jobs.find(task_id);
         if (it != self->state.jobs.end() && it->second.cancel_requested && !outcome.ok) outcome = cancelled_outcome();
         finish(self, task_id, std::move(outcome));
@@ -378,12 +379,11 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
           case comfy_job::stage::fetching: return; // it is done; the outputs are on their way
         }
       },
-      [self](atom::finished, const std::string&) {},
-      [self](atom::health) {
+      [self](atom::internal, atom::health) {
         probe_health(self);
-        self->delayed_send(self, self->state.settings.health_interval, atom::health::value);
+        self->delayed_send(self, self->state.settings.health_interval, atom::internal::value, atom::health::value);
       },
-      [self](atom::health, bool ok, const std::string& detail) {
+      [self](atom::internal, atom::health, bool ok, const std::string& detail) {
         auto& st = self->state;
         if (!ok) st.health_detail = detail;
         if (ok == st.healthy) return;
@@ -395,32 +395,28 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
       },
       [self](atom::status) {
         auto& st = self->state;
-        std::uint64_t running = 0;
-        for (auto& [id, j] : st.jobs) running += j.at == comfy_job::stage::running;
-        return status_json("backend", "comfyui-" + std::to_string(st.settings.index))
-            .add("backend", "comfyui")
-            .add("url", st.settings.url)
-            .add("state", st.healthy ? "running" : "unhealthy")
-            .add("healthy", st.healthy)
-            .add("detail", st.health_detail)
-            .add("socketConnected", st.connected)
-            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
-            .add("queue", static_cast<std::uint64_t>(st.jobs.size()))
-            .add("running", running)
-            .add("submitted", st.submitted)
-            .add("finished", st.completed + st.failed + st.cancelled)
-            .add("roundTripSeconds", st.round_trip_seconds)
-            .add("completed", st.completed)
-            .add("failed", st.failed)
-            .add("cancelled", st.cancelled)
-            .add("frees", st.frees)
-            .raw("client", st.client->status_json())
-            .str();
+        backend_figures f;
+        f.backend = "comfyui";
+        f.url = st.settings.url;
+        f.healthy = st.healthy;
+        f.detail = st.health_detail;
+        f.socket_connected = st.connected;
+        for (auto& [id, j] : st.jobs) (j.at == comfy_job::stage::running ? f.running : f.queued) += 1;
+        f.submitted = st.submitted;
+        f.completed = st.completed;
+        f.failed = st.failed;
+        f.cancelled = st.cancelled;
+        f.frees = st.frees;
+        f.round_trip_seconds = st.round_trip_seconds;
+        f.client_id = st.client->client_id();
+        f.socket = st.client->socket_stats();
+        return make_status("backend", "comfyui-" + std::to_string(st.settings.index),
+                           st.healthy ? "running" : "unhealthy", self->mailbox().size(), f);
       },
   };
 }
 
-comfyui_instance_actor spawn_comfyui_instance(caf::actor_system& sys, comfyui_instance_settings settings) {
+backend_actor spawn_comfyui_instance(caf::actor_system& sys, comfyui_instance_settings settings) {
   return sys.spawn(comfyui_instance, std::move(settings));
 }
 

@@ -22,6 +22,7 @@ struct comfyui_instance_settings {
   std::chrono::milliseconds health_interval{2000};
 };
 
-comfyui_instance_actor spawn_comfyui_instance(caf::actor_system& sys, comfyui_instance_settings settings);
+/// Spawns one instance; the handle is its public (backend) side only.
+backend_actor spawn_comfyui_instance(caf::actor_system& sys, comfyui_instance_settings settings);
 
 } // namespace mediagen

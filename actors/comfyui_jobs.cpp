@@ -3,7 +3,7 @@
 #include <chrono>
 #include <thread>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace mediagen {
@@ -25,22 +25,22 @@ std::string rename_inputs(const std::string& graph_json, const std::string& from
   return json::stringify(graph);
 }
 
-std::string detail_json(const comfyui::prompt_error_detail& d) {
-  return "{\"type\":" + json::quote(d.type) + ",\"message\":" + json::quote(d.message) +
-         ",\"details\":" + json::quote(d.details) + "}";
+void write_detail(json::writer& w, const comfyui::prompt_error_detail& d) {
+  w.begin_object().field("type", d.type).field("message", d.message).field("details", d.details).end_object();
 }
 
 // ComfyUI's `error` and `node_errors`, for the task's error.details.
 std::string prompt_error_json(const comfyui::prompt_answer& answer) {
-  std::string out = "{\"error\":" + detail_json(answer.error) + ",\"node_errors\":{";
-  bool first = true;
+  json::writer w;
+  w.begin_object().key("error");
+  write_detail(w, answer.error);
+  w.key("node_errors").begin_object();
   for (auto& n : answer.node_errors) {
-    out += (first ? "" : ",") + json::quote(n.node_id) + ":{\"class_type\":" + json::quote(n.class_type) + ",\"errors\":[";
-    for (std::size_t i = 0; i < n.errors.size(); ++i) out += (i ? "," : "") + detail_json(n.errors[i]);
-    out += "]}";
-    first = false;
+    w.key(n.node_id).begin_object().field("class_type", n.class_type).key("errors").begin_array();
+    for (auto& e : n.errors) write_detail(w, e);
+    w.end_array().end_object();
   }
-  return out + "}}";
+  return w.end_object().end_object().str();
 }
 
 std::string extension_of(const std::string& filename) {
@@ -117,7 +117,7 @@ backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::strin
     try {
       auto name = save("comfyui", extension_of(f.filename), view.bytes);
       const std::string& kind = f.kind; // image, video, audio, or "file" for anything else
-      out.outputs.push_back(output_file{"/media/" + name, kind, view.bytes.size()});
+      out.outputs.push_back(output_file{name, kind, view.bytes.size()});
     } catch (const std::exception& e) {
       return failed(std::string("A ComfyUI output could not be stored: ") + e.what() + ".");
     }
@@ -132,10 +132,14 @@ backend_outcome execution_failure(const comfyui::execution_error_frame& e) {
                          (e.exception_type.empty() ? "" : ": ") + e.exception_message;
   while (!sentence.empty() && (sentence.back() == '\n' || sentence.back() == ' ')) sentence.pop_back();
   if (sentence.empty() || sentence.back() != '.') sentence += ".";
-  std::string details = "{\"node_id\":" + json::quote(e.node_id) + ",\"node_type\":" + json::quote(e.node_type) +
-                        ",\"exception_type\":" + json::quote(e.exception_type) +
-                        ",\"exception_message\":" + json::quote(e.exception_message) + "}";
-  return failed(sentence, details);
+  json::writer details;
+  details.begin_object()
+      .field("node_id", e.node_id)
+      .field("node_type", e.node_type)
+      .field("exception_type", e.exception_type)
+      .field("exception_message", e.exception_message)
+      .end_object();
+  return failed(sentence, details.str());
 }
 
 } // namespace mediagen

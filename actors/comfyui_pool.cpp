@@ -8,14 +8,13 @@
 #include <caf/all.hpp>
 
 #include "actors/comfyui_instance.hpp"
-#include "actors/status_json.hpp"
 
 namespace mediagen {
 
 namespace {
 
 struct member {
-  comfyui_instance_actor handle;
+  backend_actor handle; // the instance's public side: its internal messages are its own
   std::string url;
   bool healthy = true;
   std::size_t load = 0; ///< tasks sent there and not yet finished
@@ -84,29 +83,36 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
         if (index >= 0 && static_cast<std::size_t>(index) < self->state.members.size())
           self->state.members[static_cast<std::size_t>(index)].healthy = healthy;
       },
-      [self](atom::status) -> caf::result<std::string> {
-        // The pool's own figures plus each instance's status, gathered without blocking.
-        auto rp = self->make_response_promise<std::string>();
+      [self](atom::status) -> caf::result<actor_status> {
+        // The pool's own figures are the sums of its instances' statuses, gathered without blocking.
+        auto rp = self->make_response_promise<actor_status>();
         auto& st = self->state;
-        auto statuses = std::make_shared<std::vector<std::string>>(st.members.size());
-        auto remaining = std::make_shared<std::size_t>(st.members.size());
-        std::uint64_t load = 0;
+        auto status = std::make_shared<actor_status>();
+        status->kind = "backend";
+        status->id = "comfyui";
+        status->mailbox = self->mailbox().size();
+        status->parts.resize(st.members.size());
         bool any_healthy = false;
-        for (auto& m : st.members) {
-          load += m.load;
-          any_healthy |= m.healthy;
-        }
-        auto head = status_json("backend", "comfyui")
-                        .add("backend", "comfyui-pool")
-                        .add("state", any_healthy ? "running" : "unhealthy")
-                        .add("healthy", any_healthy)
-                        .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
-                        .add("queue", load)
-                        .add("finished", std::uint64_t{0});
-        auto finish = [rp, statuses, head]() mutable {
-          std::string list = "[";
-          for (std::size_t i = 0; i < statuses->size(); ++i) list += (i ? "," : "") + (*statuses)[i];
-          rp.deliver(status_json(head).raw("instances", list + "]").str());
+        for (auto& m : st.members) any_healthy |= m.healthy;
+        status->state = any_healthy ? "running" : "unhealthy";
+        auto remaining = std::make_shared<std::size_t>(st.members.size());
+        auto finish = [rp, status, any_healthy]() mutable {
+          backend_figures sum;
+          sum.backend = "comfyui-pool";
+          sum.healthy = any_healthy;
+          for (auto& part : status->parts)
+            if (auto* f = caf::get_if<backend_figures>(&part.figures)) {
+              sum.queued += f->queued;
+              sum.running += f->running;
+              sum.submitted += f->submitted;
+              sum.completed += f->completed;
+              sum.failed += f->failed;
+              sum.cancelled += f->cancelled;
+              sum.frees += f->frees;
+              sum.round_trip_seconds += f->round_trip_seconds;
+            }
+          status->figures = sum;
+          rp.deliver(std::move(*status));
         };
         if (st.members.empty()) {
           finish();
@@ -116,12 +122,16 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
           std::string url = st.members[i].url;
           self->request(st.members[i].handle, std::chrono::seconds(2), atom::status::value)
               .then(
-                  [=](std::string& s) mutable {
-                    (*statuses)[i] = std::move(s);
+                  [=](actor_status& s) mutable {
+                    status->parts[i] = std::move(s);
                     if (--*remaining == 0) finish();
                   },
                   [=](caf::error&) mutable {
-                    (*statuses)[i] = "{\"kind\":\"backend\",\"url\":" + json::quote(url) + ",\"state\":\"unreachable\"}";
+                    backend_figures f;
+                    f.backend = "comfyui";
+                    f.url = url;
+                    f.healthy = false;
+                    status->parts[i] = make_status("backend", "comfyui-" + std::to_string(i), "unreachable", 0, f);
                     if (--*remaining == 0) finish();
                   });
         }

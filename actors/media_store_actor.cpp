@@ -7,12 +7,21 @@
 
 #include <caf/all.hpp>
 
-#include "actors/status_json.hpp"
+#include "common/json.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace mediagen {
 
 namespace {
+
+/// The store's full interface: the public one plus what only it sends itself.
+using media_store_self_actor = media_store_actor::extend<
+    /// Commit what was appended since the last commit.
+    caf::reacts_to<atom::internal, atom::done>,
+    /// The journal's oldest record may be due for a rewrite of media-data.json.
+    caf::reacts_to<atom::internal, atom::tick>,
+    /// The background rewrite of media-data.json ended ("" or why not; milliseconds).
+    caf::reacts_to<atom::internal, atom::compacted, std::string, double>>;
 
 using steady = std::chrono::steady_clock;
 
@@ -104,7 +113,7 @@ struct media_store_state {
   }
 };
 
-using store_pointer = media_store_actor::stateful_pointer<media_store_state>;
+using store_pointer = media_store_self_actor::stateful_pointer<media_store_state>;
 
 // Rewrites media-data.json from the current snapshot on a thread of its own: the store keeps
 // committing meanwhile, into the journal. Its end comes back as (compacted, error, ms).
@@ -122,13 +131,13 @@ void start_compaction(store_pointer self) {
   auto next_uid = st.settings.db->next_uid();
   auto db = st.settings.db;
   auto path = st.settings.path;
-  auto me = caf::actor_cast<media_store_actor>(self);
+  auto me = caf::actor_cast<media_store_self_actor>(self);
   st.compactor = std::thread([snapshot, folders, next_uid, db, path, me] {
     auto begin = steady::now();
     // render reads only the immutable snapshot and folders, and the file's other members, never
     // written again.
     auto error = write_file_atomically(path, db->render(*snapshot, *folders, next_uid));
-    caf::anon_send(me, atom::compacted::value, error, ms_since(begin));
+    caf::anon_send(me, atom::internal::value, atom::compacted::value, error, ms_since(begin));
   });
 }
 
@@ -160,7 +169,7 @@ void schedule_age_check(store_pointer self) {
   auto due = st.oldest_record + st.settings.compact_age;
   auto wait = std::max(std::chrono::milliseconds(10),
                        std::chrono::duration_cast<std::chrono::milliseconds>(due - steady::now()));
-  self->delayed_send(self, wait, atom::tick::value);
+  self->delayed_send(self, wait, atom::internal::value, atom::tick::value);
 }
 
 void maybe_compact(store_pointer self) {
@@ -205,7 +214,7 @@ void commit(store_pointer self) {
     index.discard_unpublished();
     for (auto& name : st.pending_files) st.settings.outputs->remove(name);
     for (auto& p : st.pending)
-      p.promise.deliver(caf::make_error(caf::sec::runtime_error, "The result could not be stored in the gallery: " + error));
+      p.promise.deliver(make_error(error_code::internal_failure, "The result could not be stored in the gallery: " + error));
   }
   st.pending.clear();
   st.pending_records.clear();
@@ -266,7 +275,7 @@ change_outcome apply_change(store_pointer self, const gallery_change& change) {
   return out;
 }
 
-media_store_actor::behavior_type media_store(store_pointer self) {
+media_store_self_actor::behavior_type media_store(store_pointer self) {
   // Records replayed at start-up count as young: they are rewritten within compact_age.
   if (self->state.settings.journal->records() > 0) {
     self->state.oldest_record = steady::now();
@@ -284,49 +293,46 @@ media_store_actor::behavior_type media_store(store_pointer self) {
         std::string record;
         std::int64_t uid = st.settings.db->add(entry, record);
         st.pending_records += record;
-        for (auto& o : result.outputs)
-          if (o.url.rfind("/media/", 0) == 0) st.pending_files.push_back(o.url.substr(7));
+        for (auto& o : result.outputs) st.pending_files.push_back(o.name);
         auto promise = self->make_response_promise<std::int64_t, std::string>();
         st.pending.push_back(media_store_state::pending_append{promise, uid, st.settings.db->folders()->current});
         if (!st.commit_scheduled) {
           st.commit_scheduled = true;
-          self->send(self, atom::done::value);
+          self->send(self, atom::internal::value, atom::done::value);
         }
         return promise;
       },
-      [self](atom::done) { commit(self); },
-      [self](atom::tick) {
+      [self](atom::internal, atom::done) { commit(self); },
+      [self](atom::internal, atom::tick) {
         self->state.tick_scheduled = false;
         maybe_compact(self);
       },
-      [self](atom::compacted, const std::string& error, double ms) {
+      [self](atom::internal, atom::compacted, const std::string& error, double ms) {
         on_compacted(self, error, ms);
         maybe_compact(self);
       },
       [self](atom::status) {
         auto& st = self->state;
-        return status_json("media_store", "media_store")
-            .add("state", "running")
-            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
-            .add("entries", static_cast<std::uint64_t>(st.settings.db->index().published()))
-            .add("nextUid", st.settings.db->next_uid())
-            .add("pendingAppends", static_cast<std::uint64_t>(st.pending.size()))
-            .add("commits", st.commits)
-            .add("entriesCommitted", st.entries_committed)
-            .add("commitFailures", st.commit_failures)
-            .add("lastCommitMs", st.last_commit_ms)
-            .add("totalCommitMs", st.total_commit_ms)
-            .add("commitP50Ms", st.commit_percentile(0.50))
-            .add("commitP99Ms", st.commit_percentile(0.99))
-            .add("journalRecords", static_cast<std::uint64_t>(st.settings.journal->records()))
-            .add("journalBytes", st.settings.journal->bytes())
-            .add("compacting", st.compacting)
-            .add("changes", st.changes)
-            .add("compactions", st.compactions)
-            .add("compactionFailures", st.compaction_failures)
-            .add("lastCompactionMs", st.last_compaction_ms)
-            .add("lastError", st.last_error)
-            .str();
+        media_store_figures f;
+        f.entries = st.settings.db->index().published();
+        f.next_uid = st.settings.db->next_uid();
+        f.pending_appends = st.pending.size();
+        f.commits = st.commits;
+        f.entries_committed = st.entries_committed;
+        f.commit_failures = st.commit_failures;
+        f.last_commit_ms = st.last_commit_ms;
+        f.total_commit_ms = st.total_commit_ms;
+        f.commit_p50_ms = st.commit_percentile(0.50);
+        f.commit_p99_ms = st.commit_percentile(0.99);
+        f.journal_records = st.settings.journal->records();
+        f.journal_bytes = st.settings.journal->bytes();
+        f.compacting = st.compacting;
+        f.changes = st.changes;
+        f.compactions = st.compactions;
+        f.compaction_failures = st.compaction_failures;
+        f.last_compaction_ms = st.last_compaction_ms;
+        f.last_error = st.last_error;
+        return make_status("media_store", "media_store", "running", self->mailbox().size(), f);
       },
   };
 }

@@ -1,21 +1,33 @@
 #pragma once
-// Every actor interface of mediagen, declared once: atoms, the messages they carry and the typed
-// handles. Read this file and you know the system (docs/DESIGN.md "The actors").
+// Every actor interface of mediagen, declared once: atoms, the typed values messages carry and
+// the typed handles. Read this file and you know the system (docs/DESIGN.md "The actors").
 //
-// Every actor answers (atom::status) with a JSON object describing itself; GET /debug/actors
-// gathers them.
+// Actors speak typed values only: task states are an enum, statuses are structs, refusals and
+// failures are CAF errors of actors/errors.hpp. Nothing here knows HTTP or JSON; http/ renders
+// and maps (http/task_json.cpp, http/status_json.cpp, http/status_codes.cpp).
+//
+// Each interface lists what others may send. Messages an actor sends itself (timers) or gets
+// from its own threads are tagged `atom::internal` and live only in the actor's own full type,
+// which is never handed out: no other actor can send them.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/error.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <caf/variant.hpp>
 
+#include "actors/errors.hpp"
 #include "actors/sse_queue.hpp"
 #include "backends/comfyui/messages.hpp"
+#include "backends/comfyui/ws_listener.hpp"
 #include "generation/generation_request.hpp"
 #include "generation/result.hpp"
 #include "persistence/gallery_changes.hpp"
@@ -23,6 +35,14 @@
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::sse_queue_ptr)
 // Parsed WebSocket frames travel only inside one process, from the listener thread to its actor.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::comfyui::ws_frame)
+
+namespace mediagen::comfyui {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ws_stats& x) {
+  return f(caf::meta::type_name("ws_stats"), x.running, x.connected, x.attempts, x.connects, x.failures, x.drops,
+           x.text_frames, x.binary_frames, x.malformed_frames, x.next_backoff, x.last_error);
+}
+} // namespace mediagen::comfyui
 
 namespace mediagen {
 
@@ -41,7 +61,10 @@ using finished = caf::atom_constant<caf::atom("finished")>;
 using health = caf::atom_constant<caf::atom("health")>;
 using history = caf::atom_constant<caf::atom("history")>;
 using get = caf::atom_constant<caf::atom("get")>;
+/// Tags messages only the actor itself (its timers, its threads) may send.
+using internal = caf::atom_constant<caf::atom("internal")>;
 using list = caf::atom_constant<caf::atom("list")>;
+using ok = caf::atom_constant<caf::atom("ok")>;
 using open = caf::atom_constant<caf::atom("open")>;
 using progress = caf::atom_constant<caf::atom("progress")>;
 using publish = caf::atom_constant<caf::atom("publish")>;
@@ -56,13 +79,178 @@ using unsub = caf::atom_constant<caf::atom("unsub")>;
 using ws = caf::atom_constant<caf::atom("ws")>;
 } // namespace atom
 
-// -- messages ------------------------------------------------------------------------------------
+// -- task states and snapshots -------------------------------------------------------------------
+
+/// queued → running → completed | failed | cancelled; `lost`: a crash left it unfinished.
+enum class task_state : std::uint8_t { queued, running, completed, failed, cancelled, lost };
+
+/// "queued", "running", "completed", "failed", "cancelled", "lost".
+const char* to_string(task_state s);
+
+/// True for the states a task never leaves.
+constexpr bool has_ended(task_state s) { return s != task_state::queued && s != task_state::running; }
+
+using wall_time = std::chrono::system_clock::time_point;
+
+/// Everything known about one task at one moment (GET /tasks/:id, events, the sync answer).
+struct task_snapshot {
+  std::string task_id;
+  std::string workflow;
+  std::string request_origin;      ///< the client page that started it ("" = not given)
+  task_state state = task_state::queued;
+  progress_info progress;
+  std::int64_t queue_position = 0; ///< jobs ahead of it (queued only)
+  generation_result result;        ///< completed only
+  caf::error failure;              ///< failed or lost only: backend_failed | internal_failure
+  wall_time created_at{};          ///< epoch = not yet
+  wall_time started_at{};
+  wall_time ended_at{};
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_snapshot& x) {
+  return f(caf::meta::type_name("task_snapshot"), x.task_id, x.workflow, x.request_origin, x.state, x.progress, x.queue_position,
+           x.result, x.failure, x.created_at, x.started_at, x.ended_at);
+}
+
+/// One entry of a task's event log: the task as it was when the event happened. An ended
+/// state makes it the terminal event.
+struct task_event {
+  task_snapshot task;
+  wall_time at{};
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_event& x) {
+  return f(caf::meta::type_name("task_event"), x.task, x.at);
+}
+
+// -- status: one interface every actor extends ---------------------------------------------------
+
+struct supervisor_figures {
+  std::uint64_t live = 0, queued = 0, running = 0, retained_ended = 0;
+  std::uint64_t started = 0, refused = 0, completed = 0, failed = 0, cancelled = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, supervisor_figures& x) {
+  return f(caf::meta::type_name("supervisor_figures"), x.live, x.queued, x.running, x.retained_ended, x.started,
+           x.refused, x.completed, x.failed, x.cancelled);
+}
+
+struct sse_hub_figures {
+  std::uint64_t tasks = 0, ended_tasks = 0, stored_events = 0, subscribers = 0;
+  std::uint64_t events_published = 0, dropped_slow = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sse_hub_figures& x) {
+  return f(caf::meta::type_name("sse_hub_figures"), x.tasks, x.ended_tasks, x.stored_events, x.subscribers,
+           x.events_published, x.dropped_slow);
+}
+
+struct media_store_figures {
+  std::uint64_t entries = 0;
+  std::int64_t next_uid = 0;
+  std::uint64_t pending_appends = 0, commits = 0, entries_committed = 0, commit_failures = 0;
+  double last_commit_ms = 0, total_commit_ms = 0, commit_p50_ms = 0, commit_p99_ms = 0;
+  std::uint64_t journal_records = 0, journal_bytes = 0;
+  bool compacting = false;
+  std::uint64_t changes = 0, compactions = 0, compaction_failures = 0;
+  double last_compaction_ms = 0;
+  std::string last_error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, media_store_figures& x) {
+  return f(caf::meta::type_name("media_store_figures"), x.entries, x.next_uid, x.pending_appends, x.commits,
+           x.entries_committed, x.commit_failures, x.last_commit_ms, x.total_commit_ms, x.commit_p50_ms,
+           x.commit_p99_ms, x.journal_records, x.journal_bytes, x.compacting, x.changes, x.compactions,
+           x.compaction_failures, x.last_compaction_ms, x.last_error);
+}
+
+/// A backend unit (builtin, one ComfyUI instance) or a pool of them (the sums of its instances).
+struct backend_figures {
+  std::string backend;            ///< builtin | comfyui | comfyui-pool
+  std::string url;                ///< ComfyUI instances only
+  bool healthy = true;
+  std::string detail;             ///< why it is unhealthy (last probe or socket error)
+  bool socket_connected = false;  ///< ComfyUI instances only
+  std::uint64_t workers = 0;      ///< builtin only
+  std::uint64_t queued = 0;       ///< jobs waiting
+  std::uint64_t running = 0;      ///< jobs under way
+  std::uint64_t submitted = 0;    ///< ComfyUI: prompts ComfyUI accepted
+  std::uint64_t completed = 0, failed = 0, cancelled = 0;
+  std::uint64_t cancelled_while_queued = 0;
+  std::uint64_t frees = 0;        ///< ComfyUI: /free calls on workflow switches
+  double round_trip_seconds = 0;  ///< from `run` to the job's end, summed over finished jobs
+  std::string client_id;          ///< ComfyUI: our clientId
+  comfyui::ws_stats socket;       ///< ComfyUI: the WebSocket's figures
+
+  std::uint64_t queue() const { return queued + running; }
+  std::uint64_t finished() const { return completed + failed + cancelled; }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backend_figures& x) {
+  return f(caf::meta::type_name("backend_figures"), x.backend, x.url, x.healthy, x.detail, x.socket_connected,
+           x.workers, x.queued, x.running, x.submitted, x.completed, x.failed, x.cancelled, x.cancelled_while_queued,
+           x.frees, x.round_trip_seconds, x.client_id, x.socket);
+}
+
+struct task_figures {
+  std::string workflow;
+  bool silent = false;
+  double percentage = 0;
+  std::int64_t queue_position = 0;
+  std::uint64_t waiters = 0;
+  double age_seconds = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_figures& x) {
+  return f(caf::meta::type_name("task_figures"), x.workflow, x.silent, x.percentage, x.queue_position, x.waiters,
+           x.age_seconds);
+}
+
+/// What every actor answers (atom::status) with: who it is, how it is, its own figures, and
+/// the statuses of the actors it is made of (a pool's instances).
+struct actor_status {
+  std::string kind;   ///< supervisor | sse_hub | media_store | backend | task
+  std::string id;
+  std::string state;  ///< running | shutting-down | closing | unhealthy | unreachable | a task_state
+  std::uint64_t mailbox = 0;
+  caf::variant<supervisor_figures, sse_hub_figures, media_store_figures, backend_figures, task_figures> figures;
+  std::vector<actor_status> parts;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_status& x) {
+  return f(caf::meta::type_name("actor_status"), x.kind, x.id, x.state, x.mailbox, x.figures, x.parts);
+}
+
+/// An actor's status from its header fields and its figures.
+template <class Figures>
+actor_status make_status(std::string kind, std::string id, std::string state, std::size_t mailbox, Figures figures) {
+  actor_status s;
+  s.kind = std::move(kind);
+  s.id = std::move(id);
+  s.state = std::move(state);
+  s.mailbox = mailbox;
+  s.figures = std::move(figures);
+  return s;
+}
+
+/// The status protocol: every actor interface below extends it (as tenzir's actors.hpp does).
+using status_client_actor = caf::typed_actor<caf::replies_to<atom::status>::with<actor_status>>;
+
+// -- messages between tasks and backends ---------------------------------------------------------
 
 /// Progress a backend reports for one job.
 struct backend_progress {
-  std::string state;          ///< "queued" or "running"
-  std::int64_t queue_position = 0; ///< jobs ahead of this one (queued only)
-  progress_info progress;     ///< percentage across the backend's part of the task
+  task_state state = task_state::queued; ///< queued or running
+  std::int64_t queue_position = 0;       ///< jobs ahead of this one (queued only)
+  progress_info progress;                ///< percentage across the backend's part of the task
 };
 
 template <class Inspector>
@@ -75,7 +263,7 @@ struct backend_outcome {
   bool ok = false;
   bool cancelled = false;
   std::string error;          ///< one sentence when failed
-  std::string details_json;   ///< optional JSON details ("" = none)
+  std::string details_json;   ///< optional: the backend's own error report, as JSON ("" = none)
   std::vector<output_file> outputs;
 };
 
@@ -99,61 +287,27 @@ typename Inspector::result_type inspect(Inspector& f, backend_job& x) {
   return f(x.task_id, x.workflow_base, x.graph_json, x.inputs);
 }
 
-/// What a task ended with, as the sync HTTP handler needs it.
-struct task_outcome {
-  std::string task_id;
-  std::string state;          ///< completed | failed | cancelled | timeout | refused
-  int http_status = 200;      ///< for failed/refused: 502 backend, 500 ours, 429 queue full, ...
-  generation_result result;   ///< completed only
-  std::string error;          ///< one sentence for anything but completed
-  std::string details_json;   ///< "" = none
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, task_outcome& x) {
-  return f(x.task_id, x.state, x.http_status, x.result, x.error, x.details_json);
-}
-
-/// The supervisor's answer to an async start: a task id, or a refusal.
-struct start_answer {
-  bool accepted = false;
-  std::string task_id;
-  int http_status = 202;
-  std::string error;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, start_answer& x) {
-  return f(x.accepted, x.task_id, x.http_status, x.error);
-}
-
 // -- handles -------------------------------------------------------------------------------------
 
 /// The one generation task's actor.
-using task_actor = caf::typed_actor<
-    /// Answered once the task ends (or after `timeout_ms`, with state "timeout"; the task goes on).
-    caf::replies_to<atom::await, std::int64_t>::with<task_outcome>,
+using task_actor = status_client_actor::extend<
+    /// Answered with the ended task once it ends; wait_timed_out after `timeout_ms` (the task goes on).
+    caf::replies_to<atom::await, std::int64_t>::with<task_snapshot>,
     /// Stop: a queued job never starts, a running one is interrupted in its backend.
     caf::reacts_to<atom::cancel>,
     /// From the backend: progress of this task's job.
     caf::reacts_to<atom::progress, backend_progress>,
     /// From the backend: the job ended.
     caf::reacts_to<atom::done, backend_outcome>,
-    /// Internal: the sync wait of promise number n timed out.
-    caf::reacts_to<atom::await, atom::tick, std::int64_t>,
-    /// GET /tasks/:id while the task lives: its status JSON.
-    caf::replies_to<atom::get>::with<std::string>,
-    caf::replies_to<atom::status>::with<std::string>>;
+    /// GET /tasks/:id while the task lives.
+    caf::replies_to<atom::get>::with<task_snapshot>>;
 
-/// A backend instance (builtin, or one ComfyUI).
-using backend_actor = caf::typed_actor<
+/// A backend instance (builtin, one ComfyUI, or a pool of ComfyUIs).
+using backend_actor = status_client_actor::extend<
     /// Queue a job; progress and the outcome go to the task.
     caf::reacts_to<atom::run, backend_job, task_actor>,
     /// Cancel a task's job, queued or running; the task still gets its `done` (cancelled).
-    caf::reacts_to<atom::cancel, std::string>,
-    /// Internal: a worker finished the job of this task.
-    caf::reacts_to<atom::finished, std::string>,
-    caf::replies_to<atom::status>::with<std::string>>;
+    caf::reacts_to<atom::cancel, std::string>>;
 
 /// How submitting a prompt to ComfyUI went (uploads, /free, /prompt), from a worker thread.
 struct submit_outcome {
@@ -168,87 +322,85 @@ typename Inspector::result_type inspect(Inspector& f, submit_outcome& x) {
   return f(x.ok, x.prompt_id, x.error, x.details_json);
 }
 
-/// One ComfyUI instance: a backend, plus what its socket and its worker threads report.
+/// Several ComfyUI instances behind one backend handle: each task goes to the healthy instance
+/// with the fewest queued plus running tasks. What its instances tell it:
+using comfyui_pool_actor = backend_actor::extend<
+    /// An instance ended the job of this task.
+    caf::reacts_to<atom::finished, std::string>,
+    /// An instance (by index) became healthy or not.
+    caf::reacts_to<atom::health, std::int64_t, bool>>;
+
+/// One ComfyUI instance: a backend, plus what its socket, its worker threads and its timers
+/// report (all internal: only the instance's own threads hold its full handle).
 using comfyui_instance_actor = backend_actor::extend<
     /// From the socket thread: a parsed text frame.
-    caf::reacts_to<atom::ws, comfyui::ws_frame>,
+    caf::reacts_to<atom::internal, atom::ws, comfyui::ws_frame>,
     /// From the socket thread: connected or not, and why.
-    caf::reacts_to<atom::ws, bool, std::string>,
+    caf::reacts_to<atom::internal, atom::ws, bool, std::string>,
     /// From a worker: the task's prompt is queued in ComfyUI (or could not be).
-    caf::reacts_to<atom::submitted, std::string, submit_outcome>,
+    caf::reacts_to<atom::internal, atom::submitted, std::string, submit_outcome>,
     /// From a worker: the task's outputs are in storage (or could not be fetched).
-    caf::reacts_to<atom::fetched, std::string, backend_outcome>,
+    caf::reacts_to<atom::internal, atom::fetched, std::string, backend_outcome>,
     /// Timer: poll /history for the oldest prompts, in case the socket went quiet.
-    caf::reacts_to<atom::history>,
+    caf::reacts_to<atom::internal, atom::history>,
     /// From a worker: whether /history has the task's prompt yet.
-    caf::reacts_to<atom::history, std::string, bool>,
+    caf::reacts_to<atom::internal, atom::history, std::string, bool>,
     /// Timer: probe /system_stats.
-    caf::reacts_to<atom::health>,
+    caf::reacts_to<atom::internal, atom::health>,
     /// From a worker: the probe's answer (ok, one sentence when not).
-    caf::reacts_to<atom::health, bool, std::string>>;
-
-/// Several ComfyUI instances behind one backend handle: each task goes to the healthy instance
-/// with the fewest queued plus running tasks.
-using comfyui_pool_actor = backend_actor::extend<
-    /// From an instance (by index): it became healthy or not.
-    caf::reacts_to<atom::health, std::int64_t, bool>>;
+    caf::reacts_to<atom::internal, atom::health, bool, std::string>>;
 
 /// The single writer of media-data.json and its journal. Gallery reads never come here: they
 /// read the snapshot the store publishes after each commit (persistence/gallery_snapshot.hpp).
-using media_store_actor = caf::typed_actor<
+/// Its commit trigger and compaction reports are internal (actors/media_store_actor.cpp).
+using media_store_actor = status_client_actor::extend<
     /// Append an entry; answered with its uid and folder once the journal record holding it is durable.
     caf::replies_to<atom::append, generation_result>::with<std::int64_t, std::string>,
     /// Edit or delete entries, or change the folders: checked, one journal record, applied and
     /// published, or refused with nothing changed.
-    caf::replies_to<atom::change, gallery_change>::with<change_outcome>,
-    /// Internal: commit what was appended since the last commit.
-    caf::reacts_to<atom::done>,
-    /// Internal: the journal's oldest record may be due for a rewrite of media-data.json.
-    caf::reacts_to<atom::tick>,
-    /// Internal: the background rewrite of media-data.json ended ("" or why not; milliseconds).
-    caf::reacts_to<atom::compacted, std::string, double>,
-    caf::replies_to<atom::status>::with<std::string>>;
+    caf::replies_to<atom::change, gallery_change>::with<change_outcome>>;
+
+/// Renders one event as a ready SSE frame with event id `id` (http/ provides it).
+using sse_frame_renderer = std::function<std::string(std::int64_t id, const task_event& event)>;
 
 /// Per-task event logs and their SSE subscribers.
-using sse_hub_actor = caf::typed_actor<
+using sse_hub_actor = status_client_actor::extend<
     /// A task exists: subscribes to it may come (sent before the client learns the id).
     caf::reacts_to<atom::open, std::string>,
-    /// Append an event (name, data JSON) to a task's log and fan it out; `terminal` closes the log.
-    caf::reacts_to<atom::publish, std::string, std::string, std::string, bool>,
-    /// A new stream: replays events after `last_event_id`, then follows. Answers an HTTP status:
-    /// 200 subscribed, 204 the task ended and Last-Event-ID is at or past its terminal event,
-    /// 404 unknown task, 503 too many streams.
-    caf::replies_to<atom::subscribe, std::string, std::int64_t, sse_queue_ptr>::with<int>,
+    /// Append an event to its task's log and fan it out; an ended state closes the log.
+    caf::reacts_to<atom::publish, task_event>,
+    /// A new stream: replays the events after `last_event_id` into the queue the hub makes (of
+    /// the hub's queue capacity), then follows. Errors: unknown_task, too_many_streams, and
+    /// stream_finished when the task ended and `last_event_id` is at or past its terminal event.
+    caf::replies_to<atom::subscribe, std::string, std::int64_t>::with<sse_queue_ptr>,
     /// A stream went away.
     caf::reacts_to<atom::unsub, std::string, sse_queue_ptr>,
     /// Shutdown: close every stream.
-    caf::reacts_to<atom::close_all>,
-    /// Internal: forget logs past retention.
-    caf::reacts_to<atom::tick>,
-    caf::replies_to<atom::status>::with<std::string>>;
+    caf::reacts_to<atom::close_all>>;
+
+/// What tasks tell their supervisor.
+using task_listener_actor = caf::typed_actor<
+    /// The task ended: its final snapshot.
+    caf::reacts_to<atom::ended, task_snapshot>,
+    /// The task left the backend queue and runs (for the queued/running counts).
+    caf::reacts_to<atom::progress, std::string, task_state>>;
 
 /// The only way in: admission, the task registry, cancel, retention.
-using supervisor_actor = caf::typed_actor<
-    /// Async start: the task id, or a refusal (429 queue full, 503 shutting down).
-    caf::replies_to<atom::start, generation_request>::with<start_answer>,
-    /// Sync start: delegated to the new task's await, so its outcome reaches the caller directly.
-    caf::replies_to<atom::start, atom::await, generation_request>::with<task_outcome>,
-    /// GET /tasks/:id: the task's status JSON, or "" when unknown.
-    caf::replies_to<atom::get, std::string>::with<std::string>,
-    /// Cancel a task: 202, 404 unknown, 409 already ended.
-    caf::replies_to<atom::cancel, std::string>::with<int>,
-    /// The tasks not yet ended, as a JSON array.
-    caf::replies_to<atom::list>::with<std::string>,
-    /// From a task that ends: its id, final state and final status JSON.
-    caf::reacts_to<atom::ended, std::string, std::string, std::string>,
-    /// From a task: it left the backend queue and runs (for the queued/running counts).
-    caf::reacts_to<atom::progress, std::string, std::string>,
-    /// Internal: forget ended tasks past retention.
-    caf::reacts_to<atom::tick>,
+using supervisor_actor = status_client_actor::extend<
+    /// Async start of a planned request (its task id chosen): answers that id, or an error
+    /// (queue_full, shutting_down, duplicate_task).
+    caf::replies_to<atom::start, generation_request>::with<std::string>,
+    /// Sync start: delegated to the new task's await, so the ended task reaches the caller directly.
+    caf::replies_to<atom::start, atom::await, generation_request>::with<task_snapshot>,
+    /// A task as it is now (unknown_task when there is none).
+    caf::replies_to<atom::get, std::string>::with<task_snapshot>,
+    /// Cancel a task: ok, or unknown_task / task_ended.
+    caf::replies_to<atom::cancel, std::string>::with<atom::ok>,
+    /// The tasks not yet ended.
+    caf::replies_to<atom::list>::with<std::vector<task_snapshot>>,
     /// Stop admitting; cancel what is still running after the grace period. Answers when all ended.
     caf::replies_to<atom::shutdown, std::int64_t>::with<bool>,
-    caf::replies_to<atom::status>::with<std::string>,
     /// Every live task's status, for /debug/actors.
-    caf::replies_to<atom::list, atom::status>::with<std::vector<std::string>>>;
+    caf::replies_to<atom::list, atom::status>::with<std::vector<actor_status>>>;
 
 } // namespace mediagen

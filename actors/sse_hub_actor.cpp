@@ -1,32 +1,34 @@
 #include "actors/sse_hub_actor.hpp"
 
 #include <algorithm>
-#include <deque>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
 #include <caf/all.hpp>
 
-#include "actors/status_json.hpp"
+#include "actors/retention.hpp"
 
 namespace mediagen {
 
 namespace {
+
+/// The hub's full interface: the public one plus its retention timer.
+using sse_hub_self_actor = sse_hub_actor::extend<caf::reacts_to<atom::internal, atom::tick>>;
 
 /// One task's event log and who follows it.
 struct task_log {
   std::vector<std::string> frames;          ///< frame n has id n + 1
   std::vector<sse_queue_ptr> subscribers;
   bool ended = false;
-  std::chrono::steady_clock::time_point ended_at;
 };
 
-struct sse_hub_state {
+struct sse_hub_data {
   sse_hub_settings settings;
   /// Task id → its log, from `open` until retention after its terminal event.
   std::unordered_map<std::string, task_log> logs;
-  /// Ended tasks, oldest first: retention drops from the front, and so does the count cap.
-  std::deque<std::string> ended_order;
+  /// Ended tasks, oldest first: retention and the count cap drop from the front.
+  retention_queue ended_order{std::chrono::seconds(300), 100000};
   /// Open streams across all tasks.
   std::size_t subscribers = 0;
   /// Events published, and subscribers dropped for falling behind.
@@ -37,86 +39,98 @@ struct sse_hub_state {
   static inline const char* name = "sse_hub";
 
   /// Streams must end with the hub, or their HTTP threads would wait on them forever.
-  ~sse_hub_state() {
+  ~sse_hub_data() {
     for (auto& entry : logs)
       for (auto& q : entry.second.subscribers) q->close();
   }
 };
 
-using hub_pointer = sse_hub_actor::stateful_pointer<sse_hub_state>;
+using hub_pointer = sse_hub_self_actor::stateful_pointer<sse_hub_data>;
 
-void remove_subscriber(sse_hub_state& st, task_log& log, const sse_queue_ptr& q) {
+void remove_subscriber(sse_hub_data& st, task_log& log, const sse_queue_ptr& q) {
   auto it = std::find(log.subscribers.begin(), log.subscribers.end(), q);
   if (it == log.subscribers.end()) return;
   log.subscribers.erase(it);
   --st.subscribers;
 }
 
-void close_log(sse_hub_state& st, task_log& log) {
+void close_log(sse_hub_data& st, task_log& log) {
   for (auto& q : log.subscribers) q->close();
   st.subscribers -= log.subscribers.size();
   log.subscribers.clear();
 }
 
-} // namespace
+void publish(sse_hub_data& st, const task_event& event) {
+  const std::string& task_id = event.task.task_id;
+  auto it = st.logs.find(task_id);
+  if (it == st.logs.end() || it->second.ended) return;
+  auto& log = it->second;
+  log.frames.push_back(st.settings.render(static_cast<std::int64_t>(log.frames.size()) + 1, event));
+  ++st.events;
+  const std::string& frame = log.frames.back();
+  for (auto q = log.subscribers.begin(); q != log.subscribers.end();) {
+    if ((*q)->push(frame)) {
+      ++q;
+    } else { // a slow consumer: cut it off rather than buffer without bound
+      (*q)->close();
+      q = log.subscribers.erase(q);
+      --st.subscribers;
+      ++st.dropped_slow;
+    }
+  }
+  if (has_ended(event.task.state)) {
+    log.ended = true;
+    close_log(st, log);
+    st.ended_order.add(task_id, std::chrono::steady_clock::now(), [&st](const std::string& id) { st.logs.erase(id); });
+  }
+}
 
-sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings) {
-  self->state.settings = settings;
-  self->delayed_send(self, std::chrono::seconds(5), atom::tick::value);
+actor_status status_of(hub_pointer self) {
+  auto& st = self->state;
+  sse_hub_figures f;
+  for (auto& [id, log] : st.logs) {
+    f.ended_tasks += log.ended;
+    f.stored_events += log.frames.size();
+  }
+  f.tasks = st.logs.size();
+  f.subscribers = st.subscribers;
+  f.events_published = st.events;
+  f.dropped_slow = st.dropped_slow;
+  return make_status("sse_hub", "sse_hub", st.closing ? "closing" : "running", self->mailbox().size(), f);
+}
+
+sse_hub_self_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.ended_order = retention_queue{st.settings.retention, st.settings.max_retained};
+  self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
   return {
       [self](atom::open, const std::string& task_id) { self->state.logs.emplace(task_id, task_log{}); },
-      [self](atom::publish, const std::string& task_id, const std::string& event, const std::string& data,
-             bool terminal) {
+      [self](atom::publish, const task_event& event) { publish(self->state, event); },
+      [self](atom::subscribe, const std::string& task_id, std::int64_t last_event_id) -> caf::result<sse_queue_ptr> {
         auto& st = self->state;
         auto it = st.logs.find(task_id);
-        if (it == st.logs.end() || it->second.ended) return;
+        if (it == st.logs.end())
+          return make_error(error_code::unknown_task, "Task '" + task_id + "' not found or expired.");
         auto& log = it->second;
-        log.frames.push_back(format_sse_frame(static_cast<std::int64_t>(log.frames.size()) + 1, event, data));
-        ++st.events;
-        const std::string& frame = log.frames.back();
-        for (auto q = log.subscribers.begin(); q != log.subscribers.end();) {
-          if ((*q)->push(frame)) {
-            ++q;
-          } else { // a slow consumer: cut it off rather than buffer without bound
-            (*q)->close();
-            q = log.subscribers.erase(q);
-            --st.subscribers;
-            ++st.dropped_slow;
-          }
-        }
-        if (terminal) {
-          log.ended = true;
-          log.ended_at = std::chrono::steady_clock::now();
-          close_log(st, log);
-          st.ended_order.push_back(task_id);
-          // Retention is by time, but never more than max_retained logs: a burst cannot make
-          // memory grow without bound.
-          while (st.ended_order.size() > st.settings.max_retained) {
-            st.logs.erase(st.ended_order.front());
-            st.ended_order.pop_front();
-          }
-        }
-      },
-      [self](atom::subscribe, const std::string& task_id, std::int64_t last_event_id, sse_queue_ptr q) {
-        auto& st = self->state;
-        auto it = st.logs.find(task_id);
-        if (it == st.logs.end()) return 404;
-        auto& log = it->second;
-        // Nothing follows the client's last event and nothing ever will: 204, which tells a
-        // browser's EventSource to stop reconnecting (HTML standard, "server-sent events").
-        if (log.ended && last_event_id >= static_cast<std::int64_t>(log.frames.size())) return 204;
+        // Nothing follows the client's last event and nothing ever will (http/ answers 204, which
+        // tells a browser's EventSource to stop reconnecting: HTML standard, "server-sent events").
+        if (log.ended && last_event_id >= static_cast<std::int64_t>(log.frames.size()))
+          return make_error(error_code::stream_finished, "Task '" + task_id + "' has ended; no event follows.");
         bool full = log.subscribers.size() >= st.settings.max_subscribers_per_task ||
                     st.subscribers >= st.settings.max_subscribers_total;
-        if (full && !log.ended) return 503;
+        if (full && !log.ended)
+          return make_error(error_code::too_many_streams, "Too many event streams are open; try again later.");
+        auto q = std::make_shared<sse_queue>(st.settings.queue_capacity);
         auto first = static_cast<std::size_t>(std::max<std::int64_t>(0, last_event_id));
         for (auto i = first; i < log.frames.size(); ++i) q->push(log.frames[i]);
         if (log.ended || st.closing) {
           q->close();
         } else {
-          log.subscribers.push_back(std::move(q));
+          log.subscribers.push_back(q);
           ++st.subscribers;
         }
-        return 200;
+        return q;
       },
       [self](atom::unsub, const std::string& task_id, const sse_queue_ptr& q) {
         auto it = self->state.logs.find(task_id);
@@ -126,40 +140,20 @@ sse_hub_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings
         self->state.closing = true;
         for (auto& [id, log] : self->state.logs) close_log(self->state, log);
       },
-      [self](atom::tick) {
+      [self](atom::internal, atom::tick) {
         auto& st = self->state;
-        auto now = std::chrono::steady_clock::now();
-        while (!st.ended_order.empty()) {
-          auto it = st.logs.find(st.ended_order.front());
-          if (it != st.logs.end() && now - it->second.ended_at < st.settings.retention) break;
-          if (it != st.logs.end()) st.logs.erase(it);
-          st.ended_order.pop_front();
-        }
-        self->delayed_send(self, std::chrono::seconds(5), atom::tick::value);
+        st.ended_order.expire(std::chrono::steady_clock::now(), [&st](const std::string& id) { st.logs.erase(id); });
+        self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
       },
-      [self](atom::status) {
-        auto& st = self->state;
-        std::uint64_t ended = 0, frames = 0;
-        for (auto& [id, log] : st.logs) {
-          ended += log.ended;
-          frames += log.frames.size();
-        }
-        return status_json("sse_hub", "sse_hub")
-            .add("state", st.closing ? "closing" : "running")
-            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
-            .add("tasks", static_cast<std::uint64_t>(st.logs.size()))
-            .add("endedTasks", ended)
-            .add("storedEvents", frames)
-            .add("subscribers", static_cast<std::uint64_t>(st.subscribers))
-            .add("eventsPublished", st.events)
-            .add("droppedSlowSubscribers", st.dropped_slow)
-            .str();
-      },
+      [self](atom::status) { return status_of(self); },
   };
 }
 
+} // namespace
+
 sse_hub_actor spawn_sse_hub(caf::actor_system& sys, sse_hub_settings settings) {
-  return sys.spawn(sse_hub, settings);
+  if (!settings.render) throw std::invalid_argument("sse_hub_settings.render is required");
+  return sys.spawn(sse_hub, std::move(settings));
 }
 
 } // namespace mediagen

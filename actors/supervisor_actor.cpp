@@ -1,64 +1,72 @@
 #include "actors/supervisor_actor.hpp"
 
-#include <deque>
 #include <random>
 #include <unordered_map>
 
 #include <caf/all.hpp>
 
-#include "actors/status_json.hpp"
+#include "actors/retention.hpp"
 #include "actors/task_actor.hpp"
 #include "actors/upload_job.hpp"
-#include "generation/clock.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 
 namespace {
 
+/// The supervisor's full interface: what others may send, what its tasks tell it, and its own
+/// timers (never handed out).
+using supervisor_self_actor = supervisor_actor::extend_with<task_listener_actor>::extend<
+    /// Timer: forget ended tasks past retention.
+    caf::reacts_to<atom::internal, atom::tick>,
+    /// Timer: the shutdown grace period is over; cancel every live task.
+    caf::reacts_to<atom::internal, atom::cancel>>;
+
 /// A task that has not ended yet.
 struct live_task {
   task_actor handle;
   std::string workflow;
-  std::string state = "queued"; ///< queued | running (as the task reported)
+  task_state state = task_state::queued; ///< queued | running (as the task reported)
   bool silent = false;
 };
 
-/// An ended task, kept for GET /tasks/:id until retention ends.
-struct ended_task {
-  std::string state;
-  std::string status_json;
-  std::chrono::steady_clock::time_point ended_at;
-};
-
-struct supervisor_state {
+struct supervisor_data {
   supervisor_settings settings;
+  /// Task id → its actor, until it ends.
   std::unordered_map<std::string, live_task> live;
-  std::unordered_map<caf::actor_addr, std::string> id_of; ///< monitored address → task id
-  std::unordered_map<std::string, ended_task> ended;
-  std::deque<std::string> ended_order;                    ///< for retention, oldest first
-  std::size_t queued = 0;                                 ///< live tasks not yet running
+  /// Monitored address → task id, to name a task that died without reporting its end.
+  std::unordered_map<caf::actor_addr, std::string> id_of;
+  /// Ended tasks' final snapshots, for GET /tasks/:id until retention ends.
+  std::unordered_map<std::string, task_snapshot> ended;
+  retention_queue ended_order{std::chrono::seconds(300), 100000};
+  std::size_t queued = 0; ///< live tasks not yet running
   std::uint64_t started = 0, refused = 0, completed = 0, failed = 0, cancelled = 0;
   bool shutting_down = false;
   std::optional<caf::typed_response_promise<bool>> shutdown_done;
 
   static inline const char* name = "supervisor";
 
-  ~supervisor_state() {
+  ~supervisor_data() {
     if (shutdown_done) shutdown_done->deliver(false);
+  }
+
+  void forget_later(const std::string& id) {
+    ended_order.add(id, std::chrono::steady_clock::now(), [this](const std::string& old) { ended.erase(old); });
   }
 };
 
-using supervisor_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
+using supervisor_pointer = supervisor_self_actor::stateful_pointer<supervisor_data>;
 
-// Admission: the answer for a request that may not start, or 0.
-int refusal(supervisor_state& st) {
-  if (st.shutting_down) return 503;
-  if (st.queued >= st.settings.max_queued_tasks) return 429;
-  return 0;
-}
-
-std::string refusal_text(int status) {
-  return status == 503 ? "The server is shutting down." : "Too many tasks are waiting; try again shortly.";
+// Admission, and the id as the HTTP layer fixed it (never changed here: the graph was planned
+// with it). None when the request may start.
+caf::error refusal(const supervisor_data& st, const generation_request& req) {
+  if (st.shutting_down) return make_error(error_code::shutting_down, "The server is shutting down.");
+  if (st.queued >= st.settings.max_queued_tasks)
+    return make_error(error_code::queue_full, "Too many tasks are waiting; try again shortly.");
+  if (req.task_id.empty() || (!req.wf && req.upload.empty())) return make_error(error_code::internal_failure, "The request was not planned.");
+  if (st.live.count(req.task_id) || st.ended.count(req.task_id))
+    return make_error(error_code::duplicate_task, "A task with id '" + req.task_id + "' exists already.");
+  return {};
 }
 
 // Spawns the task. The job goes to its backend from here, the one place requests pass in the
@@ -66,23 +74,19 @@ std::string refusal_text(int status) {
 // after another may initialize in any order on CAF's threads). `before_run` is called between
 // the spawn and the job's hand-off: a sync request's await must reach the task first.
 template <class BeforeRun>
-task_actor start_task(supervisor_pointer self, const generation_request& req, std::string& id, BeforeRun before_run) {
+task_actor start_task(supervisor_pointer self, const generation_request& req, BeforeRun before_run) {
   auto& st = self->state;
-  id = req.task_id.empty() || st.live.count(req.task_id) || st.ended.count(req.task_id) ? st.settings.new_task_id()
-                                                                                      : req.task_id;
-  const workflow* wf = st.settings.catalog->find(req.workflow);
+  const std::string& id = req.task_id;
   // An upload runs no backend: its job is storing its file (actors/upload_job.hpp).
   bool upload = !req.upload.empty();
   backend_actor backend = upload ? backend_actor{}
-                          : wf && wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
+                          : req.wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
   task_context ctx;
-  ctx.task_id = id;
   ctx.backend = backend;
   ctx.request = req;
-  ctx.catalog = st.settings.catalog;
   ctx.hub = st.settings.hub;
   ctx.store = st.settings.store;
-  ctx.supervisor = self;
+  ctx.supervisor = task_listener_actor{self};
   ctx.inputs = st.settings.inputs;
   ctx.outputs = st.settings.outputs;
   if (st.settings.journal) st.settings.journal->started(id, req.workflow);
@@ -93,12 +97,12 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   auto task = spawn_task(self->system(), std::move(ctx), req.silent);
   self->monitor(task);
   st.id_of.emplace(task.address(), id);
-  st.live.emplace(id, live_task{task, req.workflow, "queued", req.silent});
+  st.live.emplace(id, live_task{task, req.workflow, task_state::queued, req.silent});
   ++st.queued;
   ++st.started;
   before_run(task);
   if (!upload)
-    self->send(backend, atom::run::value, backend_job{id, wf ? wf->base : "", req.graph_json, req.files}, task);
+    self->send(backend, atom::run::value, backend_job{id, req.wf->base, req.graph_json, req.files}, task);
   else if (st.settings.upload_workers && st.settings.outputs && !req.files.empty())
     post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(),
                     req.upload, task);
@@ -107,26 +111,24 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, st
   return task;
 }
 
-void task_ended(supervisor_pointer self, const std::string& id, const std::string& state, std::string status) {
+void task_ended(supervisor_pointer self, task_snapshot final_snapshot) {
   auto& st = self->state;
+  const std::string id = final_snapshot.task_id;
   auto it = st.live.find(id);
   if (it == st.live.end()) return;
-  if (it->second.state == "queued") --st.queued;
-  std::fprintf(stderr, "%s task ended id=%s workflow=%s state=%s\n", state == "failed" ? "warn" : "info", id.c_str(),
-               json::quote(it->second.workflow).c_str(), state.c_str());
+  if (it->second.state == task_state::queued) --st.queued;
+  auto state = final_snapshot.state;
+  std::fprintf(stderr, "%s task ended id=%s workflow=%s state=%s\n", state == task_state::failed ? "warn" : "info",
+               id.c_str(), json::quote(it->second.workflow).c_str(), to_string(state));
   st.id_of.erase(it->second.handle.address());
   st.live.erase(it);
-  if (state == "completed") ++st.completed;
-  else if (state == "cancelled") ++st.cancelled;
+  if (state == task_state::completed) ++st.completed;
+  else if (state == task_state::cancelled) ++st.cancelled;
   else ++st.failed;
-  st.ended[id] = ended_task{state, std::move(status), std::chrono::steady_clock::now()};
-  st.ended_order.push_back(id);
-  while (st.ended_order.size() > st.settings.max_retained) {
-    st.ended.erase(st.ended_order.front());
-    st.ended_order.pop_front();
-  }
+  st.ended[id] = std::move(final_snapshot);
+  st.forget_later(id);
   if (auto& journal = st.settings.journal) {
-    journal->ended(id, state);
+    journal->ended(id, to_string(state));
     if (journal->lines() > 100000) { // keep the journal small: only what is still open
       std::vector<std::pair<std::string, std::string>> open_tasks;
       for (auto& [live_id, t] : st.live) open_tasks.emplace_back(live_id, t.workflow);
@@ -140,151 +142,144 @@ void task_ended(supervisor_pointer self, const std::string& id, const std::strin
   }
 }
 
-// Asks every live task `question` (get or status) and calls `done` with the JSON answers once
-// all replied; a task that ends meanwhile is left out.
-template <class Question, class Done>
+// Asks every live task `question` (get or status) and calls `done` with the answers once all
+// replied; a task that ends meanwhile is left out.
+template <class Answer, class Question, class Done>
 void ask_every_task(supervisor_pointer self, Question question, Done done) {
   auto& st = self->state;
-  if (st.live.empty()) return done(std::vector<std::string>{});
-  auto answers = std::make_shared<std::vector<std::string>>();
+  if (st.live.empty()) return done(std::vector<Answer>{});
+  auto answers = std::make_shared<std::vector<Answer>>();
   auto remaining = std::make_shared<std::size_t>(st.live.size());
   auto one_more = [answers, remaining, done]() mutable {
     if (--*remaining == 0) done(std::move(*answers));
   };
   for (auto& [id, t] : st.live)
     self->request(t.handle, std::chrono::seconds(2), question)
-        .then([answers, one_more](std::string& s) mutable {
-                answers->push_back(std::move(s));
-                one_more();
-              },
-              [one_more](caf::error&) mutable { one_more(); });
+        .then(
+            [answers, one_more](Answer& a) mutable {
+              answers->push_back(std::move(a));
+              one_more();
+            },
+            [one_more](caf::error&) mutable { one_more(); });
 }
 
-} // namespace
+actor_status status_of(supervisor_pointer self) {
+  auto& st = self->state;
+  supervisor_figures f;
+  f.live = st.live.size();
+  f.queued = st.queued;
+  f.running = st.live.size() - st.queued;
+  f.retained_ended = st.ended.size();
+  f.started = st.started;
+  f.refused = st.refused;
+  f.completed = st.completed;
+  f.failed = st.failed;
+  f.cancelled = st.cancelled;
+  return make_status("supervisor", "supervisor", st.shutting_down ? "shutting-down" : "running",
+                     self->mailbox().size(), f);
+}
 
-supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_settings settings) {
-  self->state.settings = std::move(settings);
-  if (!self->state.settings.new_task_id) self->state.settings.new_task_id = random_task_id;
+supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervisor_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.ended_order = retention_queue{st.settings.retention, st.settings.max_retained};
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     auto it = st.id_of.find(dm.source);
     if (it == st.id_of.end()) return;
     // A task that died without reporting its end: its stream still gets one terminal event.
-    std::string id = it->second;
-    bool silent = st.live.count(id) && st.live[id].silent;
-    std::string error = "The task ended unexpectedly (" + self->system().render(dm.reason) + ").";
-    if (!silent)
-      self->send(st.settings.hub, atom::publish::value, id, std::string("error-event"),
-                 "{\"taskId\":" + json::quote(id) + ",\"status\":\"error\",\"error\":{\"message\":" +
-                     json::quote(error) + "},\"timestamp\":" + json::quote(iso_now()) + "}",
-                 true);
-    task_ended(self, id, "failed",
-               "{\"taskId\":" + json::quote(id) + ",\"state\":\"failed\",\"error\":{\"message\":" + json::quote(error) + "}}");
+    task_snapshot snap;
+    snap.task_id = it->second;
+    auto live = st.live.find(snap.task_id);
+    bool silent = live != st.live.end() && live->second.silent;
+    if (live != st.live.end()) snap.workflow = live->second.workflow;
+    snap.state = task_state::failed;
+    snap.ended_at = std::chrono::system_clock::now();
+    snap.failure = make_error(error_code::internal_failure,
+                              "The task ended unexpectedly (" + self->system().render(dm.reason) + ").");
+    if (!silent) self->send(st.settings.hub, atom::publish::value, task_event{snap, snap.ended_at});
+    task_ended(self, std::move(snap));
   });
   // Tasks a crash left unfinished answer GET /tasks/:id as `lost` until retention ends.
-  for (auto& t : self->state.settings.lost) {
-    self->state.ended[t.id] = ended_task{
-        "lost",
-        "{\"taskId\":" + json::quote(t.id) + ",\"state\":\"lost\",\"workflow\":" + json::quote(t.workflow) +
-            ",\"error\":{\"message\":\"The server stopped while this task was queued or running.\"}}",
-        std::chrono::steady_clock::now()};
-    self->state.ended_order.push_back(t.id);
+  for (auto& t : st.settings.lost) {
+    task_snapshot snap;
+    snap.task_id = t.id;
+    snap.workflow = t.workflow;
+    snap.state = task_state::lost;
+    snap.failure = make_error(error_code::internal_failure, "The server stopped while this task was queued or running.");
+    st.ended[t.id] = std::move(snap);
+    st.forget_later(t.id);
   }
-  self->delayed_send(self, std::chrono::seconds(5), atom::tick::value);
+  self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
   return {
-      [self](atom::start, const generation_request& req) {
-        start_answer answer;
-        if (int status = refusal(self->state)) {
+      [self](atom::start, const generation_request& req) -> caf::result<std::string> {
+        if (auto refused = refusal(self->state, req)) {
           ++self->state.refused;
-          answer.http_status = status;
-          answer.error = refusal_text(status);
-          return answer;
+          return refused;
         }
-        start_task(self, req, answer.task_id, [](const task_actor&) {});
-        answer.accepted = true;
-        return answer;
+        start_task(self, req, [](const task_actor&) {});
+        return req.task_id;
       },
-      [self](atom::start, atom::await, const generation_request& req) -> caf::result<task_outcome> {
-        if (int status = refusal(self->state)) {
+      [self](atom::start, atom::await, const generation_request& req) -> caf::result<task_snapshot> {
+        if (auto refused = refusal(self->state, req)) {
           ++self->state.refused;
-          task_outcome o;
-          o.state = "refused";
-          o.http_status = status;
-          o.error = refusal_text(status);
-          return o;
+          return refused;
         }
-        std::string id;
-        caf::delegated<task_outcome> answer;
+        caf::delegated<task_snapshot> answer;
         // The task answers the waiting HTTP thread itself: one hop instead of two.
-        start_task(self, req, id, [&](const task_actor& task) { answer = self->delegate(task, atom::await::value, req.timeout_ms); });
+        start_task(self, req,
+                   [&](const task_actor& task) { answer = self->delegate(task, atom::await::value, req.timeout_ms); });
         return answer;
       },
-      [self](atom::get, const std::string& id) -> caf::result<std::string> {
+      [self](atom::get, const std::string& id) -> caf::result<task_snapshot> {
         auto& st = self->state;
         if (auto it = st.live.find(id); it != st.live.end()) {
           // Not delegated: a task that just ended may be gone before the request reaches it. Its
           // `ended` report was sent before it quit, so by the time the error comes back here the
-          // final status is in `ended`.
-          auto rp = self->make_response_promise<std::string>();
+          // final snapshot is in `ended`.
+          auto rp = self->make_response_promise<task_snapshot>();
           self->request(it->second.handle, std::chrono::seconds(10), atom::get::value)
-              .then([rp](std::string& status) mutable { rp.deliver(std::move(status)); },
+              .then([rp](task_snapshot& snap) mutable { rp.deliver(std::move(snap)); },
                     [self, rp, id](caf::error&) mutable {
                       auto ended = self->state.ended.find(id);
-                      rp.deliver(ended == self->state.ended.end() ? std::string() : ended->second.status_json);
+                      if (ended != self->state.ended.end()) rp.deliver(ended->second);
+                      else rp.deliver(make_error(error_code::unknown_task, "Task '" + id + "' not found."));
                     });
           return rp;
         }
-        if (auto it = st.ended.find(id); it != st.ended.end()) return it->second.status_json;
-        return std::string();
+        if (auto it = st.ended.find(id); it != st.ended.end()) return it->second;
+        return make_error(error_code::unknown_task, "Task '" + id + "' not found.");
       },
-      [self](atom::cancel, const std::string& id) {
+      [self](atom::cancel, const std::string& id) -> caf::result<atom::ok> {
         auto& st = self->state;
-        if (id == "*") { // the shutdown grace period is over
-          for (auto& entry : st.live) self->send(entry.second.handle, atom::cancel::value);
-          return 202;
-        }
         if (auto it = st.live.find(id); it != st.live.end()) {
           self->send(it->second.handle, atom::cancel::value);
-          return 202;
+          return atom::ok::value;
         }
-        return st.ended.count(id) ? 409 : 404;
+        if (st.ended.count(id)) return make_error(error_code::task_ended, "Task '" + id + "' has already ended.");
+        return make_error(error_code::unknown_task, "Task '" + id + "' not found.");
+      },
+      [self](atom::internal, atom::cancel) {
+        for (auto& entry : self->state.live) self->send(entry.second.handle, atom::cancel::value);
       },
       [self](atom::list) {
-        auto rp = self->make_response_promise<std::string>();
-        // GET /generation/tasks/active: each live task's own status, reshaped.
-        ask_every_task(self, atom::get::value, [rp](std::vector<std::string> statuses) mutable {
-          std::string out = "[";
-          for (auto& text : statuses) {
-            json::document d;
-            if (!json::parse(text, d).empty()) continue;
-            if (out.size() > 1) out += ",";
-            out += "{\"taskId\":" + json::stringify(d["taskId"]) + ",\"workflow\":" + json::stringify(d["workflow"]) +
-                   ",\"requestOrigin\":" + json::stringify(d["requestOrigin"]) + ",\"state\":" + json::stringify(d["state"]) + ",\"progress\":" + json::stringify(d["progress"]) + "}";
-          }
-          rp.deliver(out + "]");
-        });
+        auto rp = self->make_response_promise<std::vector<task_snapshot>>();
+        ask_every_task<task_snapshot>(self, atom::get::value,
+                                      [rp](std::vector<task_snapshot> snaps) mutable { rp.deliver(std::move(snaps)); });
         return rp;
       },
-      [self](atom::ended, const std::string& id, const std::string& state, std::string& status) {
-        task_ended(self, id, state, std::move(status));
-      },
-      [self](atom::progress, const std::string& id, const std::string& state) {
+      [self](atom::ended, task_snapshot& snap) { task_ended(self, std::move(snap)); },
+      [self](atom::progress, const std::string& id, task_state state) {
         auto& st = self->state;
         auto it = st.live.find(id);
         if (it == st.live.end() || it->second.state == state) return;
-        if (it->second.state == "queued") --st.queued;
+        if (it->second.state == task_state::queued) --st.queued;
         it->second.state = state;
       },
-      [self](atom::tick) {
+      [self](atom::internal, atom::tick) {
         auto& st = self->state;
-        auto now = std::chrono::steady_clock::now();
-        while (!st.ended_order.empty()) {
-          auto it = st.ended.find(st.ended_order.front());
-          if (it != st.ended.end() && now - it->second.ended_at < st.settings.retention) break;
-          if (it != st.ended.end()) st.ended.erase(it);
-          st.ended_order.pop_front();
-        }
-        self->delayed_send(self, std::chrono::seconds(5), atom::tick::value);
+        st.ended_order.expire(std::chrono::steady_clock::now(), [&st](const std::string& id) { st.ended.erase(id); });
+        self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
       },
       [self](atom::shutdown, std::int64_t grace_seconds) -> caf::result<bool> {
         auto& st = self->state;
@@ -292,38 +287,24 @@ supervisor_actor::behavior_type supervisor(supervisor_pointer self, supervisor_s
         if (st.live.empty()) return true;
         // Queued tasks would only start during the grace period: they are cancelled now.
         for (auto& entry : st.live)
-          if (entry.second.state == "queued") self->send(entry.second.handle, atom::cancel::value);
+          if (entry.second.state == task_state::queued) self->send(entry.second.handle, atom::cancel::value);
         auto rp = self->make_response_promise<bool>();
         st.shutdown_done = rp;
         // Tasks still running when the grace period ends are cancelled (one `cancelled` each).
-        caf::delayed_anon_send(supervisor_actor{self}, std::chrono::seconds(grace_seconds), atom::cancel::value, std::string("*"));
+        self->delayed_send(self, std::chrono::seconds(grace_seconds), atom::internal::value, atom::cancel::value);
         return rp;
       },
-      [self](atom::status) {
-        auto& st = self->state;
-        return status_json("supervisor", "supervisor")
-            .add("state", st.shutting_down ? "shutting-down" : "running")
-            .add("mailbox", static_cast<std::uint64_t>(self->mailbox().size()))
-            .add("live", static_cast<std::uint64_t>(st.live.size()))
-            .add("queued", static_cast<std::uint64_t>(st.queued))
-            .add("running", static_cast<std::uint64_t>(st.live.size() - st.queued))
-            .add("retainedEnded", static_cast<std::uint64_t>(st.ended.size()))
-            .add("started", st.started)
-            .add("refused", st.refused)
-            .add("completed", st.completed)
-            .add("failed", st.failed)
-            .add("cancelled", st.cancelled)
-            .str();
-      },
-      [self](atom::list, atom::status) -> caf::result<std::vector<std::string>> {
-        auto rp = self->make_response_promise<std::vector<std::string>>();
-        ask_every_task(self, atom::status::value, [rp](std::vector<std::string> statuses) mutable {
-          rp.deliver(std::move(statuses));
-        });
+      [self](atom::status) { return status_of(self); },
+      [self](atom::list, atom::status) -> caf::result<std::vector<actor_status>> {
+        auto rp = self->make_response_promise<std::vector<actor_status>>();
+        ask_every_task<actor_status>(self, atom::status::value,
+                                     [rp](std::vector<actor_status> statuses) mutable { rp.deliver(std::move(statuses)); });
         return rp;
       },
   };
 }
+
+} // namespace
 
 supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_settings settings) {
   return sys.spawn(supervisor, std::move(settings));

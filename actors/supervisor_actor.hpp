@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -9,14 +8,12 @@
 
 #include "actors/protocol.hpp"
 #include "backends/worker_pool.hpp"
-#include "generation/workflow.hpp"
 #include "persistence/storage.hpp"
 #include "persistence/task_journal.hpp"
 
 namespace mediagen {
 
 struct supervisor_settings {
-  std::shared_ptr<const workflow_catalog> catalog;
   backend_actor builtin;                 ///< runs workflows of backend "builtin"
   backend_actor comfyui;                 ///< runs workflows of backend "comfyui" (may be invalid)
   sse_hub_actor hub;
@@ -32,13 +29,11 @@ struct supervisor_settings {
   std::shared_ptr<task_journal> journal;
   /// Tasks an earlier run left unfinished, as the journal found them at start.
   std::vector<lost_task> lost;
-  /// Makes task ids; tests may pin it.
-  std::function<std::string()> new_task_id;
 };
 
 supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_settings settings);
 
-/// 32 random hex digits.
+/// 32 random hex digits: how the HTTP layer chooses a task id before planning.
 std::string random_task_id();
 
 } // namespace mediagen

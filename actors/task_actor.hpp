@@ -6,20 +6,18 @@
 #include <caf/fwd.hpp>
 
 #include "actors/protocol.hpp"
-#include "generation/workflow.hpp"
 #include "persistence/storage.hpp"
 
 namespace mediagen {
 
 /// Everything a task needs, given at spawn.
 struct task_context {
-  std::string task_id;
+  /// Planned on the HTTP thread: its task id, resolved workflow and filled graph are final.
   generation_request request;
-  std::shared_ptr<const workflow_catalog> catalog;
   backend_actor backend;           ///< where the supervisor sent the job (cancel goes there); none for an upload
-  sse_hub_actor hub;              ///< unused for silent tasks
-  media_store_actor store;        ///< never messaged by silent (sync) tasks
-  supervisor_actor supervisor;
+  sse_hub_actor hub;               ///< unused for silent tasks
+  media_store_actor store;         ///< never messaged by silent (sync) tasks
+  task_listener_actor supervisor;  ///< hears `progress` (running) and `ended`
   std::shared_ptr<storage> inputs; ///< the request's uploaded files live here until the task ends
   std::shared_ptr<storage> outputs; ///< an upload task's stored file, removed if it is cancelled
 };

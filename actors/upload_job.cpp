@@ -29,7 +29,7 @@ backend_outcome store_upload(const storage& inputs, storage& outputs, const inpu
   try {
     auto name = outputs.save_new(kind, file.kind == "jpeg" ? "jpg" : file.kind, bytes);
     out.ok = true;
-    out.outputs.push_back(output_file{"/media/" + name, kind, static_cast<std::uint64_t>(bytes.size())});
+    out.outputs.push_back(output_file{name, kind, static_cast<std::uint64_t>(bytes.size())});
   } catch (const std::exception& e) {
     out.error = std::string("The upload could not be stored (") + e.what() + ").";
   }

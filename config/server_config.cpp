@@ -5,7 +5,7 @@
 #include <functional>
 #include <thread>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 #pragma once
 // Conditions of replace rules and pre/post tasks (docs/WORKFLOWS.md "Conditions").
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

@@ -200,15 +200,13 @@ std::string read_tags(const json::value& v, std::vector<std::string>& out) {
 
 std::string parse_tags(const json::value& v, std::vector<std::string>& out) { return read_tags(v, out); }
 
-void name_stored_files(generation_request& request) {
-  json::document data;
-  if (!json::parse(request.data_json, data).empty() || !data.IsObject()) return;
+void name_stored_files(const generation_request& request, json::document& data) {
+  if (!data.IsObject()) return;
   auto& a = data.GetAllocator();
   for (auto& f : request.files) {
     json::set(data, filename_field(f.field), json::str(f.stored_name, a), a);
     if (f.field == "image") json::set(data, "image_0_filename", json::str(f.stored_name, a), a);
   }
-  request.data_json = json::stringify(data);
 }
 
 namespace {
@@ -224,7 +222,7 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
   if (!wf_field->IsString()) return refuse(400, "Workflow must be a string.");
   // Whole strings everywhere: an embedded NUL must not cut "Builtin Tiny\u0000junk" short.
   std::string wf_name(wf_field->GetString(), wf_field->GetStringLength());
-  const workflow* wf = catalog.find(wf_name);
+  workflow_ref wf = catalog.find_ref(wf_name);
   if (!wf) return refuse(400, "Workflow '" + (wf_name.size() > 200 ? wf_name.substr(0, 200) + "..." : wf_name) + "' not found");
   if (wf->backend == "comfyui" && !settings.comfyui_available)
     return refuse(503, "Workflow '" + wf_name + "' needs ComfyUI, and no ComfyUI instance is configured.");
@@ -232,7 +230,9 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
   validation_result r;
   generation_request& req = r.request;
   req.workflow = wf_name;
-  json::document data(rapidjson::kObjectType);
+  req.wf = wf;
+  json::document& data = r.data;
+  data.SetObject();
   auto& a = data.GetAllocator();
 
   auto text_field = [&](const char* field, std::string& out) -> std::string {
@@ -322,7 +322,6 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
     return refuse(400, "Workflow '" + wf_name + "' is an inpainting workflow; use /generate/inpaint.");
   }
   if (auto e = check_files(*wf, parts, kind, req); !e.empty()) return refuse(400, e);
-  req.data_json = json::stringify(data);
   r.ok = true;
   r.status = 200;
   return r;

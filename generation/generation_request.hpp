@@ -7,14 +7,15 @@
 #include <vector>
 
 #include "generation/input_files.hpp"
-#include "generation/json.hpp"
+#include "common/json.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {
 
 /// What the HTTP layer hands the supervisor: checked, typed, complete (defaults applied).
 struct generation_request {
-  std::string workflow;
+  std::string workflow;             ///< its name, as the client sent it
+  workflow_ref wf;                  ///< the same workflow, resolved once at validation
   std::string prompt;
   std::string name;
   std::int64_t seed = 0;
@@ -30,16 +31,13 @@ struct generation_request {
   /// The workflow's declared extra inputs as they were checked (defaults applied), a JSON
   /// object: stored with the entry so it can be shown and regenerated.
   std::string extra_inputs_json;
-  /// Every field a `replace` rule or task may read, as a JSON object: prompt, name, seed,
-  /// orientation, workflow, and each declared extra input. Undeclared client fields never get here.
-  std::string data_json;
   bool silent = false;              ///< sync: no gallery entry, no SSE events needed
   std::int64_t timeout_ms = 0;      ///< sync: how long the client waits
   bool cancel_on_disconnect = false;
   std::vector<input_file> files;    ///< uploaded inputs, stored under the server's names
   bool inpaint = false;
   std::string inpaint_area_json;    ///< {"x1","y1","x2","y2"} or ""
-  std::string task_id;              ///< chosen before planning, so replace rules can read it
+  std::string task_id;              ///< chosen before planning, so replace rules can read it; never changed
   std::string graph_json;           ///< the filled graph (pre-generation tasks, then replace)
   std::string planned_data_json;    ///< the data after the pre-generation tasks (post tasks start here)
   /// "image" or "audio" for POST /upload/*: files[0] becomes a new entry, no backend runs
@@ -47,10 +45,18 @@ struct generation_request {
   std::string upload;
 };
 
+/// A workflow handle is inspected by its name only: requests never leave the process, so
+/// nothing loads one (a loaded handle would be null).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, workflow_ref& x) {
+  std::string name = x ? x->name : std::string();
+  return f(name);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
-  return f(x.workflow, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
-           x.request_origin, x.extra_inputs_json, x.data_json, x.silent, x.timeout_ms,
+  return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
+           x.request_origin, x.extra_inputs_json, x.silent, x.timeout_ms,
            x.cancel_on_disconnect, x.files, x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json,
            x.planned_data_json, x.upload);
 }
@@ -70,6 +76,10 @@ struct validation_result {
   int status = 400;
   std::string error;
   generation_request request;
+  /// Every field a `replace` rule or task may read, as a JSON object: prompt, name, seed,
+  /// orientation, workflow, and each declared extra input. Undeclared client fields never get
+  /// here. Kept as a DOM through naming the files and planning: serialized once, when planned.
+  json::document data;
 };
 
 struct validation_settings {
@@ -93,7 +103,7 @@ validation_result validate_generation(const workflow_catalog& catalog, const jso
 std::string parse_tags(const json::value& v, std::vector<std::string>& out);
 
 /// Once the files are stored: makes each stored name readable by replace rules
-/// (image_0_filename, mask_filename, ...).
-void name_stored_files(generation_request& request);
+/// (image_0_filename, mask_filename, ...) in the request's `data`.
+void name_stored_files(const generation_request& request, json::document& data);
 
 } // namespace mediagen

@@ -4,40 +4,18 @@
 
 namespace mediagen {
 
-planned_graph plan_graph(const workflow& wf, const std::string& data_json) {
-  planned_graph out;
-  json::document data;
-  if (auto e = json::parse(data_json, data); !e.empty() || !data.IsObject()) {
-    out.error = "The request data is not a JSON object.";
-    return out;
-  }
-  if (auto e = run_workflow_tasks(wf.pre_tasks(), data); !e.empty()) {
-    out.error = "Workflow '" + wf.name + "' pre-generation " + e + ".";
-    return out;
-  }
-  json::document graph;
-  if (auto e = json::parse(wf.graph_json, graph); !e.empty()) {
-    out.error = "Workflow '" + wf.name + "' has a graph that is not valid JSON.";
-    return out;
-  }
-  if (auto e = apply_replace(wf.replace_rules(), data, graph); !e.empty()) {
-    out.error = "Workflow '" + wf.name + "': " + e + ".";
-    return out;
-  }
-  out.graph_json = json::stringify(graph);
-  out.data_json = json::stringify(data);
-  out.ok = true;
-  return out;
-}
-
-std::string plan_request(const workflow& wf, generation_request& request) {
-  json::document data;
-  if (!json::parse(request.data_json, data).empty() || !data.IsObject()) return "The request data is not a JSON object.";
+std::string plan_request(generation_request& request, json::document& data) {
+  if (!request.wf) return "The request names no workflow.";
+  const workflow& wf = *request.wf;
+  if (!data.IsObject()) return "The request data is not a JSON object.";
   json::set(data, "taskId", json::str(request.task_id, data.GetAllocator()), data.GetAllocator());
-  auto plan = plan_graph(wf, json::stringify(data));
-  if (!plan.ok) return plan.error;
-  request.graph_json = std::move(plan.graph_json);
-  request.planned_data_json = std::move(plan.data_json);
+  if (auto e = run_workflow_tasks(wf.pre_tasks(), data); !e.empty()) return "Workflow '" + wf.name + "' pre-generation " + e + ".";
+  json::document graph;
+  if (auto e = json::parse(wf.graph_json, graph); !e.empty())
+    return "Workflow '" + wf.name + "' has a graph that is not valid JSON.";
+  if (auto e = apply_replace(wf.replace_rules(), data, graph); !e.empty()) return "Workflow '" + wf.name + "': " + e + ".";
+  request.graph_json = json::stringify(graph);
+  request.planned_data_json = json::stringify(data);
   return {};
 }
 

@@ -10,19 +10,11 @@
 
 namespace mediagen {
 
-struct planned_graph {
-  bool ok = false;
-  std::string error;       ///< one sentence when !ok
-  std::string graph_json;  ///< the filled graph
-  std::string data_json;   ///< the request data after the pre-generation tasks
-};
-
-/// `data_json` is generation_request::data_json plus `taskId`.
-planned_graph plan_graph(const workflow& wf, const std::string& data_json);
-
-/// Plans `request` (its task_id set) in place: graph_json and planned_data_json, with `taskId`
-/// readable by the rules. Returns "" or one sentence.
-std::string plan_request(const workflow& wf, generation_request& request);
+/// Plans `request` (its task_id set and its workflow resolved) in place: runs the
+/// pre-generation tasks over `data` (the validated fields, with `taskId` added here), fills the
+/// graph with the `replace` rules, and stores graph_json and planned_data_json, each serialized
+/// once. Returns "" or one sentence.
+std::string plan_request(generation_request& request, json::document& data);
 
 /// What post-generation tasks may set on the stored result: they run on the request data once
 /// the outputs are stored, and their `name`, `description` and `tags` fields become the entry's.

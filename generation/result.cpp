@@ -6,9 +6,12 @@ namespace mediagen {
 
 namespace {
 
+// Where clients fetch an output (docs/API.md "/media").
+json::value url_of(const output_file& o, json::allocator& a) { return json::str("/media/" + o.name, a); }
+
 json::value first_url_of(const generation_result& r, const char* kind, json::allocator& a) {
   for (auto& o : r.outputs)
-    if (o.kind == kind) return json::str(o.url, a);
+    if (o.kind == kind) return url_of(o, a);
   return json::value(rapidjson::kNullType);
 }
 
@@ -28,7 +31,7 @@ void result_to_json(const generation_result& r, json::value& out, json::allocato
   json::value outputs(rapidjson::kArrayType);
   for (auto& o : r.outputs) {
     json::value item(rapidjson::kObjectType);
-    item.AddMember("url", json::str(o.url, a), a);
+    item.AddMember("url", url_of(o, a), a);
     item.AddMember("kind", json::str(o.kind, a), a);
     item.AddMember("bytes", json::value(static_cast<uint64_t>(o.bytes)), a);
     outputs.PushBack(item, a);

@@ -5,19 +5,19 @@
 #include <string>
 #include <vector>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 
 struct output_file {
-  std::string url;          ///< "/media/<storage name>"
+  std::string name;         ///< its storage name; clients fetch it as /media/<name>
   std::string kind;         ///< image | video | audio
   std::uint64_t bytes = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, output_file& x) {
-  return f(x.url, x.kind, x.bytes);
+  return f(x.name, x.kind, x.bytes);
 }
 
 struct generation_result {

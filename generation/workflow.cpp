@@ -136,6 +136,11 @@ std::shared_ptr<const workflow_catalog> workflow_catalog::from_text(
   return catalog;
 }
 
+workflow_ref workflow_catalog::find_ref(const std::string& name) const {
+  const workflow* wf = find(name);
+  return wf ? workflow_ref(shared_from_this(), wf) : nullptr;
+}
+
 const workflow* workflow_catalog::find(const std::string& name) const {
   for (auto& w : workflows_)
     if (w.name == name) return &w;

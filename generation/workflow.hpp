@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 
@@ -45,7 +45,11 @@ struct workflow {
   const json::value* options() const;
 };
 
-class workflow_catalog {
+/// A workflow that keeps its catalog alive: resolved once from the name at validation, then
+/// carried by every request, task and result-maker instead of the name.
+using workflow_ref = std::shared_ptr<const workflow>;
+
+class workflow_catalog : public std::enable_shared_from_this<workflow_catalog> {
 public:
   /// Builds a catalog from the config's text and its graphs (base name → graph JSON); reading
   /// the files is config/workflow_files' job. nullptr and one sentence in `error` on failure.
@@ -54,6 +58,8 @@ public:
       std::string& error);
 
   const workflow* find(const std::string& name) const;
+  /// The workflow of that name as a handle sharing the catalog's lifetime; null when absent.
+  workflow_ref find_ref(const std::string& name) const;
   const std::vector<workflow>& all() const { return workflows_; }
 
 private:

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

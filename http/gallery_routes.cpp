@@ -5,6 +5,7 @@
 #include "generation/generation_request.hpp"
 #include "http/actor_calls.hpp"
 #include "http/responses.hpp"
+#include "http/status_codes.hpp"
 #include "http/timed_route.hpp"
 #include "persistence/media_database.hpp"
 
@@ -24,9 +25,8 @@ std::string trimmed(std::string s) {
 
 // Sends the change to the media store and its outcome to the client.
 void run_change(http_context& ctx, const gallery_change& change, httplib::Response& res) {
-  std::string error;
-  auto outcome = ask<change_outcome>(ctx.sys, ctx.store, std::chrono::seconds(30), error, atom::change::value, change);
-  if (!outcome) return send_error(res, 500, "The gallery could not be changed (" + error + ").");
+  auto outcome = ask<change_outcome>(ctx.sys, ctx.store, std::chrono::seconds(30), atom::change::value, change);
+  if (!outcome) return send_actor_error(res, ctx.sys, outcome.error(), "The gallery could not be changed");
   if (outcome->refusal == "invalid") return send_error(res, 400, outcome->error);
   if (outcome->refusal == "not_found") return send_error(res, 404, outcome->error);
   if (!outcome->refusal.empty()) return send_error(res, 500, outcome->error);

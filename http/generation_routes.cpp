@@ -8,6 +8,8 @@
 #include "http/guarded_stream.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
+#include "http/status_codes.hpp"
+#include "http/task_json.hpp"
 #include "http/task_routes.hpp"
 #include "http/timed_route.hpp"
 
@@ -78,11 +80,12 @@ bool validated_fields(http_context& ctx, const json::value& fields, const std::v
     send_error(res, 500, "The upload could not be stored (" + e + ").");
     return false;
   }
-  name_stored_files(out);
-  // The id is chosen here so the graph (which may name it and the uploads) is filled in on this
-  // thread, in parallel with other requests; the supervisor only starts the task.
+  name_stored_files(out, v.data);
+  // The id is chosen here, once, so the graph (which may name it and the uploads) is filled in on
+  // this thread, in parallel with other requests; the supervisor only starts the task, under
+  // this id or not at all.
   out.task_id = random_task_id();
-  if (auto e = plan_request(*ctx.catalog->find(out.workflow), out); !e.empty()) {
+  if (auto e = plan_request(out, v.data); !e.empty()) {
     remove_stored_inputs(ctx, out);
     send_error(res, 500, e);
     return false;
@@ -90,22 +93,22 @@ bool validated_fields(http_context& ctx, const json::value& fields, const std::v
   return true;
 }
 
-void refuse_admission(httplib::Response& res, int status, const std::string& error) {
-  if (status == 429) res.set_header("Retry-After", "1");
-  send_error(res, status, error);
-}
-
 // Hands a validated request to the supervisor and answers 202 (or its refusal).
 void submit_async(http_context& ctx, generation_request& request, httplib::Response& res) {
-  std::string error;
-  auto answer = ask<start_answer>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::start::value, request);
-  if (!answer || !answer->accepted) remove_stored_inputs(ctx, request);
-  if (!answer) return send_error(res, 500, "The task could not be started (" + error + ").");
-  if (!answer->accepted) return refuse_admission(res, answer->http_status, answer->error);
-  auto id = answer->task_id;
-  send_json(res, 202, "{\"success\":true,\"taskId\":" + json::quote(id) +
-                          ",\"message\":\"Generation task created\",\"progressUrl\":" + json::quote("/progress/" + id) +
-                          ",\"statusUrl\":" + json::quote("/tasks/" + id) + "}");
+  auto id = ask<std::string>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::start::value, request);
+  if (!id) {
+    remove_stored_inputs(ctx, request);
+    return send_actor_error(res, ctx.sys, id.error(), "The task could not be started");
+  }
+  json::writer w;
+  w.begin_object()
+      .field("success", true)
+      .field("taskId", *id)
+      .field("message", "Generation task created")
+      .field("progressUrl", "/progress/" + *id)
+      .field("statusUrl", "/tasks/" + *id)
+      .end_object();
+  send_json(res, 202, w.str());
 }
 
 // Async start shared by /generate and /generate/inpaint.
@@ -147,24 +150,32 @@ void regenerate(http_context& ctx, const httplib::Request& req, httplib::Respons
   submit_async(ctx, request, res);
 }
 
-void answer_sync(const task_outcome& o, httplib::Response& res) {
-  auto id = json::quote(o.task_id);
-  if (o.state == "completed") return send_json(res, 200, result_to_json(o.result));
-  if (o.state == "refused") return refuse_admission(res, o.http_status, o.error);
-  if (o.state == "timeout")
-    return send_json(res, 504, "{\"error\":" + json::quote(o.error) + ",\"taskId\":" + id +
-                                   ",\"statusUrl\":" + json::quote("/tasks/" + o.task_id) + "}");
-  std::string body = "{\"error\":" + json::quote(o.state == "cancelled" ? "The generation was cancelled." : o.error);
-  if (!o.details_json.empty()) body += ",\"details\":" + o.details_json;
-  send_json(res, o.state == "cancelled" ? 409 : o.http_status, body + ",\"taskId\":" + id + "}");
+// The ended task as the sync answer: 200 with the result, 409 cancelled, else its failure's status.
+void answer_sync(const task_snapshot& task, httplib::Response& res) {
+  if (task.state == task_state::completed) return send_json(res, 200, result_to_json(task.result));
+  if (task.state == task_state::cancelled)
+    return send_json(res, 409, sync_failure_json("The generation was cancelled.", "", task.task_id));
+  send_json(res, http_status_of(task.failure),
+            sync_failure_json(error_sentence(task.failure), error_extra(task.failure), task.task_id));
+}
+
+// A sync wait that ended without the task: refused (nothing started), timed out (it goes on),
+// or the call itself failed.
+void answer_sync_error(http_context& ctx, const caf::error& e, httplib::Response& res) {
+  if (has_code(e, error_code::wait_timed_out)) {
+    auto id = error_extra(e);
+    json::writer w;
+    w.begin_object().field("error", error_sentence(e)).field("taskId", id).field("statusUrl", "/tasks/" + id).end_object();
+    return send_json(res, 504, w.str());
+  }
+  send_actor_error(res, ctx.sys, e, "The task did not answer");
 }
 
 // POST /generate/sync: the task's outcome is received on this thread and mapped to the answer.
 void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   generation_request request;
   if (!validated_request(ctx, req, res, request_kind::sync, request)) return;
-  std::string error;
-  // The task answers with "timeout" itself after timeout_ms; the extra margin only guards
+  // The task answers wait_timed_out itself after timeout_ms; the extra margin only guards
   // against a reply that never comes.
   auto deadline = std::chrono::milliseconds(request.timeout_ms) + std::chrono::seconds(10);
   // A client that asked for it has its task cancelled when it hangs up while waiting.
@@ -175,15 +186,13 @@ void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response&
       caf::anon_send(sup, atom::cancel::value, id);
     });
   }
-  auto outcome = ask<task_outcome>(ctx.sys, ctx.supervisor, deadline, error, atom::start::value,
-                                   atom::await::value, request);
+  auto task = ask<task_snapshot>(ctx.sys, ctx.supervisor, deadline, atom::start::value, atom::await::value, request);
   if (watch) ctx.hangups.unwatch(watch);
-  if (!outcome) {
-    remove_stored_inputs(ctx, request);
-    return send_error(res, 500, "The task did not answer (" + error + ").");
-  }
-  if (outcome->state == "refused") remove_stored_inputs(ctx, request);
-  answer_sync(*outcome, res);
+  if (task) return answer_sync(*task, res);
+  // Refused, or lost on the way: the task never ran, its uploads are ours to remove (a timed-out
+  // task goes on and removes them itself).
+  if (!has_code(task.error(), error_code::wait_timed_out)) remove_stored_inputs(ctx, request);
+  answer_sync_error(ctx, task.error(), res);
 }
 
 } // namespace

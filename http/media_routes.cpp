@@ -6,6 +6,7 @@
 
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
+#include "http/status_codes.hpp"
 #include "http/timed_route.hpp"
 
 namespace mediagen {

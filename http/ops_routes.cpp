@@ -2,8 +2,10 @@
 
 #include <sstream>
 
+#include "common/json.hpp"
 #include "http/actor_calls.hpp"
 #include "http/responses.hpp"
+#include "http/status_json.hpp"
 #include "http/timed_route.hpp"
 
 namespace mediagen {
@@ -13,92 +15,84 @@ namespace {
 constexpr auto status_timeout = std::chrono::seconds(5);
 
 template <class Handle>
-std::string status_of(http_context& ctx, const Handle& h, const std::string& kind) {
-  std::string error;
-  auto s = ask<std::string>(ctx.sys, h, status_timeout, error, atom::status::value);
-  if (s) return *s;
-  return "{\"kind\":" + json::quote(kind) + ",\"state\":\"unreachable\",\"error\":" + json::quote(error) + "}";
-}
-
-json::document parsed(const std::string& text) {
-  json::document d;
-  json::parse(text, d);
-  return d;
-}
-
-// A backend's status, and for a pool each of its instances' (as their own entries).
-std::vector<std::string> backend_statuses(http_context& ctx, const named_backend& b) {
-  std::string s = status_of(ctx, b.handle, "backend");
-  auto d = parsed(s);
-  std::vector<std::string> out;
-  auto* instances = json::member(d, "instances");
-  if (!instances || !instances->IsArray()) return {s};
-  for (auto& i : instances->GetArray()) out.push_back(json::stringify(i));
-  d.RemoveMember("instances");
-  out.insert(out.begin(), json::stringify(d));
-  return out;
+caf::expected<actor_status> status_of(http_context& ctx, const Handle& h) {
+  return ask<actor_status>(ctx.sys, h, status_timeout, atom::status::value);
 }
 
 /// A unit that runs jobs: the builtin backend, or one ComfyUI instance of a pool.
 struct backend_unit {
   std::string name;
-  json::document status;
+  backend_figures figures;
 };
 
-// Each backend unit with its status: a pool is reported by its instances, named by their ids.
+// Each backend unit with its figures: a pool is reported by its instances, named by their ids.
+// A backend that does not answer counts as unhealthy with an empty queue.
 std::vector<backend_unit> backend_units(http_context& ctx) {
   std::vector<backend_unit> out;
   for (auto& b : ctx.backends) {
-    auto statuses = backend_statuses(ctx, b);
-    bool pool = statuses.size() > 1;
-    for (std::size_t i = pool ? 1 : 0; i < statuses.size(); ++i) {
-      backend_unit unit;
-      json::parse(statuses[i], unit.status);
-      unit.name = pool ? json::get_string(unit.status, "id").value_or(b.name) : b.name;
+    auto status = status_of(ctx, b.handle);
+    if (!status) {
+      backend_unit unit{b.name, {}};
+      unit.figures.healthy = false;
       out.push_back(std::move(unit));
+      continue;
     }
+    auto add = [&](const actor_status& s, const std::string& name) {
+      auto* f = caf::get_if<backend_figures>(&s.figures);
+      out.push_back(backend_unit{name, f ? *f : backend_figures{}});
+    };
+    if (status->parts.empty()) add(*status, b.name);
+    for (auto& part : status->parts) add(part, part.id.empty() ? b.name : part.id);
   }
   return out;
+}
+
+template <class Figures, class Handle>
+Figures figures_of(http_context& ctx, const Handle& h) {
+  auto status = status_of(ctx, h);
+  if (!status) return Figures{};
+  auto* f = caf::get_if<Figures>(&status->figures);
+  return f ? *f : Figures{};
 }
 
 // Every actor's status as one JSON object: {"actors": [...]} (GET /debug/actors).
 std::string all_actors(http_context& ctx) {
-  std::string out = "{\"actors\":[" + status_of(ctx, ctx.supervisor, "supervisor");
-  out += "," + status_of(ctx, ctx.hub, "sse_hub");
-  out += "," + status_of(ctx, ctx.store, "media_store");
-  for (auto& b : ctx.backends)
-    for (auto& s : backend_statuses(ctx, b)) out += "," + s;
-  std::string error;
-  auto tasks = ask<std::vector<std::string>>(ctx.sys, ctx.supervisor, status_timeout, error, atom::list::value,
-                                             atom::status::value);
+  std::vector<std::string> entries;
+  auto add = [&](const caf::expected<actor_status>& s, const char* kind) {
+    if (!s) return entries.push_back(unreachable_status_json(kind, ctx.sys.render(s.error())));
+    entries.push_back(actor_status_json(*s));
+    for (auto& part : s->parts) entries.push_back(actor_status_json(part));
+  };
+  add(status_of(ctx, ctx.supervisor), "supervisor");
+  add(status_of(ctx, ctx.hub), "sse_hub");
+  add(status_of(ctx, ctx.store), "media_store");
+  for (auto& b : ctx.backends) add(status_of(ctx, b.handle), "backend");
+  auto tasks = ask<std::vector<actor_status>>(ctx.sys, ctx.supervisor, status_timeout, atom::list::value,
+                                              atom::status::value);
   if (tasks)
-    for (auto& t : *tasks) out += "," + t;
-  return out + "]}";
+    for (auto& t : *tasks) entries.push_back(actor_status_json(t));
+  json::writer w;
+  w.begin_object().key("actors").begin_array();
+  for (auto& e : entries) w.raw(e);
+  return w.end_array().end_object().str();
 }
 
-double number(const json::value& v, const char* key) { return json::get_number(v, key).value_or(0); }
-
 std::string status_document(http_context& ctx) {
-  std::string out = "{\"backends\":{";
-  bool first = true;
+  json::writer w;
+  w.begin_object().key("backends").begin_object();
   // The Node server's readiness fields, which its loading page polls: ComfyUI is ready when an
   // instance is healthy; Ollama never is, since no LLM task runs here.
   bool comfyui_ready = false;
   for (auto& unit : backend_units(ctx)) {
-    auto& s = unit.status;
-    if (unit.name != "builtin" && json::get_bool(s, "healthy").value_or(false)) comfyui_ready = true;
-    out += (first ? "" : ",") + json::quote(unit.name) + ":{\"healthy\":" +
-           (json::get_bool(s, "healthy").value_or(false) ? "true" : "false") +
-           ",\"queue\":" + std::to_string(static_cast<long long>(number(s, "queue")));
-    if (auto url = json::get_string(s, "url")) out += ",\"url\":" + json::quote(*url);
-    out += "}";
-    first = false;
+    if (unit.name != "builtin" && unit.figures.healthy) comfyui_ready = true;
+    w.key(unit.name).begin_object().field("healthy", unit.figures.healthy).field("queue", unit.figures.queue());
+    if (!unit.figures.url.empty()) w.field("url", unit.figures.url);
+    w.end_object();
   }
-  auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
-  out += "},\"tasks\":{\"queued\":" + std::to_string(static_cast<long long>(number(sup, "queued"))) +
-         ",\"running\":" + std::to_string(static_cast<long long>(number(sup, "running"))) + "}" +
-         ",\"comfyui\":" + (comfyui_ready ? "true" : "false") + ",\"ollama\":false}";
-  return out;
+  auto sup = figures_of<supervisor_figures>(ctx, ctx.supervisor);
+  w.end_object().key("tasks").begin_object().field("queued", sup.queued).field("running", sup.running).end_object();
+  w.field("comfyui", comfyui_ready).field("ollama", false);
+  return w.end_object().str();
 }
 
 void gauge(std::ostringstream& out, const char* name, const char* help, double value, const char* type = "gauge") {
@@ -108,26 +102,30 @@ void gauge(std::ostringstream& out, const char* name, const char* help, double v
 std::string metrics_text(http_context& ctx) {
   std::ostringstream out;
   out << ctx.stats.http_text();
-  auto sup = parsed(status_of(ctx, ctx.supervisor, "supervisor"));
+  auto sup = figures_of<supervisor_figures>(ctx, ctx.supervisor);
   out << "# HELP mediagen_tasks Tasks by state (live: queued, running; ended: totals since start).\n"
       << "# TYPE mediagen_tasks gauge\n";
-  for (auto* state : {"queued", "running", "completed", "failed", "cancelled", "refused"})
-    out << "mediagen_tasks{state=\"" << state << "\"} " << number(sup, state) << "\n";
-  gauge(out, "mediagen_queue_depth", "Tasks waiting to run.", number(sup, "queued"));
-  auto hub = parsed(status_of(ctx, ctx.hub, "sse_hub"));
-  gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", number(hub, "subscribers"));
-  auto store = parsed(status_of(ctx, ctx.store, "media_store"));
-  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", number(store, "commits"), "counter");
-  gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.", number(store, "entriesCommitted"), "counter");
-  gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", number(store, "totalCommitMs") / 1000, "counter");
-  gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", number(store, "lastCommitMs") / 1000);
+  std::pair<const char*, std::uint64_t> by_state[] = {{"queued", sup.queued},       {"running", sup.running},
+                                                      {"completed", sup.completed}, {"failed", sup.failed},
+                                                      {"cancelled", sup.cancelled}, {"refused", sup.refused}};
+  for (auto& [state, n] : by_state) out << "mediagen_tasks{state=\"" << state << "\"} " << n << "\n";
+  gauge(out, "mediagen_queue_depth", "Tasks waiting to run.", static_cast<double>(sup.queued));
+  auto hub = figures_of<sse_hub_figures>(ctx, ctx.hub);
+  gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", static_cast<double>(hub.subscribers));
+  auto store = figures_of<media_store_figures>(ctx, ctx.store);
+  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", static_cast<double>(store.commits),
+        "counter");
+  gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.",
+        static_cast<double>(store.entries_committed), "counter");
+  gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", store.total_commit_ms / 1000, "counter");
+  gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", store.last_commit_ms / 1000);
   // Per unit: its queue, and its round trips (one job, from reaching the backend to its end).
   std::ostringstream queue, trips, seconds;
   for (auto& unit : backend_units(ctx)) {
     std::string label = "{backend=\"" + unit.name + "\"} ";
-    queue << "mediagen_backend_queue" << label << number(unit.status, "queue") << "\n";
-    trips << "mediagen_backend_round_trips_total" << label << number(unit.status, "finished") << "\n";
-    seconds << "mediagen_backend_round_trip_seconds_total" << label << number(unit.status, "roundTripSeconds") << "\n";
+    queue << "mediagen_backend_queue" << label << unit.figures.queue() << "\n";
+    trips << "mediagen_backend_round_trips_total" << label << unit.figures.finished() << "\n";
+    seconds << "mediagen_backend_round_trip_seconds_total" << label << unit.figures.round_trip_seconds << "\n";
   }
   out << "# HELP mediagen_backend_queue Jobs queued or running per backend.\n# TYPE mediagen_backend_queue gauge\n"
       << queue.str() << "# HELP mediagen_backend_round_trips_total Jobs a backend finished.\n"

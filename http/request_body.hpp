@@ -6,7 +6,7 @@
 #include <httplib.h>
 
 #include "generation/generation_request.hpp"
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

@@ -1,6 +1,6 @@
 #include "http/responses.hpp"
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 
@@ -10,9 +10,10 @@ void send_json(httplib::Response& res, int status, const std::string& body) {
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& details_json) {
-  std::string body = "{\"error\":" + json::quote(message);
-  if (!details_json.empty()) body += ",\"details\":" + details_json;
-  send_json(res, status, body + "}");
+  json::writer w;
+  w.begin_object().field("error", message);
+  if (!details_json.empty()) w.key("details").raw(details_json);
+  send_json(res, status, w.end_object().str());
 }
 
 } // namespace mediagen

@@ -4,6 +4,7 @@
 #include "http/actor_calls.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
+#include "http/status_codes.hpp"
 
 namespace mediagen {
 
@@ -19,20 +20,17 @@ std::int64_t last_event_id(const httplib::Request& req) {
 
 void stream_task_events(http_context& ctx, const std::string& task_id, const httplib::Request& req,
                         httplib::Response& res) {
-  auto queue = std::make_shared<sse_queue>(1024);
-  // The stream's first line sets EventSource's reconnect delay; the hub's replay follows it.
-  queue->push("retry: " + std::to_string(ctx.config.sse_retry_ms) + "\n\n");
-  std::string error;
-  // The queue holds what a replay needs (a task's whole log) plus room for a slow reader.
-  auto status = ask<int>(ctx.sys, ctx.hub, std::chrono::seconds(10), error, atom::subscribe::value, task_id,
-                         last_event_id(req), queue);
-  if (!status) return send_error(res, 500, "The event stream could not be opened (" + error + ").");
-  if (*status == 204) { // already ended, nothing after the client's last event: stop reconnecting
-    res.status = 204;
-    return;
+  // The hub makes the queue (of its configured capacity) and fills it with the replay.
+  auto subscribed = ask<sse_queue_ptr>(ctx.sys, ctx.hub, std::chrono::seconds(10), atom::subscribe::value, task_id,
+                                       last_event_id(req));
+  if (!subscribed) {
+    if (has_code(subscribed.error(), error_code::stream_finished)) { // nothing after the client's last event
+      res.status = 204;                                                 // stop reconnecting
+      return;
+    }
+    return send_actor_error(res, ctx.sys, subscribed.error(), "The event stream could not be opened");
   }
-  if (*status == 404) return send_error(res, 404, "Task '" + task_id + "' not found or expired.");
-  if (*status == 503) return send_error(res, 503, "Too many event streams are open; try again later.");
+  auto queue = *subscribed;
   res.status = 200;
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
@@ -42,7 +40,14 @@ void stream_task_events(http_context& ctx, const std::string& task_id, const htt
       "text/event-stream",
       // Called again and again on this HTTP thread: it must block (docs/TOOLCHAIN.md), so it waits on
       // the queue and writes a heartbeat comment when nothing came for a heartbeat interval.
-      [queue, heartbeat_interval](std::size_t, httplib::DataSink& sink) {
+      // The stream's first line sets EventSource's reconnect delay; the hub's replay follows it.
+      [queue, heartbeat_interval, retry = "retry: " + std::to_string(ctx.config.sse_retry_ms) + "\n\n"](
+          std::size_t, httplib::DataSink& sink) mutable {
+        if (!retry.empty()) {
+          bool ok = sink.write(retry.data(), retry.size());
+          retry.clear();
+          return ok;
+        }
         std::string frame;
         switch (queue->pop(frame, heartbeat_interval)) {
           case sse_queue::pop_result::frame:

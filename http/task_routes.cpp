@@ -4,28 +4,25 @@
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/sse_stream.hpp"
+#include "http/status_codes.hpp"
+#include "http/task_json.hpp"
 #include "http/timed_route.hpp"
 
 namespace mediagen {
 
 void cancel_task(http_context& ctx, const std::string& task_id, httplib::Response& res) {
-  std::string error;
-  auto status = ask<int>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::cancel::value, task_id);
-  if (!status) return send_error(res, 500, "The cancellation could not be requested (" + error + ").");
-  if (*status == 202) return send_json(res, 202, "{\"success\":true,\"message\":\"Cancellation requested\"}");
-  if (*status == 409) return send_error(res, 409, "Task '" + task_id + "' has already ended.");
-  send_error(res, 404, "Task '" + task_id + "' not found.");
+  auto ok = ask<atom::ok>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::cancel::value, task_id);
+  if (!ok) return send_actor_error(res, ctx.sys, ok.error(), "The cancellation could not be requested");
+  send_json(res, 202, "{\"success\":true,\"message\":\"Cancellation requested\"}");
 }
 
 void add_task_routes(route_table& svr, http_context& ctx) {
   svr.Get(R"(/tasks/([^/]+))", timed(ctx, "task_status", [&ctx](const httplib::Request& req, httplib::Response& res) {
     std::string id = req.matches[1];
     if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
-    std::string error;
-    auto status = ask<std::string>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::get::value, id);
-    if (!status) return send_error(res, 500, "The task's status could not be read (" + error + ").");
-    if (status->empty()) return send_error(res, 404, "Task '" + id + "' not found.");
-    send_json(res, 200, *status);
+    auto task = ask<task_snapshot>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::get::value, id);
+    if (!task) return send_actor_error(res, ctx.sys, task.error(), "The task's status could not be read");
+    send_json(res, 200, task_json(*task));
   }));
 
   svr.Delete(R"(/tasks/([^/]+))", timed(ctx, "task_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
@@ -35,10 +32,9 @@ void add_task_routes(route_table& svr, http_context& ctx) {
   }));
 
   svr.Get("/generation/tasks/active", timed(ctx, "tasks_active", [&ctx](const httplib::Request&, httplib::Response& res) {
-    std::string error;
-    auto list = ask<std::string>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::list::value);
-    if (!list) return send_error(res, 500, "The task list could not be read (" + error + ").");
-    send_json(res, 200, *list);
+    auto tasks = ask<std::vector<task_snapshot>>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::list::value);
+    if (!tasks) return send_actor_error(res, ctx.sys, tasks.error(), "The task list could not be read");
+    send_json(res, 200, active_tasks_json(*tasks));
   }));
 
   svr.Get(R"(/progress/([^/]+))", timed(ctx, "progress", [&ctx](const httplib::Request& req, httplib::Response& res) {

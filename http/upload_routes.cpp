@@ -7,6 +7,7 @@
 #include "generation/upload_request.hpp"
 #include "http/actor_calls.hpp"
 #include "http/responses.hpp"
+#include "http/status_codes.hpp"
 #include "http/timed_route.hpp"
 
 namespace mediagen {
@@ -47,20 +48,23 @@ void upload(http_context& ctx, const std::string& what, const httplib::Request& 
   } catch (const std::exception& e) {
     return send_error(res, 500, std::string("The upload could not be stored (") + e.what() + ").");
   }
+  // The id is fixed here, as for a generation; the supervisor starts the task under it or not at all.
   request.task_id = random_task_id();
-  std::string error;
-  auto answer = ask<start_answer>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), error, atom::start::value, request);
-  if (!answer || !answer->accepted) ctx.inputs->remove(file.stored_name);
-  if (!answer) return send_error(res, 500, "The upload task could not be started (" + error + ").");
-  if (!answer->accepted) {
-    if (answer->http_status == 429) res.set_header("Retry-After", "1");
-    return send_error(res, answer->http_status, answer->error);
+  auto id = ask<std::string>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::start::value, request);
+  if (!id) {
+    ctx.inputs->remove(file.stored_name);
+    return send_actor_error(res, ctx.sys, id.error(), "The upload task could not be started");
   }
-  auto id = answer->task_id;
   // 200, as the Node server answered; the client follows the task on /progress/:taskId.
-  send_json(res, 200, "{\"success\":true,\"taskId\":" + json::quote(id) +
-                          ",\"message\":\"Upload task created\",\"progressUrl\":" + json::quote("/progress/" + id) +
-                          ",\"statusUrl\":" + json::quote("/tasks/" + id) + "}");
+  json::writer w;
+  w.begin_object()
+      .field("success", true)
+      .field("taskId", *id)
+      .field("message", "Upload task created")
+      .field("progressUrl", "/progress/" + *id)
+      .field("statusUrl", "/tasks/" + *id)
+      .end_object();
+  send_json(res, 200, w.str());
 }
 
 } // namespace

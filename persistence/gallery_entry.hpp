@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

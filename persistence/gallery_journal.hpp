@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 #include "persistence/gallery_changes.hpp"
 #include "persistence/gallery_snapshot.hpp"
 

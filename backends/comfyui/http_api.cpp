@@ -6,8 +6,8 @@
 
 #include <httplib.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "common/json.hpp"
 
 namespace mediagen::comfyui {
 
@@ -39,12 +39,11 @@ std::string snippet(const std::string& body) {
 /// Serializes a small JSON object from key/value writers.
 template <class Fill>
 std::string json_body(Fill fill) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  fill(writer);
-  writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  json::writer w;
+  w.begin_object();
+  fill(w);
+  w.end_object();
+  return w.str();
 }
 
 struct request_context {
@@ -161,16 +160,9 @@ submit_result http_api::submit_prompt(const std::string& graph_json, const std::
     return out;
   }
   const std::string body = json_body([&](auto& w) {
-    w.Key("prompt");
-    graph.Accept(w);
-    if (!client_id.empty()) {
-      w.Key("client_id");
-      w.String(client_id.c_str(), static_cast<rapidjson::SizeType>(client_id.size()));
-    }
-    if (!prompt_id.empty()) {
-      w.Key("prompt_id");
-      w.String(prompt_id.c_str(), static_cast<rapidjson::SizeType>(prompt_id.size()));
-    }
+    w.field("prompt", graph);
+    if (!client_id.empty()) w.field("client_id", client_id);
+    if (!prompt_id.empty()) w.field("prompt_id", prompt_id);
   });
 
   const request_context ctx{url_, options_, "POST", "/prompt"};
@@ -310,10 +302,8 @@ call_status http_api::free(bool unload_models, bool free_memory) const {
   const request_context ctx{url_, options_, "POST", "/free"};
   auto cli = ctx.client(options_.read_timeout);
   const std::string body = json_body([&](auto& w) {
-    w.Key("unload_models");
-    w.Bool(unload_models);
-    w.Key("free_memory");
-    w.Bool(free_memory);
+    w.field("unload_models", unload_models);
+    w.field("free_memory", free_memory);
   });
   auto res = cli->Post(url_.path("/free"), body, "application/json");
   ctx.finish(res, options_.read_timeout, out);
@@ -326,10 +316,7 @@ call_status http_api::interrupt(const std::string& prompt_id) const {
   const request_context ctx{url_, options_, "POST", "/interrupt"};
   auto cli = ctx.client(options_.read_timeout);
   const std::string body = json_body([&](auto& w) {
-    if (!prompt_id.empty()) {
-      w.Key("prompt_id");
-      w.String(prompt_id.c_str(), static_cast<rapidjson::SizeType>(prompt_id.size()));
-    }
+    if (!prompt_id.empty()) w.field("prompt_id", prompt_id);
   });
   auto res = cli->Post(url_.path("/interrupt"), body, "application/json");
   ctx.finish(res, options_.read_timeout, out);
@@ -342,10 +329,9 @@ call_status http_api::queue_delete(const std::vector<std::string>& prompt_ids) c
   const request_context ctx{url_, options_, "POST", "/queue"};
   auto cli = ctx.client(options_.read_timeout);
   const std::string body = json_body([&](auto& w) {
-    w.Key("delete");
-    w.StartArray();
-    for (const auto& id : prompt_ids) w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
-    w.EndArray();
+    w.key("delete").begin_array();
+    for (const auto& id : prompt_ids) w.value(id);
+    w.end_array();
   });
   auto res = cli->Post(url_.path("/queue"), body, "application/json");
   ctx.finish(res, options_.read_timeout, out);

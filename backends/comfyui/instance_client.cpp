@@ -1,8 +1,5 @@
 #include "backends/comfyui/instance_client.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "backends/comfyui/prompt_id.hpp"
 
 namespace mediagen::comfyui {
@@ -33,50 +30,6 @@ bool instance_client::wait_connected(std::chrono::milliseconds timeout) const {
 
 bool instance_client::connected() const { return ws_ && ws_->connected(); }
 
-std::string instance_client::status_json() const {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("url");
-  w.String(describe());
-  w.Key("client_id");
-  w.String(client_id_);
-  if (!ws_) {
-    w.Key("error");
-    w.String(invalid_reason_);
-    w.EndObject();
-    return buffer.GetString();
-  }
-  const ws_stats s = ws_->stats();
-  w.Key("socket");
-  w.StartObject();
-  w.Key("url");
-  w.String(ws_->url());
-  w.Key("running");
-  w.Bool(s.running);
-  w.Key("connected");
-  w.Bool(s.connected);
-  w.Key("attempts");
-  w.Uint64(s.attempts);
-  w.Key("connects");
-  w.Uint64(s.connects);
-  w.Key("failures");
-  w.Uint64(s.failures);
-  w.Key("drops");
-  w.Uint64(s.drops);
-  w.Key("text_frames");
-  w.Uint64(s.text_frames);
-  w.Key("binary_frames");
-  w.Uint64(s.binary_frames);
-  w.Key("malformed_frames");
-  w.Uint64(s.malformed_frames);
-  w.Key("next_backoff_ms");
-  w.Int64(static_cast<std::int64_t>(s.next_backoff.count()));
-  w.Key("last_error");
-  w.String(s.last_error);
-  w.EndObject();
-  w.EndObject();
-  return buffer.GetString();
-}
+ws_stats instance_client::socket_stats() const { return ws_ ? ws_->stats() : ws_stats{}; }
 
 }  // namespace mediagen::comfyui

@@ -55,8 +55,8 @@ public:
   /// The rest of the HTTP API (history, view, upload, free, interrupt, queue, stats).
   const http_api& api() const { return api_; }
 
-  /// A JSON snapshot for status reports: url, client_id, socket state and counters.
-  std::string status_json() const;
+  /// The socket's figures (all zero when the URL is invalid and no socket runs).
+  ws_stats socket_stats() const;
 
 private:
   std::string client_id_;

@@ -7,8 +7,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "common/json.hpp"
 
 namespace mediagen::comfyui {
 
@@ -50,12 +50,7 @@ bool too_deep(const std::string& text) {
   return false;
 }
 
-const Value* member(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd()) return nullptr;
-  return &it->value;
-}
+using json::member;
 
 /// A node or prompt id: a string, or a number some forks send; nullopt for null/absent/other.
 std::optional<std::string> id_of(const Value* v) {
@@ -84,14 +79,6 @@ double number_of(const Value* v, double fallback) {
   return fallback;
 }
 
-std::string serialize(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                    rapidjson::CrtAllocator, rapidjson::kWriteNanAndInfFlag>
-      writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -314,7 +301,7 @@ ws_frame parse_ws_text(const std::string& text) {
     f.display_node = str_of(member(data, "display_node"));
     const Value* output = member(data, "output");
     if (output) {
-      f.output_json = serialize(*output);
+      f.output_json = json::stringify(*output, /*nan_and_inf=*/true);
       collect_files(f.node, *output, f.files);
     } else {
       f.output_json = "null";

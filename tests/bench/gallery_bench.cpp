@@ -162,13 +162,12 @@ phase_figures run_phase(const fs::path& dir, double seconds, std::size_t compact
   out.query_p99_us = percentile(query_us, 0.99);
   caf::scoped_actor self{sys};
   self->request(store, std::chrono::seconds(10), atom::status::value).receive(
-      [&](std::string& s) {
-        json::document d;
-        json::parse(s, d);
-        out.commit_p50_ms = d["commitP50Ms"].GetDouble();
-        out.commit_p99_ms = d["commitP99Ms"].GetDouble();
-        out.commits = d["commits"].GetUint64();
-        out.compactions = d["compactions"].GetUint64();
+      [&](actor_status& s) {
+        auto& f = caf::get<media_store_figures>(s.figures);
+        out.commit_p50_ms = f.commit_p50_ms;
+        out.commit_p99_ms = f.commit_p99_ms;
+        out.commits = f.commits;
+        out.compactions = f.compactions;
       },
       [](caf::error&) {});
   self->send_exit(store, caf::exit_reason::user_shutdown);

@@ -10,7 +10,7 @@
 
 #include <httplib.h>
 
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 namespace mediagen::testing {
 

@@ -38,15 +38,15 @@ TEST_CASE("a valid request gets defaults and typed values - undeclared fields ar
   REQUIRE(r.ok);
   CHECK(r.request.seed == 77);
   CHECK(r.request.orientation == "portrait");
-  json::document data;
-  json::parse(r.request.data_json, data);
+  auto& data = r.data;
   CHECK(data["steps"].GetInt64() == 30);
   CHECK(data["hd"].GetBool());
   CHECK(std::string(data["prompt"].GetString()) == "fox");
   CHECK_FALSE(data.HasMember("requestOrigin"));
   auto d = check(R"({"workflow":"T","prompt":"fox"})");
-  json::parse(d.request.data_json, data);
-  CHECK(data["steps"].GetInt64() == 12);
+  CHECK(d.data["steps"].GetInt64() == 12);
+  REQUIRE(static_cast<bool>(d.request.wf)); // resolved once, carried by handle
+  CHECK(d.request.wf->name == "T");
 }
 
 TEST_CASE("refusals carry the status and one sentence") {

@@ -52,10 +52,14 @@ TEST_CASE("planning runs pre-generation tasks, then replace") {
           "replace":[{"from":"full","to":["1","inputs","prompt"]},{"from":"taskId","to":["2","inputs","filename_prefix"]}]}]})",
       {{"g.json", graph}}, error);
   REQUIRE(static_cast<bool>(c));
-  auto plan = plan_graph(*c->find("A"), R"({"prompt":"fox","taskId":"t1"})");
-  REQUIRE(plan.ok);
+  generation_request request;
+  request.wf = c->find_ref("A");
+  request.task_id = "t1";
+  json::document data;
+  json::parse(R"({"prompt":"fox"})", data);
+  REQUIRE(plan_request(request, data) == "");
   json::document g;
-  json::parse(plan.graph_json, g);
+  json::parse(request.graph_json, g);
   CHECK(std::string(g["1"]["inputs"]["prompt"].GetString()) == "fox, detailed");
   CHECK(std::string(g["2"]["inputs"]["filename_prefix"].GetString()) == "t1");
 }
@@ -66,12 +70,15 @@ TEST_CASE("the shipped workflow config loads") {
   REQUIRE_MESSAGE(static_cast<bool>(c), error);
   REQUIRE(c->find("Builtin Text to Image"));
   REQUIRE(c->find("Builtin Tiny"));
-  auto* t2i = c->find("Builtin Text to Image");
   auto size_of = [&](const char* orientation) {
-    auto plan = plan_graph(*t2i, std::string(R"({"prompt":"p","seed":1,"steps":12,"orientation":")") + orientation + "\"}");
-    REQUIRE(plan.ok);
+    generation_request request;
+    request.wf = c->find_ref("Builtin Text to Image");
+    request.task_id = "t1";
+    json::document data;
+    json::parse(std::string(R"({"prompt":"p","seed":1,"steps":12,"orientation":")") + orientation + "\"}", data);
+    REQUIRE(plan_request(request, data) == "");
     json::document g;
-    json::parse(plan.graph_json, g);
+    json::parse(request.graph_json, g);
     return std::make_pair(g["1"]["inputs"]["width"].GetInt(), g["1"]["inputs"]["height"].GetInt());
   };
   CHECK(size_of("portrait") == std::make_pair(512, 768));

@@ -1,4 +1,4 @@
-#include "generation/json.hpp"
+#include "common/json.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
@@ -16,10 +16,17 @@ std::string parse(const std::string& text, document& out) {
   return {};
 }
 
-std::string stringify(const value& v) {
+std::string stringify(const value& v, bool nan_and_inf) {
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  v.Accept(w);
+  if (nan_and_inf) {
+    rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                      rapidjson::kWriteNanAndInfFlag>
+        w(buf);
+    v.Accept(w);
+  } else {
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    v.Accept(w);
+  }
   return std::string(buf.GetString(), buf.GetSize());
 }
 

@@ -1,4 +1,4 @@
-#include "generation/clock.hpp"
+#include "common/iso_time.hpp"
 
 #include <ctime>
 
