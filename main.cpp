@@ -110,9 +110,7 @@ int main(int argc, char** argv) {
   sse_hub_settings hub_settings;
   hub_settings.retention = std::chrono::seconds(config.task_retention_seconds);
   hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);
-  // Each open stream holds an HTTP thread: keep a quarter of them for everything else.
-  hub_settings.max_subscribers_total = static_cast<std::size_t>(
-      std::min<std::int64_t>(config.sse_subscribers_total, std::max(1, config.http_threads * 3 / 4)));
+  hub_settings.max_subscribers_total = static_cast<std::size_t>(config.sse_subscribers_total);
   hub_settings.render = render_sse_frame;
   ctx.hub = spawn_sse_hub(sys, hub_settings);
   builtin_backend_settings builtin_settings;
@@ -146,9 +144,23 @@ int main(int argc, char** argv) {
   sup.lost = lost;
   ctx.supervisor = spawn_supervisor(sys, sup);
 
+  // ~actor_system waits for every actor: each must be told to exit, whichever way main ends.
+  auto stop_actors = [&] {
+    for (auto& b : ctx.backends) caf::anon_send_exit(b.handle, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx.supervisor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx.hub, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx.store, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  };
+
   http_server server(ctx);
   int port = server.bind(config.host, config.port);
-  if (port < 0) return fail("cannot listen on " + config.host + ":" + std::to_string(config.port));
+  if (port < 0) {
+    server.shut_down();
+    stop_actors();
+    return fail("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " + server.bind_error() +
+                " (is another server running on this port?)");
+  }
   std::thread http_thread([&server] { server.listen_after_bind(); });
   std::fprintf(stderr, "info mediagen listening host=%s port=%d data=%s workers=%d\n", config.host.c_str(), port,
                config.data_dir.c_str(), config.builtin_workers);
@@ -181,11 +193,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200)); // open streams write their last frames
   server.shut_down();
   http_thread.join();
-  for (auto& b : ctx.backends) caf::anon_send_exit(b.handle, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx.supervisor, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx.hub, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx.store, caf::exit_reason::user_shutdown);
-  sys.await_all_actors_done();
+  stop_actors();
   std::fprintf(stderr, "info mediagen stopped\n");
   return 0;
 }

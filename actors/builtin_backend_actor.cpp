@@ -176,7 +176,8 @@ void dispatch(backend_pointer self) {
 
 builtin_self_actor::behavior_type builtin_backend(backend_pointer self, builtin_backend_settings settings) {
   self->state.settings = settings;
-  self->state.pool = std::make_unique<worker_pool>(settings.workers);
+  // Renders are CPU-bound: below the HTTP threads' priority (docs/DESIGN.md "Connections").
+  self->state.pool = std::make_unique<worker_pool>(settings.workers, 10);
   return {
       [self](atom::run, backend_job& job, task_actor& task) {
         auto& st = self->state;

@@ -18,7 +18,7 @@ using sse_hub_self_actor = sse_hub_actor::extend<caf::reacts_to<atom::internal, 
 
 /// One task's event log and who follows it.
 struct task_log {
-  std::vector<std::string> frames;          ///< frame n has id n + 1
+  std::vector<sse_frame> frames;            ///< frame n has id n + 1
   std::vector<sse_queue_ptr> subscribers;
   bool ended = false;
 };
@@ -38,7 +38,7 @@ struct sse_hub_data {
 
   static inline const char* name = "sse_hub";
 
-  /// Streams must end with the hub, or their HTTP threads would wait on them forever.
+  /// Streams must end with the hub, or their connections would stay open forever.
   ~sse_hub_data() {
     for (auto& entry : logs)
       for (auto& q : entry.second.subscribers) q->close();
@@ -65,14 +65,15 @@ void publish(sse_hub_data& st, const task_event& event) {
   auto it = st.logs.find(task_id);
   if (it == st.logs.end() || it->second.ended) return;
   auto& log = it->second;
-  log.frames.push_back(st.settings.render(static_cast<std::int64_t>(log.frames.size()) + 1, event));
+  log.frames.push_back(
+      std::make_shared<const std::string>(st.settings.render(static_cast<std::int64_t>(log.frames.size()) + 1, event)));
   ++st.events;
-  const std::string& frame = log.frames.back();
+  const sse_frame& frame = log.frames.back();
   for (auto q = log.subscribers.begin(); q != log.subscribers.end();) {
     if ((*q)->push(frame)) {
       ++q;
     } else { // a slow consumer: cut it off rather than buffer without bound
-      (*q)->close();
+      (*q)->drop();
       q = log.subscribers.erase(q);
       --st.subscribers;
       ++st.dropped_slow;

@@ -13,8 +13,8 @@ struct sse_hub_settings {
   /// Frames one stream's queue holds: a whole replayed log plus what a slow reader may fall
   /// behind by; a subscriber whose queue is full is dropped.
   std::size_t queue_capacity = 1024;
-  std::size_t max_subscribers_per_task = 64;
-  std::size_t max_subscribers_total = 4096;
+  std::size_t max_subscribers_per_task = 1000;
+  std::size_t max_subscribers_total = 10000;
   std::size_t max_retained = 100000;     ///< ended tasks' logs kept at most (oldest go first)
   /// Turns each published event into its SSE frame (the hub stores and fans out frames; what
   /// they say is http/'s business: http/task_json.hpp). Required.

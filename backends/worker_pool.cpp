@@ -1,10 +1,14 @@
 #include "backends/worker_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace mediagen {
 
-worker_pool::worker_pool(std::size_t threads) {
+worker_pool::worker_pool(std::size_t threads, int niceness) {
   if (threads == 0) threads = 1;
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, niceness] { loop(niceness); });
 }
 
 worker_pool::~worker_pool() {
@@ -24,7 +28,11 @@ void worker_pool::post(std::function<void()> work) {
   ready_.notify_one();
 }
 
-void worker_pool::loop() {
+void worker_pool::loop(int niceness) {
+  // On Linux a nice value is per thread: this lowers only the calling thread's priority (never
+  // raises it, should the process already run nicer).
+  auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  if (niceness > 0 && niceness > ::getpriority(PRIO_PROCESS, tid)) ::setpriority(PRIO_PROCESS, tid, niceness);
   for (;;) {
     std::function<void()> work;
     {

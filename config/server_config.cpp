@@ -127,7 +127,10 @@ const std::vector<setting>& settings() {
       integer("taskRetentionSeconds", "--task-retention-seconds", &server_config::task_retention_seconds, 1, 604800),
       integer("maxUploadBytes", "--max-upload-bytes", &server_config::max_upload_bytes, 1024, 1ll << 34),
       integer("shutdownGraceSeconds", "--shutdown-grace-seconds", &server_config::shutdown_grace_seconds, 0, 3600),
-      integer("httpThreads", "--http-threads", &server_config::http_threads, 4, 65536),
+      integer("httpWorkers", "--http-workers", &server_config::http_workers, 1, 65536),
+      integer("httpWorkersMax", "--http-workers-max", &server_config::http_workers_max, 1, 65536),
+      integer("keepAliveTimeoutSeconds", "--keep-alive-timeout-seconds", &server_config::keep_alive_timeout_seconds, 1,
+              3600),
       integer("readTimeoutSeconds", "--read-timeout-seconds", &server_config::read_timeout_seconds, 1, 3600),
       integer("writeTimeoutSeconds", "--write-timeout-seconds", &server_config::write_timeout_seconds, 1, 3600),
       // httplib 0.11 refuses any single header line over 8 KiB by itself: a larger total limit
@@ -233,7 +236,12 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
     }
     if (auto e = s->apply(out, arg.substr(eq + 1), {}); !e.empty()) return "flag '" + arg.substr(0, eq) + "' " + e + ".";
   }
-  if (out.builtin_workers == 0) out.builtin_workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (out.builtin_workers == 0) out.builtin_workers = static_cast<int>(cores);
+  if (out.http_workers == 0) out.http_workers = static_cast<int>(std::min(4 * cores, static_cast<unsigned>(out.http_workers_max)));
+  if (out.http_workers > out.http_workers_max)
+    return "httpWorkers (" + std::to_string(out.http_workers) + ") must not exceed httpWorkersMax (" +
+           std::to_string(out.http_workers_max) + ").";
   return {};
 }
 

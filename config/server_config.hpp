@@ -21,15 +21,17 @@ struct server_config {
   std::int64_t task_retention_seconds = 300;
   std::int64_t max_upload_bytes = 52428800;
   std::int64_t shutdown_grace_seconds = 30;
-  int http_threads = 1024;                 ///< each open SSE stream holds one (768 streams at most)
+  int http_workers = 0;                    ///< request threads kept ready; 0: 4 per hardware thread
+  int http_workers_max = 1024;             ///< the pool grows to this under load (a sync wait holds one)
+  std::int64_t keep_alive_timeout_seconds = 5; ///< an idle keep-alive connection is closed after this
   std::int64_t read_timeout_seconds = 10;  ///< one read waits at most this
   std::int64_t write_timeout_seconds = 10;
   std::int64_t max_header_bytes = 8192;    ///< all request headers together; more gets 431 (one
                                            ///< line over 8 KiB is refused by httplib itself, 400)
   std::int64_t request_timeout_seconds = 30; ///< a whole request (head and body) must arrive within this
   std::int64_t sse_heartbeat_seconds = 15;  ///< a comment line after this much silence on a stream
-  std::int64_t sse_subscribers_per_task = 64;
-  std::int64_t sse_subscribers_total = 4096;
+  std::int64_t sse_subscribers_per_task = 1000;
+  std::int64_t sse_subscribers_total = 10000; ///< streams cost no thread: bounded by memory and fds
   /// media-data.json is rewritten from memory (and the gallery journal cut) once the journal
   /// holds this many records or its oldest record is this old, and at shutdown.
   std::int64_t compact_every = 10000;

@@ -1,8 +1,8 @@
 #pragma once
 // Notices when the client of a waiting request hangs up, for sync requests that asked to be
-// cancelled then ("cancelOnDisconnect"). One thread polls every watched socket for a hang-up.
+// cancelled then ("cancelOnDisconnect"). One thread waits on epoll for a hang-up of any watched
+// socket: no polling.
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,7 +20,7 @@ public:
   disconnect_watcher& operator=(const disconnect_watcher&) = delete;
 
   /// Calls `on_hangup` once (on the watcher's thread) if `sock`'s peer hangs up before
-  /// `unwatch(token)`. Returns the token.
+  /// `unwatch(token)`. Returns the token. One watch per socket at a time.
   std::uint64_t watch(int sock, std::function<void()> on_hangup);
   void unwatch(std::uint64_t token);
 
@@ -31,9 +31,9 @@ private:
     std::function<void()> on_hangup;
   };
   std::mutex mutex_;
-  std::condition_variable changed_;
   std::map<std::uint64_t, watched> watched_;
-  std::uint64_t next_token_ = 1;
+  std::uint64_t next_token_ = 1;  ///< 0 marks the wake-up eventfd
+  int epoll_fd_ = -1, wake_fd_ = -1;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -71,19 +71,20 @@ bool guarded_stream::is_writable() const {
 ssize_t guarded_stream::read(char* ptr, size_t size) {
   if (offset_ < buffered_) {
     std::size_t n = std::min(size, buffered_ - offset_);
-    std::memcpy(ptr, buffer_ + offset_, n);
+    std::memcpy(ptr, buffer_.get() + offset_, n);
     offset_ += n;
     return static_cast<ssize_t>(n);
   }
   if (!is_readable()) return -1;
-  if (size >= sizeof buffer_) { // large reads (bodies) go straight to the caller
+  if (size >= buffer_size) { // large reads (bodies) go straight to the caller
     ssize_t n;
     do n = ::recv(sock_, ptr, size, 0);
     while (n < 0 && errno == EINTR);
     return n;
   }
+  if (!buffer_) buffer_.reset(new char[buffer_size]);
   ssize_t n;
-  do n = ::recv(sock_, buffer_, sizeof buffer_, 0);
+  do n = ::recv(sock_, buffer_.get(), buffer_size, 0);
   while (n < 0 && errno == EINTR);
   if (n <= 0) return n;
   buffered_ = static_cast<std::size_t>(n);

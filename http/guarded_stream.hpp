@@ -5,9 +5,13 @@
 // and lets a handler end the connection after its answer (framing errors).
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <httplib.h>
+
+#include "actors/sse_queue.hpp"
 
 namespace mediagen {
 
@@ -27,8 +31,23 @@ public:
   bool closing() const { return closing_; }
   /// Bytes already read from the socket and not yet consumed: a pipelined next request.
   bool has_buffered() const { return offset_ < buffered_; }
+  /// Frees the read buffer while nothing is in it (an idle connection costs no buffer).
+  void release_buffer() {
+    if (!has_buffered()) buffer_.reset();
+  }
 
-  /// The stream the calling HTTP thread is serving, if any (set by the connection loop).
+  /// An SSE answer whose headers were written: the connection loop writes the rest from `queue`
+  /// and calls `on_end` once the stream is over. Set by the stream's content provider.
+  struct event_stream {
+    sse_queue_ptr queue;
+    std::string task_id;
+    std::function<void()> on_end;
+  };
+  void hand_over(event_stream s) { event_stream_ = std::make_unique<event_stream>(std::move(s)); }
+  std::unique_ptr<event_stream> take_event_stream() { return std::move(event_stream_); }
+  bool handed_over() const { return event_stream_ != nullptr; }
+
+  /// The stream the calling HTTP worker is serving, if any (set by http_server::serve).
   static guarded_stream* current();
   static void set_current(guarded_stream* s);
 
@@ -46,9 +65,11 @@ private:
   std::chrono::milliseconds read_timeout_, write_timeout_, request_timeout_;
   clock::time_point deadline_ = clock::time_point::max();
   bool closing_ = false;
-  /// Reads are buffered: httplib reads request lines a byte at a time.
-  char buffer_[4096];
+  /// Reads are buffered: httplib reads request lines a byte at a time. Allocated on demand.
+  static constexpr std::size_t buffer_size = 4096;
+  std::unique_ptr<char[]> buffer_;
   std::size_t buffered_ = 0, offset_ = 0;
+  std::unique_ptr<event_stream> event_stream_;
 };
 
 } // namespace mediagen

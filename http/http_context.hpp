@@ -12,6 +12,7 @@
 #include "actors/protocol.hpp"
 #include "config/server_config.hpp"
 #include "generation/workflow.hpp"
+#include "http/connection_figures.hpp"
 #include "http/disconnect_watcher.hpp"
 #include "http/metrics.hpp"
 #include "persistence/gallery_snapshot.hpp"
@@ -39,6 +40,7 @@ struct http_context {
   std::vector<named_backend> backends;
   bool comfyui_configured = false;  ///< comfyui workflows are refused with 503 without it
   metrics stats;
+  connection_figures connections;    ///< kept by the connection loop and the worker pool
   disconnect_watcher hangups;        ///< for sync requests with cancelOnDisconnect
   /// false once shutdown began: new generations get 503.
   std::atomic<bool> accepting{true};

@@ -1,7 +1,8 @@
 #include "http/http_server.hpp"
 
 #include <cerrno>
-#include <poll.h>
+#include <cstring>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,14 +35,58 @@ std::string message_for(int status) {
   }
 }
 
+/// httplib's accept loop hands each accepted socket to a task queue; ours runs the hand-over at
+/// once on the accept thread (it only passes the socket to the connection loop).
+class inline_task_queue : public httplib::TaskQueue {
+public:
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override {}
+};
+
+connection_settings connection_settings_of(const server_config& c) {
+  connection_settings s;
+  s.keep_alive_timeout = std::chrono::seconds(c.keep_alive_timeout_seconds);
+  s.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
+  s.write_timeout = std::chrono::seconds(c.write_timeout_seconds);
+  s.request_timeout = std::chrono::seconds(c.request_timeout_seconds);
+  s.heartbeat = std::chrono::seconds(c.sse_heartbeat_seconds);
+  s.keep_alive_max = 100000;
+  return s;
+}
+
+enum class next_bytes { arrived, none, closed };
+
+// Whether the client already sent more: a worker keeps a connection only while it has.
+next_bytes peek_socket(int sock) {
+  char byte;
+  ssize_t n;
+  do n = ::recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n > 0) return next_bytes::arrived;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return next_bytes::none;
+  return next_bytes::closed;
+}
+
 } // namespace
 
-http_server::http_server(http_context& ctx) : ctx_(ctx), routes_(*this), edge_(ctx.config, routes_) {
-  auto threads = static_cast<std::size_t>(ctx.config.http_threads);
-  new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+http_server::http_server(http_context& ctx)
+    : ctx_(ctx),
+      workers_(static_cast<std::size_t>(ctx.config.http_workers), static_cast<std::size_t>(ctx.config.http_workers_max),
+               std::chrono::seconds(30), std::chrono::milliseconds(10), ctx.connections),
+      loop_(connection_settings_of(ctx.config), ctx.connections, [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
+      stream_loop_(connection_settings_of(ctx.config), ctx.connections,
+                   [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
+      routes_(*this), edge_(ctx.config, routes_) {
+  new_task_queue = [] { return new inline_task_queue; };
+  // Only SO_REUSEADDR (a restart binds despite TIME_WAIT); httplib's default also sets
+  // SO_REUSEPORT, which let a second server bind the same port and take half the connections.
+  set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   set_tcp_nodelay(true);
-  set_keep_alive_max_count(100000);
-  set_keep_alive_timeout(5);
+  set_keep_alive_max_count(loop_.settings().keep_alive_max);
+  set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(loop_.settings().keep_alive_timeout).count());
   set_read_timeout(static_cast<time_t>(ctx.config.read_timeout_seconds), 0);
   set_write_timeout(static_cast<time_t>(ctx.config.write_timeout_seconds), 0);
   set_payload_max_length(static_cast<std::size_t>(ctx.config.max_upload_bytes));
@@ -92,46 +137,60 @@ http_server::http_server(http_context& ctx) : ctx_(ctx), routes_(*this), edge_(c
   add_static_routes(routes_, ctx); // last: a file never shadows an API route
 }
 
-bool http_server::next_request_arrives(int sock) const {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
-  while (!shutting_down_ && std::chrono::steady_clock::now() < until) {
-    pollfd p{sock, POLLIN, 0};
-    int rc = ::poll(&p, 1, 100);
-    if (rc > 0) return true;
-    if (rc < 0 && errno != EINTR) return false;
-  }
-  return false;
+http_server::~http_server() { shut_down(); }
+
+void http_server::dispatch(std::unique_ptr<connection> c) {
+  auto* raw = c.release(); // std::function needs a copyable job: the worker takes it back
+  workers_.submit([this, raw] { serve(std::unique_ptr<connection>(raw)); });
 }
 
 bool http_server::process_and_close_socket(socket_t sock) {
-  guarded_stream stream(sock, std::chrono::seconds(read_timeout_sec_), std::chrono::seconds(write_timeout_sec_),
-                        std::chrono::seconds(ctx_.config.request_timeout_seconds));
+  loop_.adopt(sock);
+  return true;
+}
+
+void http_server::serve(std::unique_ptr<connection> c) {
+  auto& stream = c->stream;
   guarded_stream::set_current(&stream);
-  bool ok = true;
-  // A pipelined request may already sit in the stream's buffer, where polling the socket
-  // would not see it.
-  for (auto left = keep_alive_max_count_; left > 0 && (stream.has_buffered() || next_request_arrives(sock)); --left) {
+  bool keep = true;
+  do {
     stream.start_request();
     bool closed = false;
-    ok = process_request(stream, left == 1, closed, nullptr);
-    if (!ok || closed || stream.closing()) break;
-  }
+    bool ok = process_request(stream, c->requests_left == 1, closed, nullptr);
+    --c->requests_left;
+    // An SSE answer: its headers are written, the loop writes the rest (even though httplib
+    // counts the provider's early return as a failed write), then closes if the request asked to.
+    if (stream.handed_over()) {
+      if (closed) stream.close_after_answer();
+      break;
+    }
+    keep = ok && !closed && !stream.closing() && c->requests_left > 0 && !shutting_down_;
+    // A pipelined request may already sit in the stream's buffer, where the socket shows nothing.
+  } while (keep && (stream.has_buffered() || peek_socket(c->fd) == next_bytes::arrived));
   guarded_stream::set_current(nullptr);
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-  return ok;
+  if (stream.handed_over()) stream_loop_.give_back(std::move(c));
+  else if (keep && peek_socket(c->fd) != next_bytes::closed) loop_.give_back(std::move(c));
+  else loop_.close(std::move(c));
 }
 
 void http_server::shut_down() {
-  shutting_down_ = true;
-  stop();
+  if (shutting_down_.exchange(true)) return;
+  stop();         // the accept loop ends
+  loop_.stop();   // idle connections and streams close now
+  stream_loop_.stop();
+  workers_.stop(); // requests in flight finish; their connections close
 }
 
 int http_server::bind(const std::string& host, int port) {
   int bound = port;
+  errno = 0;
   if (port == 0) bound = bind_to_any_port(host);
   else if (!bind_to_port(host, port)) bound = -1;
-  if (bound < 0) return -1;
+  if (bound < 0) {
+    bind_error_ = errno == EADDRINUSE ? "the port is already in use"
+                  : errno ? std::strerror(errno) : "the address cannot be bound";
+    return -1;
+  }
   // Connection bursts overflow a backlog of 5 and stall for seconds; listen again, wider.
   ::listen(svr_sock_, 1024);
   return bound;

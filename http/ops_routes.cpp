@@ -4,6 +4,7 @@
 
 #include "common/json.hpp"
 #include "http/actor_calls.hpp"
+#include "http/process_metrics.hpp"
 #include "http/responses.hpp"
 #include "http/status_json.hpp"
 #include "http/timed_route.hpp"
@@ -112,6 +113,23 @@ std::string metrics_text(http_context& ctx) {
   gauge(out, "mediagen_queue_depth", "Tasks waiting to run.", static_cast<double>(sup.queued));
   auto hub = figures_of<sse_hub_figures>(ctx, ctx.hub);
   gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", static_cast<double>(hub.subscribers));
+  gauge(out, "mediagen_sse_dropped_slow_total", "SSE subscribers the hub cut off because their queue was full.",
+        static_cast<double>(hub.dropped_slow), "counter");
+  auto& conns = ctx.connections;
+  gauge(out, "mediagen_http_connections_open", "Client connections open, in any phase.",
+        static_cast<double>(conns.open.load()));
+  gauge(out, "mediagen_http_connections_idle", "Keep-alive connections waiting in the event loop.",
+        static_cast<double>(conns.idle.load()));
+  gauge(out, "mediagen_http_sse_streams", "SSE streams the event loop is writing.",
+        static_cast<double>(conns.streams.load()));
+  gauge(out, "mediagen_http_connections_accepted_total", "Client connections accepted.",
+        static_cast<double>(conns.accepted.load()), "counter");
+  gauge(out, "mediagen_http_sse_streams_dropped_total",
+        "SSE streams closed because their client stopped reading (queue full or write timeout).",
+        static_cast<double>(conns.streams_dropped.load()), "counter");
+  gauge(out, "mediagen_http_workers", "HTTP worker threads alive.", static_cast<double>(conns.workers.load()));
+  gauge(out, "mediagen_http_workers_busy", "HTTP worker threads serving a request.",
+        static_cast<double>(conns.workers_busy.load()));
   auto store = figures_of<media_store_figures>(ctx, ctx.store);
   gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", static_cast<double>(store.commits),
         "counter");
@@ -132,6 +150,7 @@ std::string metrics_text(http_context& ctx) {
       << "# TYPE mediagen_backend_round_trips_total counter\n" << trips.str()
       << "# HELP mediagen_backend_round_trip_seconds_total Time from a job reaching its backend to its end.\n"
       << "# TYPE mediagen_backend_round_trip_seconds_total counter\n" << seconds.str();
+  out << process_metrics_text();
   return out.str();
 }
 

@@ -2,6 +2,7 @@
 
 #include "actors/sse_queue.hpp"
 #include "http/actor_calls.hpp"
+#include "http/guarded_stream.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/status_codes.hpp"
@@ -35,35 +36,28 @@ void stream_task_events(http_context& ctx, const std::string& task_id, const htt
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
   auto hub = ctx.hub;
-  auto heartbeat_interval = std::chrono::seconds(ctx.config.sse_heartbeat_seconds);
+  // Once httplib has written the headers it calls the provider: it writes the stream's first line
+  // (retry:, EventSource's reconnect delay; the hub's replay follows it), then hands the stream to
+  // the connection loop, which writes the frames from the queue without holding a thread
+  // (docs/DESIGN.md "SSE streams"). Returning false ends httplib's part without writing more.
+  // The loop unsubscribes when the stream ends; if the provider never runs (HEAD, a failed
+  // header write), the release callback does.
+  auto handed_over = std::make_shared<bool>(false);
   res.set_chunked_content_provider(
       "text/event-stream",
-      // Called again and again on this HTTP thread: it must block (docs/TOOLCHAIN.md), so it waits on
-      // the queue and writes a heartbeat comment when nothing came for a heartbeat interval.
-      // The stream's first line sets EventSource's reconnect delay; the hub's replay follows it.
-      [queue, heartbeat_interval, retry = "retry: " + std::to_string(ctx.config.sse_retry_ms) + "\n\n"](
-          std::size_t, httplib::DataSink& sink) mutable {
-        if (!retry.empty()) {
-          bool ok = sink.write(retry.data(), retry.size());
-          retry.clear();
-          return ok;
-        }
-        std::string frame;
-        switch (queue->pop(frame, heartbeat_interval)) {
-          case sse_queue::pop_result::frame:
-            return sink.write(frame.data(), frame.size());
-          case sse_queue::pop_result::timeout: {
-            static const std::string heartbeat = ": heartbeat\n\n";
-            return sink.write(heartbeat.data(), heartbeat.size());
-          }
-          case sse_queue::pop_result::closed:
-            sink.done();
-            return true;
-        }
+      [queue, task_id, hub, handed_over, retry = "retry: " + std::to_string(ctx.config.sse_retry_ms) + "\n\n"](
+          std::size_t, httplib::DataSink& sink) {
+        auto* stream = guarded_stream::current();
+        if (!stream || *handed_over) return false;
+        *handed_over = true;
+        stream->hand_over(guarded_stream::event_stream{
+            queue, task_id, [hub, queue, task_id] { caf::anon_send(hub, atom::unsub::value, task_id, queue); }});
+        sink.write(retry.data(), retry.size()); // a failed write shows to the loop as a hang-up
         return false;
       },
-      // Runs at the normal end and when the client goes away.
-      [hub, queue, task_id](bool) { caf::anon_send(hub, atom::unsub::value, task_id, queue); });
+      [hub, queue, task_id, handed_over](bool) {
+        if (!*handed_over) caf::anon_send(hub, atom::unsub::value, task_id, queue);
+      });
 }
 
 } // namespace mediagen

@@ -683,7 +683,8 @@ TEST_CASE("robustness: a client that stops in the middle of the request line is 
 // and then would hold an HTTP thread forever; --request-timeout-seconds bounds the whole request.
 TEST_CASE("robustness: clients trickling their headers byte by byte do not take the server down") {
   temp_folder data("trickle");
-  server_process server(data.path(), {"--read-timeout-seconds=1", "--request-timeout-seconds=1", "--http-threads=4"});
+  server_process server(data.path(), {"--read-timeout-seconds=1", "--request-timeout-seconds=1", "--http-workers=4",
+                                           "--http-workers-max=4"});
   std::vector<std::unique_ptr<raw_socket>> slow;
   for (int i = 0; i < 4; ++i) {
     slow.push_back(std::make_unique<raw_socket>(server.port()));
