@@ -16,6 +16,7 @@
 #include "actors/sse_hub_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "backends/builtin/graph_executor.hpp"
+#include "config/build_info.hpp"
 #include "config/server_config.hpp"
 #include "config/workflow_files.hpp"
 #include "persistence/gallery_files.hpp"
@@ -54,6 +55,18 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(server_config_help().c_str(), stdout);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::printf("mediagen %s\n", build_info::version);
+      return 0;
+    }
+  }
 
   server_config config;
   if (auto e = load_server_config(argc, argv, config); !e.empty()) return fail(e);

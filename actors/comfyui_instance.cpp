@@ -114,7 +114,8 @@ void report(instance_pointer self, comfy_job& j, double within_node = 0, std::in
   self->send(j.task, atom::progress::value, p);
 }
 
-void finish(instance_pointer self, const std::string& task_id, backend_outcome outcome) {
+// `task_id` is a copy: callers pass the job's own id, and the job is erased before the pool is told.
+void finish(instance_pointer self, std::string task_id, backend_outcome outcome) {
   auto& st = self->state;
   auto it = st.jobs.find(task_id);
   if (it == st.jobs.end()) return;
@@ -276,19 +277,19 @@ void probe_health(instance_pointer self) {
 } // namespace
 
 comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, comfyui_instance_settings settings) {
-  auto& st = self->state;
-  st.settings = std::move(settings);
-  st.submitter = std::make_unique<worker_pool>(1);
-  st.pool = std::make_unique<worker_pool>(st.settings.worker_threads);
-  comfyui_instance_actor me = self;
+  auto& state = self->state;
+  state.settings = std::move(settings);
+  state.submitter = std::make_unique<worker_pool>(1);
+  state.pool = std::make_unique<worker_pool>(state.settings.worker_threads);
+  comfyui_instance_actor handle = self;
   // The socket opens now, before the first submit, and reconnects with back-off on its own.
-  st.client = std::make_shared<comfyui::instance_client>(
-      st.settings.url, [me](const comfyui::ws_frame& f) { caf::anon_send(me, atom::internal::value, atom::ws::value, f); },
-      [me](bool up, const std::string& detail) { caf::anon_send(me, atom::internal::value, atom::ws::value, up, detail); });
-  st.client->start();
+  state.client = std::make_shared<comfyui::instance_client>(
+      state.settings.url, [handle](const comfyui::ws_frame& f) { caf::anon_send(handle, atom::internal::value, atom::ws::value, f); },
+      [handle](bool up, const std::string& detail) { caf::anon_send(handle, atom::internal::value, atom::ws::value, up, detail); });
+  state.client->start();
   probe_health(self);
-  self->delayed_send(self, st.settings.health_interval, atom::internal::value, atom::health::value);
-  self->delayed_send(self, st.settings.history_poll, atom::internal::value, atom::history::value);
+  self->delayed_send(self, state.settings.health_interval, atom::internal::value, atom::health::value);
+  self->delayed_send(self, state.settings.history_poll, atom::internal::value, atom::history::value);
   return {
       [self](atom::run, backend_job& job, task_actor& task) {
         auto& st = self->state;

@@ -101,9 +101,9 @@ actor_status status_of(hub_pointer self) {
 }
 
 sse_hub_self_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings settings) {
-  auto& st = self->state;
-  st.settings = std::move(settings);
-  st.ended_order = retention_queue{st.settings.retention, st.settings.max_retained};
+  auto& state = self->state;
+  state.settings = std::move(settings);
+  state.ended_order = retention_queue{state.settings.retention, state.settings.max_retained};
   self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
   return {
       [self](atom::open, const std::string& task_id) { self->state.logs.emplace(task_id, task_log{}); },

@@ -180,9 +180,9 @@ actor_status status_of(supervisor_pointer self) {
 }
 
 supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervisor_settings settings) {
-  auto& st = self->state;
-  st.settings = std::move(settings);
-  st.ended_order = retention_queue{st.settings.retention, st.settings.max_retained};
+  auto& sup = self->state; // "st" is the handlers' name for it
+  sup.settings = std::move(settings);
+  sup.ended_order = retention_queue{sup.settings.retention, sup.settings.max_retained};
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     auto it = st.id_of.find(dm.source);
@@ -201,14 +201,14 @@ supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervi
     task_ended(self, std::move(snap));
   });
   // Tasks a crash left unfinished answer GET /tasks/:id as `lost` until retention ends.
-  for (auto& t : st.settings.lost) {
+  for (auto& t : sup.settings.lost) {
     task_snapshot snap;
     snap.task_id = t.id;
     snap.workflow = t.workflow;
     snap.state = task_state::lost;
     snap.failure = make_error(error_code::internal_failure, "The server stopped while this task was queued or running.");
-    st.ended[t.id] = std::move(snap);
-    st.forget_later(t.id);
+    sup.ended[t.id] = std::move(snap);
+    sup.forget_later(t.id);
   }
   self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
   return {

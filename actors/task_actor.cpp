@@ -182,13 +182,13 @@ actor_status status_of(task_pointer self) {
 }
 
 task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
-  auto& st = self->state;
-  st.ctx = std::move(ctx);
-  st.snap.task_id = st.ctx.request.task_id;
-  st.snap.workflow = st.ctx.request.workflow;
-  st.snap.request_origin = st.ctx.request.request_origin;
-  st.snap.created_at = clock::now();
-  st.snap.progress.current_step = "Queued";
+  auto& state = self->state;
+  state.ctx = std::move(ctx);
+  state.snap.task_id = state.ctx.request.task_id;
+  state.snap.workflow = state.ctx.request.workflow;
+  state.snap.request_origin = state.ctx.request.request_origin;
+  state.snap.created_at = clock::now();
+  state.snap.progress.current_step = "Queued";
   self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
     std::string what = "unknown exception";
     try {
@@ -200,7 +200,7 @@ task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
     fail(self, error_code::internal_failure, "The task failed inside the server: " + what + ".");
     return caf::make_error(caf::sec::runtime_error, what);
   });
-  publish(self, st.snap.created_at);
+  publish(self, state.snap.created_at);
   // The supervisor has sent the job (already planned on the HTTP thread) to the backend, which
   // reports progress and the outcome here.
   return {

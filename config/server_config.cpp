@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "common/json.hpp"
+#include "config/build_info.hpp"
+#include "config/config_location.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace fs = std::filesystem;
@@ -14,10 +16,14 @@ namespace mediagen {
 
 namespace {
 
-/// One setting: its JSON key, its flag, and how to apply a text value.
+/// One setting: its JSON key, its flag, its help line, how to show its current value (for the
+/// defaults --help prints) and how to apply a text value.
 struct setting {
   const char* key;
   const char* flag;
+  const char* help;
+  std::string value_name; ///< what --help writes after the '=': N (min..max), PATH, TEXT, URL
+  std::function<std::string(const server_config&)> show;
   std::function<std::string(server_config&, const std::string& value, const fs::path& base)> apply;
 };
 
@@ -31,9 +37,14 @@ std::string parse_int(const std::string& text, std::int64_t min, std::int64_t ma
   return {};
 }
 
+/// An integer in [min, max]. `default_text` replaces the shown default where the field's initial
+/// value is a placeholder (builtinWorkers' 0 means "the hardware threads").
 template <class T>
-setting integer(const char* key, const char* flag, T server_config::*field, std::int64_t min, std::int64_t max) {
-  return {key, flag, [=](server_config& c, const std::string& v, const fs::path&) {
+setting integer(const char* key, const char* flag, T server_config::*field, std::int64_t min, std::int64_t max,
+                const char* help, const char* default_text = nullptr) {
+  return {key, flag, help, "N (" + std::to_string(min) + ".." + std::to_string(max) + ")",
+          [=](const server_config& c) { return default_text ? std::string(default_text) : std::to_string(c.*field); },
+          [=](server_config& c, const std::string& v, const fs::path&) {
             std::int64_t n = 0;
             auto e = parse_int(v, min, max, n);
             if (e.empty()) c.*field = static_cast<T>(n);
@@ -90,25 +101,27 @@ std::string resolve(const std::string& v, const fs::path& base) {
   return p.is_absolute() || base.empty() ? v : (base / p).lexically_normal().string();
 }
 
+/// A non-empty text; a path when `is_path` (relative to the config file when it comes from one).
+setting text(const char* key, const char* flag, std::string server_config::*field, bool is_path, const char* help) {
+  return {key, flag, help, is_path ? "PATH" : "TEXT", [=](const server_config& c) { return c.*field; },
+          [=](server_config& c, const std::string& v, const fs::path& base) {
+            if (v.empty()) return std::string("must not be empty");
+            c.*field = is_path ? resolve(v, base) : v;
+            return std::string();
+          }};
+}
+
+/// The settings, one entry each: adding a setting is adding a line here (and a field above).
 const std::vector<setting>& settings() {
   static const std::vector<setting> all = {
-      {"host", "--host", [](server_config& c, const std::string& v, const fs::path&) {
-         if (v.empty()) return std::string("must not be empty");
-         c.host = v;
-         return std::string();
-       }},
-      integer("port", "--port", &server_config::port, 0, 65535),
-      {"dataDir", "--data-dir", [](server_config& c, const std::string& v, const fs::path& base) {
-         if (v.empty()) return std::string("must not be empty");
-         c.data_dir = resolve(v, base);
-         return std::string();
-       }},
-      {"workflows", "--workflows", [](server_config& c, const std::string& v, const fs::path& base) {
-         if (v.empty()) return std::string("must not be empty");
-         c.workflows = resolve(v, base);
-         return std::string();
-       }},
-      {"staticDir", "--static-dir", [](server_config& c, const std::string& v, const fs::path& base) {
+      text("host", "--host", &server_config::host, false, "address to listen on"),
+      integer("port", "--port", &server_config::port, 0, 65535, "port to listen on; 0 picks a free one (logged)"),
+      text("dataDir", "--data-dir", &server_config::data_dir, true,
+           "holds storage/, inputs/ and database/ (media-data.json, task-journal)"),
+      text("workflows", "--workflows", &server_config::workflows, true, "the workflow config (docs/WORKFLOWS.md)"),
+      {"staticDir", "--static-dir", "a folder of static files served at / (a web front end); API routes come first",
+       "PATH", [](const server_config& c) { return c.static_dir.empty() ? std::string("none") : c.static_dir; },
+       [](server_config& c, const std::string& v, const fs::path& base) {
          if (v.empty()) return std::string("must not be empty");
          auto dir = resolve(v, base);
          std::error_code ec;
@@ -116,45 +129,77 @@ const std::vector<setting>& settings() {
          c.static_dir = dir;
          return std::string();
        }},
-      {"comfyuiUrls", "--comfyui-url", [](server_config& c, const std::string& v, const fs::path&) {
+      {"comfyuiUrls", "--comfyui-url", "a ComfyUI instance; repeat the flag for more (none: builtin only)", "URL",
+       [](const server_config& c) { return c.comfyui_urls.empty() ? std::string("none") : c.comfyui_urls.front(); },
+       [](server_config& c, const std::string& v, const fs::path&) {
          if (v.rfind("http://", 0) != 0) return std::string("must start with http://");
          c.comfyui_urls.push_back(v);
          return std::string();
        }},
-      integer("builtinWorkers", "--builtin-workers", &server_config::builtin_workers, 1, 1024),
-      integer("maxQueuedTasks", "--max-queued-tasks", &server_config::max_queued_tasks, 1, 10000000),
-      integer("syncTimeoutMs", "--sync-timeout-ms", &server_config::sync_timeout_ms, 1, 86400000),
-      integer("taskRetentionSeconds", "--task-retention-seconds", &server_config::task_retention_seconds, 1, 604800),
-      integer("maxUploadBytes", "--max-upload-bytes", &server_config::max_upload_bytes, 1024, 1ll << 34),
-      integer("shutdownGraceSeconds", "--shutdown-grace-seconds", &server_config::shutdown_grace_seconds, 0, 3600),
-      integer("httpWorkers", "--http-workers", &server_config::http_workers, 1, 65536),
-      integer("httpWorkersMax", "--http-workers-max", &server_config::http_workers_max, 1, 65536),
+      integer("builtinWorkers", "--builtin-workers", &server_config::builtin_workers, 1, 1024,
+              "builtin renders at once", "the hardware threads"),
+      integer("maxQueuedTasks", "--max-queued-tasks", &server_config::max_queued_tasks, 1, 10000000,
+              "tasks not yet ended before new ones get 429"),
+      integer("syncTimeoutMs", "--sync-timeout-ms", &server_config::sync_timeout_ms, 1, 86400000,
+              "default and cap of a sync request's timeoutMs"),
+      integer("taskRetentionSeconds", "--task-retention-seconds", &server_config::task_retention_seconds, 1, 604800,
+              "how long ended tasks and their events stay queryable"),
+      integer("maxUploadBytes", "--max-upload-bytes", &server_config::max_upload_bytes, 1024, 1ll << 34,
+              "request body limit (then 413)"),
+      integer("shutdownGraceSeconds", "--shutdown-grace-seconds", &server_config::shutdown_grace_seconds, 0, 3600,
+              "running tasks' time to finish on SIGTERM/SIGINT"),
+      integer("httpWorkers", "--http-workers", &server_config::http_workers, 1, 65536,
+              "HTTP worker threads at start (they read and answer requests)", "4 per hardware thread"),
+      integer("httpWorkersMax", "--http-workers-max", &server_config::http_workers_max, 1, 65536,
+              "the most HTTP worker threads the pool grows to under load"),
       integer("keepAliveTimeoutSeconds", "--keep-alive-timeout-seconds", &server_config::keep_alive_timeout_seconds, 1,
-              3600),
-      integer("readTimeoutSeconds", "--read-timeout-seconds", &server_config::read_timeout_seconds, 1, 3600),
-      integer("writeTimeoutSeconds", "--write-timeout-seconds", &server_config::write_timeout_seconds, 1, 3600),
+              3600, "how long an idle keep-alive connection is kept open"),
+      integer("readTimeoutSeconds", "--read-timeout-seconds", &server_config::read_timeout_seconds, 1, 3600,
+              "longest wait for one read from a client"),
+      integer("writeTimeoutSeconds", "--write-timeout-seconds", &server_config::write_timeout_seconds, 1, 3600,
+              "longest wait for one write to a client"),
       // httplib 0.11 refuses any single header line over 8 KiB by itself: a larger total limit
       // would promise what it cannot keep.
-      integer("maxHeaderBytes", "--max-header-bytes", &server_config::max_header_bytes, 1024, 8192),
-      integer("requestTimeoutSeconds", "--request-timeout-seconds", &server_config::request_timeout_seconds, 1, 3600),
-      integer("sseHeartbeatSeconds", "--sse-heartbeat-seconds", &server_config::sse_heartbeat_seconds, 1, 3600),
-      integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1, 100000),
-      integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000),
-      integer("compactEvery", "--compact-every", &server_config::compact_every, 1, 100000000),
-      integer("compactSeconds", "--compact-seconds", &server_config::compact_seconds, 1, 86400),
-      integer("sseRetryMs", "--sse-retry-ms", &server_config::sse_retry_ms, 0, 86400000),
-      {"corsOrigins", "--cors-origin", [](server_config& c, const std::string& v, const fs::path&) {
+      integer("maxHeaderBytes", "--max-header-bytes", &server_config::max_header_bytes, 1024, 8192,
+              "all request headers together (then 431)"),
+      integer("requestTimeoutSeconds", "--request-timeout-seconds", &server_config::request_timeout_seconds, 1, 3600,
+              "a whole request (head and body) must arrive within this"),
+      integer("sseHeartbeatSeconds", "--sse-heartbeat-seconds", &server_config::sse_heartbeat_seconds, 1, 3600,
+              "a heartbeat comment after this much silence on a progress stream"),
+      integer("sseSubscribersPerTask", "--sse-subscribers-per-task", &server_config::sse_subscribers_per_task, 1,
+              100000, "open progress streams per task (then 503)"),
+      integer("sseSubscribersTotal", "--sse-subscribers-total", &server_config::sse_subscribers_total, 1, 1000000,
+              "open progress streams in all (then 503)"),
+      integer("compactEvery", "--compact-every", &server_config::compact_every, 1, 100000000,
+              "gallery journal records before media-data.json is rewritten (docs/OPERATIONS.md)"),
+      integer("compactSeconds", "--compact-seconds", &server_config::compact_seconds, 1, 86400,
+              "longest time a gallery journal record waits for the rewrite of media-data.json"),
+      integer("sseRetryMs", "--sse-retry-ms", &server_config::sse_retry_ms, 0, 86400000,
+              "the retry: every progress stream starts with (EventSource's reconnect delay)"),
+      {"corsOrigins", "--cors-origin", "an origin whose pages may call the server (\"*\": any); repeat for more",
+       "ORIGIN",
+       [](const server_config& c) {
+         return c.cors_origins.empty() ? std::string("none: no CORS headers") : c.cors_origins.front();
+       },
+       [](server_config& c, const std::string& v, const fs::path&) {
          auto e = check_origin(v);
          if (e.empty()) c.cors_origins.push_back(v);
          return e;
        }},
-      {"apiKeys", "--api-keys-file", [](server_config& c, const std::string& v, const fs::path& base) {
+      {"apiKeys", "--api-keys-file", "a file of API keys, one per line ('#' comments); with any key, requests need one",
+       "PATH",
+       [](const server_config& c) { return c.api_keys_file.empty() ? std::string("none: open") : c.api_keys_file; },
+       [](server_config& c, const std::string& v, const fs::path& base) {
          if (v.empty()) return std::string("must not be empty");
          return read_api_keys_file(c, resolve(v, base));
        }},
       // Flag only: keys do not belong in server.json, which is often shared.
-      {"", "--api-key", [](server_config& c, const std::string& v, const fs::path&) { return add_api_key(c, v); }},
-      {"accessLog", "--access-log", [](server_config& c, const std::string& v, const fs::path&) {
+      {"", "--api-key", "an API key; repeat for more (flag only: keys do not belong in server.json)", "KEY",
+       [](const server_config&) { return std::string("none"); },
+       [](server_config& c, const std::string& v, const fs::path&) { return add_api_key(c, v); }},
+      {"accessLog", "--access-log", "one key=value line per request on stderr", "true|false",
+       [](const server_config& c) { return std::string(c.access_log ? "true" : "false"); },
+       [](server_config& c, const std::string& v, const fs::path&) {
          if (v != "true" && v != "false") return std::string("must be true or false");
          c.access_log = v == "true";
          return std::string();
@@ -205,7 +250,7 @@ std::string apply_file(const std::string& path, server_config& out) {
 } // namespace
 
 std::string load_server_config(int argc, char** argv, server_config& out) {
-  std::string config_path = "config/server.json";
+  std::string config_path = find_default_config();
   bool config_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -214,7 +259,7 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
       config_given = true;
     }
   }
-  if (config_given || fs::exists(config_path))
+  if (config_given || !config_path.empty())
     if (auto e = apply_file(config_path, out); !e.empty()) return e;
   // A list flag replaces the file's list (the first time it appears).
   bool urls_from_flags = false, origins_from_flags = false;
@@ -243,6 +288,25 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
     return "httpWorkers (" + std::to_string(out.http_workers) + ") must not exceed httpWorkersMax (" +
            std::to_string(out.http_workers_max) + ").";
   return {};
+}
+
+std::string server_config_help() {
+  std::string out = std::string("mediagen ") + build_info::version +
+                    ", a media-generation server (docs/OPERATIONS.md).\n\n"
+                    "Usage: mediagen [--config=FILE] [--flag=value ...]\n"
+                    "       mediagen --help | --version\n\n"
+                    "Settings come from a JSON config file, overridden by flags. Without --config the first of\n"
+                    "these that exists is read (none: the defaults below):\n";
+  for (auto& c : config_candidates()) out += "  " + c + "\n";
+  out += "\n  --config=FILE\n      the JSON config file; its relative paths are relative to it\n";
+  server_config defaults;
+  for (auto& s : settings()) {
+    out += std::string("  ") + s.flag + "=" + s.value_name +
+           (*s.key ? std::string("   (key \"") + s.key + "\")" : std::string("   (flag only)")) + "\n";
+    out += std::string("      ") + s.help + "; default: " + s.show(defaults) + "\n";
+  }
+  out += "  --help\n      this text\n  --version\n      the version\n";
+  return out;
 }
 
 } // namespace mediagen

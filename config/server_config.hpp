@@ -1,5 +1,7 @@
 #pragma once
-// The server's settings: config/server.json, overridden by --flag=value (docs/API.md "Configuration").
+// The server's settings: config/server.json, overridden by --flag=value (docs/OPERATIONS.md
+// "Configuration"). Each setting is one entry of the table in server_config.cpp, which also
+// writes `mediagen --help`.
 
 #include <cstdint>
 #include <string>
@@ -43,8 +45,12 @@ struct server_config {
   bool access_log = false;                 ///< one key=value line per request on stderr
 };
 
-/// Reads `--config` (default config/server.json) and applies flags. Returns "" or one sentence
-/// naming the bad key, flag or value.
+/// Reads `--config` (default: the first server.json that config_location finds) and applies
+/// flags. Returns "" or one sentence naming the bad key, flag or value.
 std::string load_server_config(int argc, char** argv, server_config& out);
+
+/// `mediagen --help`: usage, then every flag with its config key, meaning and default, written
+/// from the settings table so it cannot drift from what is parsed.
+std::string server_config_help();
 
 } // namespace mediagen

@@ -31,12 +31,12 @@ std::unique_ptr<media_database> media_database::parse(const std::string& text, s
     }
   db->index_.publish();
   auto folders = std::make_shared<gallery_folders>();
-  if (auto* list = json::member(doc, "folders")) {
-    if (!list->IsArray()) {
+  if (auto* folder_list = json::member(doc, "folders")) {
+    if (!folder_list->IsArray()) {
       error = "'folders' is not an array";
       return nullptr;
     }
-    for (auto& f : list->GetArray()) {
+    for (auto& f : folder_list->GetArray()) {
       auto uid = json::get_string(f, "uid");
       if (!uid) {
         error = "a folder has no string 'uid'";

@@ -26,8 +26,6 @@ namespace {
 
 constexpr const char* text_to_image = "ComfyUI Text to Image";
 
-fs::path database(const temp_folder& data) { return database_file(data.path()); }
-
 std::string str(const json::value& v, const char* key) {
   auto s = json::get_string(v, key);
   return s ? *s : std::string();
@@ -314,7 +312,8 @@ TEST_CASE("comfyui: a socket dropped mid-run does not stop the task from complet
   // The socket comes back (reconnect with back-off).
   CHECK(eventually([&] {
     size_t n = 0;
-    for (auto& w : fake.log()["websockets"].GetArray()) n += str(w, "event") == "connect";
+    auto now = fake.log(); // a named document: a range-for over a temporary's member reads freed memory
+    for (auto& w : now["websockets"].GetArray()) n += str(w, "event") == "connect";
     return n >= 2;
   }, 10s));
   CHECK(entries_in(data.path()) == 1);

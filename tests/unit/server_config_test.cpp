@@ -4,6 +4,8 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "config/build_info.hpp"
+#include "config/config_location.hpp"
 #include "config/server_config.hpp"
 
 using namespace mediagen;
@@ -54,6 +56,43 @@ TEST_CASE("unknown keys, unknown flags and bad values stop start-up, naming them
   CHECK(load({"--config=" + bad.string()}, c).find("not valid JSON") != std::string::npos);
   CHECK(load({"--config=/nonexistent/server.json"}, c).find("cannot read") != std::string::npos);
   fs::remove_all(file.parent_path());
+}
+
+TEST_CASE("--help names every setting, and every flag it names is one the parser accepts") {
+  auto help = server_config_help();
+  CHECK(help.find(std::string("mediagen ") + build_info::version) == 0);
+  std::size_t flags = 0;
+  for (std::size_t at = help.find("\n  --"); at != std::string::npos; at = help.find("\n  --", at + 1)) {
+    auto end = help.find_first_of("=\n", at + 3);
+    std::string flag = help.substr(at + 3, end - at - 3);
+    if (flag == "--help" || flag == "--version" || flag == "--config") continue;
+    ++flags;
+    CAPTURE(flag);
+    // each flag line names its config key, or says it has none
+    auto line_end = help.find('\n', end);
+    CHECK((help.find("(key \"", end) < line_end || help.find("(flag only)", end) < line_end));
+    server_config c;
+    auto e = load({flag + "=1"}, c); // a bad value or fine, but never an unknown flag
+    CHECK(e.find("unknown flag") == std::string::npos);
+  }
+  CHECK(flags == 27);
+  server_config c;
+  CHECK(load({"--no-such-flag=1"}, c).find("unknown flag") != std::string::npos);
+}
+
+TEST_CASE("without --config the shipped config is looked for beside the binary, after the working folder") {
+  auto candidates = config_candidates();
+  REQUIRE(candidates.size() == 4);
+  CHECK(candidates.front() == "config/server.json");
+  auto exe = fs::read_symlink("/proc/self/exe");
+  CHECK(candidates[1] == (exe.parent_path().parent_path() / "share/mediagen/server.json").string());
+  CHECK(candidates[2] == (exe.parent_path().parent_path() / "config/server.json").string());
+  CHECK(candidates.back() == build_info::installed_config);
+  // The unit tests run from build/: the source tree's config is found from there.
+  auto here = fs::current_path();
+  fs::current_path(exe.parent_path());
+  CHECK(fs::equivalent(find_default_config(), fs::path(MEDIAGEN_SOURCE_DIR) / "config/server.json"));
+  fs::current_path(here);
 }
 
 TEST_CASE("CORS origins, API keys, the SSE retry and the access log are read from the file and flags") {
