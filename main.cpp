@@ -152,6 +152,8 @@ int main(int argc, char** argv) {
   sup.retention = std::chrono::seconds(config.task_retention_seconds);
   sup.journal = journal;
   sup.inputs = inputs;
+  sup.outputs = outputs;
+  sup.upload_workers = std::make_shared<worker_pool>(2); // uploads are file copies: two at a time is plenty
   sup.lost = lost;
   ctx.supervisor = spawn_supervisor(sys, sup);
 

@@ -7,6 +7,7 @@
 
 #include "actors/retention.hpp"
 #include "actors/task_actor.hpp"
+#include "actors/upload_job.hpp"
 #include "common/json.hpp"
 
 namespace mediagen {
@@ -62,7 +63,7 @@ caf::error refusal(const supervisor_data& st, const generation_request& req) {
   if (st.shutting_down) return make_error(error_code::shutting_down, "The server is shutting down.");
   if (st.queued >= st.settings.max_queued_tasks)
     return make_error(error_code::queue_full, "Too many tasks are waiting; try again shortly.");
-  if (req.task_id.empty() || !req.wf) return make_error(error_code::internal_failure, "The request was not planned.");
+  if (req.task_id.empty() || (!req.wf && req.upload.empty())) return make_error(error_code::internal_failure, "The request was not planned.");
   if (st.live.count(req.task_id) || st.ended.count(req.task_id))
     return make_error(error_code::duplicate_task, "A task with id '" + req.task_id + "' exists already.");
   return {};
@@ -76,7 +77,10 @@ template <class BeforeRun>
 task_actor start_task(supervisor_pointer self, const generation_request& req, BeforeRun before_run) {
   auto& st = self->state;
   const std::string& id = req.task_id;
-  backend_actor backend = req.wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
+  // An upload runs no backend: its job is storing its file (actors/upload_job.hpp).
+  bool upload = !req.upload.empty();
+  backend_actor backend = upload ? backend_actor{}
+                          : req.wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
   task_context ctx;
   ctx.backend = backend;
   ctx.request = req;
@@ -84,6 +88,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   ctx.store = st.settings.store;
   ctx.supervisor = task_listener_actor{self};
   ctx.inputs = st.settings.inputs;
+  ctx.outputs = st.settings.outputs;
   if (st.settings.journal) st.settings.journal->started(id, req.workflow);
   // The hub learns of the task before the client does, so a subscribe never precedes it.
   if (!req.silent) self->send(st.settings.hub, atom::open::value, id);
@@ -96,7 +101,13 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   ++st.queued;
   ++st.started;
   before_run(task);
-  self->send(backend, atom::run::value, backend_job{id, req.wf->base, req.graph_json, req.files}, task);
+  if (!upload)
+    self->send(backend, atom::run::value, backend_job{id, req.wf->base, req.graph_json, req.files}, task);
+  else if (st.settings.upload_workers && st.settings.outputs && !req.files.empty())
+    post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(),
+                    req.upload, task);
+  else
+    self->send(task, atom::done::value, backend_outcome{false, false, "This server does not take uploads.", "", {}});
   return task;
 }
 

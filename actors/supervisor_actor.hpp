@@ -7,6 +7,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/protocol.hpp"
+#include "backends/worker_pool.hpp"
 #include "persistence/storage.hpp"
 #include "persistence/task_journal.hpp"
 
@@ -18,6 +19,9 @@ struct supervisor_settings {
   sse_hub_actor hub;
   media_store_actor store;
   std::shared_ptr<storage> inputs;       ///< uploaded files, removed by each task at its end
+  std::shared_ptr<storage> outputs;      ///< where an upload task stores its file (POST /upload/*)
+  /// Threads for upload tasks' file copies (never CAF's scheduler threads).
+  std::shared_ptr<worker_pool> upload_workers;
   std::size_t max_queued_tasks = 1000;
   std::chrono::seconds retention{300};
   std::size_t max_retained = 100000;     ///< ended tasks kept at most (oldest go first)

@@ -83,7 +83,7 @@ generation_result make_result(const task_data& st, std::vector<output_file> outp
   generation_result r;
   r.task_id = req.task_id;
   r.workflow = req.workflow;
-  r.type = req.wf && req.wf->type != "inpaint" ? req.wf->type : "image";
+  r.type = !req.upload.empty() ? req.upload : req.wf && req.wf->type != "inpaint" ? req.wf->type : "image";
   r.inpaint = req.inpaint;
   r.inpaint_area_json = req.inpaint_area_json;
   r.prompt = req.prompt;
@@ -113,6 +113,12 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
   auto& st = self->state;
   if (st.ended()) return;
   if (outcome.cancelled) return finish(self, task_state::cancelled);
+  // An upload has no backend to interrupt: a cancel waits for its file copy, which is then dropped.
+  if (st.cancel_requested && !st.ctx.request.upload.empty()) {
+    if (st.ctx.outputs)
+      for (auto& o : outcome.outputs) st.ctx.outputs->remove(o.name);
+    return finish(self, task_state::cancelled);
+  }
   if (!outcome.ok)
     return fail(self, error_code::backend_failed, outcome.error.empty() ? "The backend failed." : outcome.error,
                 outcome.details_json);
@@ -220,7 +226,7 @@ task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
         auto& st = self->state;
         if (st.ended() || st.cancel_requested) return;
         st.cancel_requested = true;
-        self->send(st.ctx.backend, atom::cancel::value, st.snap.task_id);
+        if (st.ctx.backend) self->send(st.ctx.backend, atom::cancel::value, st.snap.task_id);
       },
       [self](atom::progress, const backend_progress& p) { on_backend_progress(self, p); },
       [self](atom::done, backend_outcome& outcome) { on_backend_done(self, outcome); },

@@ -40,6 +40,9 @@ struct generation_request {
   std::string task_id;              ///< chosen before planning, so replace rules can read it; never changed
   std::string graph_json;           ///< the filled graph (pre-generation tasks, then replace)
   std::string planned_data_json;    ///< the data after the pre-generation tasks (post tasks start here)
+  /// "image" or "audio" for POST /upload/*: files[0] becomes a new entry, no backend runs
+  /// (generation/upload_request.hpp). "" for a generation.
+  std::string upload;
 };
 
 /// A workflow handle is inspected by its name only: requests never leave the process, so
@@ -55,7 +58,7 @@ typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
            x.request_origin, x.extra_inputs_json, x.silent, x.timeout_ms,
            x.cancel_on_disconnect, x.files, x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json,
-           x.planned_data_json);
+           x.planned_data_json, x.upload);
 }
 
 /// Which endpoint a request came through.

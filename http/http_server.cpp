@@ -15,6 +15,7 @@
 #include "http/static_files.hpp"
 #include "http/responses.hpp"
 #include "http/task_routes.hpp"
+#include "http/upload_routes.hpp"
 
 namespace mediagen {
 
@@ -131,6 +132,7 @@ http_server::http_server(http_context& ctx)
   add_task_routes(routes_, ctx);
   add_media_routes(routes_, ctx);
   add_gallery_routes(routes_, ctx);
+  add_upload_routes(routes_, ctx);
   add_ops_routes(routes_, ctx);
   add_static_routes(routes_, ctx); // last: a file never shadows an API route
 }

@@ -278,6 +278,14 @@ def run_probes(c, port):
           *json_body({"workflow": "Builtin Inpaint"}))
     probe("inpaint without mask", "post", "/generate/inpaint", "/generate/inpaint", 400,
           *multipart({"workflow": "Builtin Inpaint", "prompt": "p", "name": "n"}, {"image": ("a.png", png(16, 16, 90))}))
+    probe("upload as JSON", "post", "/upload/image", "/upload/image", 415, *json_body({"image": "x"}))
+    probe("upload without file", "post", "/upload/image", "/upload/image", 400, *multipart({"name": "n"}, {}))
+    probe("audio upload of an image", "post", "/upload/audio", "/upload/audio", 400,
+          *multipart({}, {"audio": ("a.wav", png(16, 16, 90))}))
+    for kind, data in (("image", png(16, 16, 90)), ("audio", b"RIFF\0\0\0\0WAVE" + b"\0" * 64)):
+        up = probe("upload " + kind, "post", "/upload/" + kind, "/upload/" + kind, 200,
+                   *multipart({"name": "contract"}, {kind: ("a.bin", data)})).json()
+        wait_for_state(port, up["taskId"], ["completed"])
     probe("cancel not JSON", "post", "/generate/cancel", "/generate/cancel", 400, b"x", {"Content-Type": "text/plain"})
     probe("cancel unknown", "post", "/generate/cancel", "/generate/cancel", 404, *json_body({"taskId": unknown}))
     probe("task unknown", "get", "/tasks/" + unknown, "/tasks/{taskId}", 404)

@@ -111,3 +111,33 @@ TEST_CASE("full disk: failed commits give error events and leave nothing, durabl
   CHECK(server.stop() == 0);
   CHECK(entries_in(data.path()) == 2);
 }
+
+TEST_CASE("full disk: an upload whose entry cannot be made durable ends in error-event and leaves no file") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: mounting a tmpfs needs root");
+    return;
+  }
+  temp_folder data("full-disk-upload");
+  small_database_disk disk(data.path());
+  REQUIRE(disk.mounted());
+  server_process server(data.path());
+  auto c = server.client(10);
+  std::string png = tiny_png(c, 3);
+  const auto files_before = files_in(data.path() / "storage");
+  disk.fill();
+  // A prompt bigger than a page, so the record cannot slip into the journal's last page.
+  auto res = c.Post("/upload/image", httplib::MultipartFormDataItems{{"image", png, "a.png", "image/png"},
+                                                                      {"prompt", std::string(9000, 'p'), "", ""}});
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  std::string id = parse_json(res->body)["taskId"].GetString();
+  auto events = read_events(server.port(), id);
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.back().event == "error-event");
+  CHECK(state_of(c, id) == "failed");
+  CHECK(gallery_size(c) == 0);
+  CHECK(entries_in(data.path()) == 0);
+  CHECK(files_in(data.path() / "storage") == files_before); // the stored copy went with the refused entry
+  CHECK(eventually([&] { return files_in(data.path() / "inputs") == 0; }, std::chrono::seconds(5)));
+  CHECK(server.stop() == 0);
+}
