@@ -45,27 +45,18 @@ connection_loop::connection_loop(connection_settings settings, connection_figure
       // 1 to 1.5 intervals of silence.
       stream_check_(std::max(std::chrono::milliseconds(100), std::min(settings.heartbeat, settings.write_timeout) / 2)),
       figures_(figures), dispatch_(std::move(dispatch)) {
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = 0;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
   thread_ = std::thread([this] { run(); });
 }
 
 connection_loop::~connection_loop() {
   stop();
-  ::close(wake_fd_);
-  ::close(epoll_fd_);
 }
 
 void connection_loop::wake() {
   // Called with inbox_mutex_ held: one eventfd write per batch of hand-overs.
   if (woken_) return;
   woken_ = true;
-  std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  poll_.wake();
 }
 
 void connection_loop::adopt(int fd) {
@@ -125,15 +116,14 @@ void connection_loop::stop() {
 void connection_loop::run() {
   std::vector<epoll_event> events(512);
   for (;;) {
-    int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), next_timeout_ms(clock::now()));
+    int n = ::epoll_wait(poll_.fd(), events.data(), static_cast<int>(events.size()), next_timeout_ms(clock::now()));
     if (n < 0 && errno != EINTR) {
       std::fprintf(stderr, "error http epoll_wait failed errno=%d\n", errno);
       break;
     }
     for (int i = 0; i < n; ++i) {
-      if (events[i].data.u64 == 0) {
-        std::uint64_t count;
-        [[maybe_unused]] auto r = ::read(wake_fd_, &count, sizeof count);
+      if (events[i].data.u64 == wakeable_epoll::wake_tag) {
+        poll_.drain_wake();
       } else {
         on_event(events[i].data.u64, events[i].events);
       }
@@ -228,22 +218,22 @@ void connection_loop::enter_stream(std::unique_ptr<connection> c) {
 }
 
 void connection_loop::arm(connection& c, std::uint32_t events) {
-  if (c.armed == events && c.epoll_set == epoll_fd_) return;
+  if (c.armed == events && c.epoll_set == poll_.fd()) return;
   // A connection moving between loops (to the stream loop and back) leaves the other's epoll; it
   // is disarmed there, so no event of it can be pending.
-  if (c.epoll_set >= 0 && c.epoll_set != epoll_fd_) {
+  if (c.epoll_set >= 0 && c.epoll_set != poll_.fd()) {
     ::epoll_ctl(c.epoll_set, EPOLL_CTL_DEL, c.fd, nullptr);
     c.epoll_set = -1;
   }
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = c.id;
-  int rc = ::epoll_ctl(epoll_fd_, c.epoll_set == epoll_fd_ ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
+  int rc = ::epoll_ctl(poll_.fd(), c.epoll_set == poll_.fd() ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
   if (rc != 0) {
     std::fprintf(stderr, "warn http epoll_ctl failed errno=%d\n", errno);
     return close_owned(c.id);
   }
-  c.epoll_set = epoll_fd_;
+  c.epoll_set = poll_.fd();
   c.armed = events;
 }
 

@@ -7,6 +7,7 @@
 // heartbeats from timers, and cuts off a client that stops reading. Timeouts are timers, not
 // polling: a keep-alive idle deadline, a heartbeat and write-stall check per stream.
 
+#include "http/wakeable_epoll.hpp"
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -109,7 +110,7 @@ private:
   const std::chrono::milliseconds stream_check_;
   connection_figures& figures_;
   dispatch_function dispatch_;
-  int epoll_fd_ = -1, wake_fd_ = -1;
+  wakeable_epoll poll_;
   std::uint64_t next_id_ = 1;     ///< 0 marks the wake-up eventfd in epoll
 
   /// What other threads hand the loop; guarded by inbox_mutex_.

@@ -7,12 +7,6 @@
 namespace mediagen {
 
 disconnect_watcher::disconnect_watcher() {
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = 0;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -21,11 +15,8 @@ disconnect_watcher::~disconnect_watcher() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
-  std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  poll_.wake();
   thread_.join();
-  ::close(wake_fd_);
-  ::close(epoll_fd_);
 }
 
 std::uint64_t disconnect_watcher::watch(int sock, std::function<void()> on_hangup) {
@@ -36,7 +27,7 @@ std::uint64_t disconnect_watcher::watch(int sock, std::function<void()> on_hangu
   epoll_event ev{};
   ev.events = EPOLLRDHUP | EPOLLONESHOT;
   ev.data.u64 = token;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sock, &ev);
+  ::epoll_ctl(poll_.fd(), EPOLL_CTL_ADD, sock, &ev);
   return token;
 }
 
@@ -44,20 +35,20 @@ void disconnect_watcher::unwatch(std::uint64_t token) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = watched_.find(token);
   if (it == watched_.end()) return; // it hung up, and the callback ran or runs now
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.sock, nullptr);
+  ::epoll_ctl(poll_.fd(), EPOLL_CTL_DEL, it->second.sock, nullptr);
   watched_.erase(it);
 }
 
 void disconnect_watcher::run() {
   epoll_event events[64];
   for (;;) {
-    int n = ::epoll_wait(epoll_fd_, events, 64, -1);
+    int n = ::epoll_wait(poll_.fd(), events, 64, -1);
     std::unique_lock<std::mutex> lock(mutex_);
     if (stopping_) return;
     for (int i = 0; i < n; ++i) {
       auto it = watched_.find(events[i].data.u64);
       if (it == watched_.end()) continue; // the wake-up, or answered meanwhile
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.sock, nullptr);
+      ::epoll_ctl(poll_.fd(), EPOLL_CTL_DEL, it->second.sock, nullptr);
       auto callback = std::move(it->second.on_hangup);
       watched_.erase(it);
       lock.unlock();

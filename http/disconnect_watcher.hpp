@@ -3,6 +3,7 @@
 // cancelled then ("cancelOnDisconnect"). One thread waits on epoll for a hang-up of any watched
 // socket: no polling.
 
+#include "http/wakeable_epoll.hpp"
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,7 +34,7 @@ private:
   std::mutex mutex_;
   std::map<std::uint64_t, watched> watched_;
   std::uint64_t next_token_ = 1;  ///< 0 marks the wake-up eventfd
-  int epoll_fd_ = -1, wake_fd_ = -1;
+  wakeable_epoll poll_;
   bool stopping_ = false;
   std::thread thread_;
 };
