@@ -18,12 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string str(const json::value& v, const char* key) {
-  REQUIRE(v.HasMember(key));
-  REQUIRE(v[key].IsString());
-  return v[key].GetString();
-}
-
 httplib::Result send(httplib::Client& c, const char* method, const std::string& path, const std::string& body) {
   if (std::string(method) == "PUT") return c.Put(path.c_str(), body, "application/json");
   if (std::string(method) == "DELETE") return c.Delete(path.c_str(), body, "application/json");
@@ -58,7 +52,7 @@ std::string disk_state(const fs::path& data) {
 
 bool folder_listed(const json::value& folders, const std::string& uid, const std::string& label) {
   for (auto& f : folders["list"].GetArray())
-    if (str(f, "uid") == uid && str(f, "label") == label) return true;
+    if (string_field(f, "uid") == uid && string_field(f, "label") == label) return true;
   return false;
 }
 
@@ -72,12 +66,12 @@ TEST_CASE("gallery: folders as the Node client reads them, and new entries go to
   auto initial = parse_json(fetch(c, "/folder"));
   REQUIRE(initial["list"].IsArray());
   REQUIRE(initial["list"].Size() == 1);
-  CHECK(str(initial["list"][0], "uid") == "");
-  CHECK(str(initial["list"][0], "label") == "Unsorted");
-  CHECK(str(initial, "current") == "");
+  CHECK(string_field(initial["list"][0], "uid") == "");
+  CHECK(string_field(initial["list"][0], "label") == "Unsorted");
+  CHECK(string_field(initial, "current") == "");
 
   auto unsorted_entry = generate(c, "before any folder");
-  CHECK(str(unsorted_entry, "folder") == "");
+  CHECK(string_field(unsorted_entry, "folder") == "");
 
   // POST {label}: created and selected.
   auto created = send(c, "POST", "/folder", R"({"label":"  Cats  "})");
@@ -85,16 +79,16 @@ TEST_CASE("gallery: folders as the Node client reads them, and new entries go to
   REQUIRE(created->status == 200);
   auto folders = parse_json(created->body);
   REQUIRE(folders["list"].Size() == 2);
-  auto cats = str(folders["list"][1], "uid");
+  auto cats = string_field(folders["list"][1], "uid");
   CHECK(cats.rfind("folder-", 0) == 0);
-  CHECK(str(folders["list"][1], "label") == "Cats");
-  CHECK(str(folders, "current") == cats);
+  CHECK(string_field(folders["list"][1], "label") == "Cats");
+  CHECK(string_field(folders, "current") == cats);
   // The same label again finds it instead of making a second one.
   CHECK(parse_json(send(c, "POST", "/folder", R"({"label":"Cats"})")->body)["list"].Size() == 2);
 
   auto cat_entry = generate(c, "a cat");
-  CHECK(str(cat_entry, "folder") == cats);
-  CHECK(str(parse_json(fetch(c, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") == cats);
+  CHECK(string_field(cat_entry, "folder") == cats);
+  CHECK(string_field(parse_json(fetch(c, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") == cats);
 
   // /media-data lists the current folder by default; folder= picks one ("" is Unsorted).
   auto listed = parse_json(fetch(c, "/media-data"));
@@ -106,16 +100,16 @@ TEST_CASE("gallery: folders as the Node client reads them, and new entries go to
   CHECK(parse_json(fetch(c, "/media-data?folder=" + cats)).Size() == 1);
 
   // POST {uid}: selects; {uid, label}: creates that uid (or renames it) and selects it.
-  CHECK(str(parse_json(send(c, "POST", "/folder", R"({"uid":""})")->body), "current") == "");
+  CHECK(string_field(parse_json(send(c, "POST", "/folder", R"({"uid":""})")->body), "current") == "");
   auto put = parse_json(send(c, "POST", "/folder", R"({"uid":"dogs","label":"Dogs"})")->body);
   CHECK(folder_listed(put, "dogs", "Dogs"));
-  CHECK(str(put, "current") == "dogs");
+  CHECK(string_field(put, "current") == "dogs");
   // PUT renames without selecting.
   auto renamed = send(c, "PUT", "/folder", "{\"uid\":\"" + cats + "\",\"label\":\"Felines\"}");
   REQUIRE(renamed);
   REQUIRE(renamed->status == 200);
   CHECK(folder_listed(parse_json(renamed->body), cats, "Felines"));
-  CHECK(str(parse_json(renamed->body), "current") == "dogs");
+  CHECK(string_field(parse_json(renamed->body), "current") == "dogs");
 
   // Restart: folders, labels and the selection are on disk.
   CHECK(server.stop() == 0);
@@ -124,22 +118,22 @@ TEST_CASE("gallery: folders as the Node client reads them, and new entries go to
   auto reloaded = parse_json(fetch(c2, "/folder"));
   CHECK(folder_listed(reloaded, cats, "Felines"));
   CHECK(folder_listed(reloaded, "dogs", "Dogs"));
-  CHECK(str(reloaded, "current") == "dogs");
+  CHECK(string_field(reloaded, "current") == "dogs");
 
   // DELETE /folder/:uid: gone, its entries in Unsorted, the selection back to Unsorted if it was it.
-  REQUIRE(str(parse_json(send(c2, "POST", "/folder", "{\"uid\":\"" + cats + "\"}")->body), "current") == cats);
+  REQUIRE(string_field(parse_json(send(c2, "POST", "/folder", "{\"uid\":\"" + cats + "\"}")->body), "current") == cats);
   auto deleted = c2.Delete(("/folder/" + cats).c_str());
   REQUIRE(deleted);
   REQUIRE(deleted->status == 200);
   auto after = parse_json(deleted->body);
   CHECK(after["list"].Size() == 2);
   CHECK_FALSE(folder_listed(after, cats, "Felines"));
-  CHECK(str(after, "current") == "");
-  CHECK(str(parse_json(fetch(c2, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") == "");
+  CHECK(string_field(after, "current") == "");
+  CHECK(string_field(parse_json(fetch(c2, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") == "");
   CHECK(parse_json(fetch(c2, "/media-data")).Size() == 2);
   CHECK(again.stop() == 0);
   auto file = parse_json(read_file(database_file(data.path())));
-  CHECK(str(file, "currentFolder") == "");
+  CHECK(string_field(file, "currentFolder") == "");
   CHECK(file["folders"].Size() == 2); // Unsorted and Dogs
 }
 
@@ -176,7 +170,7 @@ TEST_CASE("gallery: folder refusals answer 4xx JSON and change nothing on disk")
   CHECK(disk_state(data.path()) == before);
   auto folders = parse_json(fetch(c, "/folder"));
   CHECK(folders["list"].Size() == 2);
-  CHECK(str(folders, "current") == "keep");
+  CHECK(string_field(folders, "current") == "keep");
   CHECK(server.stop() == 0);
 }
 
@@ -200,13 +194,13 @@ TEST_CASE("gallery: POST /edit changes name, description, tags and folder, and n
   CHECK(answer["success"].GetBool());
   REQUIRE(answer["data"].IsObject());
   auto check_a = [&](const json::value& e) {
-    CHECK(str(e, "name") == "Renamed");
-    CHECK(str(e, "description") == "now described");
+    CHECK(string_field(e, "name") == "Renamed");
+    CHECK(string_field(e, "description") == "now described");
     REQUIRE(e["tags"].Size() == 2);
     CHECK(std::string(e["tags"][0].GetString()) == "new");
     CHECK(std::string(e["tags"][1].GetString()) == "shiny");
-    CHECK(str(e, "folder") == "box");
-    CHECK(str(e, "prompt") == "first prompt");
+    CHECK(string_field(e, "folder") == "box");
+    CHECK(string_field(e, "prompt") == "first prompt");
     CHECK(e["seed"] == a["seed"]);
     CHECK(e["uid"].GetInt64() == uid_a);
     CHECK(e["imageUrl"] == a["imageUrl"]);
@@ -224,7 +218,7 @@ TEST_CASE("gallery: POST /edit changes name, description, tags and folder, and n
   REQUIRE(many->status == 200);
   auto list = parse_json(many->body);
   REQUIRE(list["data"].IsArray());
-  CHECK(str(list["data"][0], "name") == "B2");
+  CHECK(string_field(list["data"][0], "name") == "B2");
 
   // Refusals: nothing changes, not even the valid items of the same request.
   auto before = disk_state(data.path());
@@ -247,14 +241,14 @@ TEST_CASE("gallery: POST /edit changes name, description, tags and folder, and n
     CHECK(parse_json(res->body)["error"].IsString());
   }
   CHECK(disk_state(data.path()) == before);
-  CHECK(str(parse_json(fetch(c, "/media-data/" + std::to_string(uid_b))), "name") == "B2");
+  CHECK(string_field(parse_json(fetch(c, "/media-data/" + std::to_string(uid_b))), "name") == "B2");
 
   // Durable: after a restart the edits are there.
   CHECK(server.stop() == 0);
   server_process again(data.path());
   auto c2 = again.client();
   check_a(parse_json(fetch(c2, "/media-data/" + std::to_string(uid_a))));
-  CHECK(str(parse_json(fetch(c2, "/media-data/" + std::to_string(uid_b))), "name") == "B2");
+  CHECK(string_field(parse_json(fetch(c2, "/media-data/" + std::to_string(uid_b))), "name") == "B2");
   CHECK(again.stop() == 0);
 }
 
@@ -265,7 +259,7 @@ TEST_CASE("gallery: DELETE /media-data/delete removes entries and their files, a
   std::vector<json::document> made;
   for (int i = 0; i < 3; ++i) made.push_back(generate(c, "entry " + std::to_string(i)));
   auto uid = [&](int i) { return made[static_cast<std::size_t>(i)]["uid"].GetInt64(); };
-  auto url = [&](int i) { return str(made[static_cast<std::size_t>(i)], "imageUrl"); };
+  auto url = [&](int i) { return string_field(made[static_cast<std::size_t>(i)], "imageUrl"); };
   REQUIRE(c.Get(url(2).c_str())->status == 200);
 
   auto before = disk_state(data.path());
@@ -294,7 +288,7 @@ TEST_CASE("gallery: DELETE /media-data/delete removes entries and their files, a
   auto answer = parse_json(res->body);
   CHECK(answer["success"].GetBool());
   CHECK(answer["deletedCount"].GetInt64() == 2);
-  CHECK(str(answer, "message") == "Successfully deleted 2 entries");
+  CHECK(string_field(answer, "message") == "Successfully deleted 2 entries");
   CHECK(c.Get(("/media-data/" + std::to_string(uid(2))).c_str())->status == 404);
   CHECK(c.Get(url(2).c_str())->status == 404);
   CHECK(files_in(data.path() / "storage") == 1);
@@ -416,14 +410,14 @@ TEST_CASE("gallery: POST /regenerate starts a new task from an entry's stored re
   auto wait = [&](const std::string& task) {
     for (int i = 0; i < 3000; ++i) {
       auto d = parse_json(fetch(c, "/tasks/" + task));
-      if (str(d, "state") != "queued" && str(d, "state") != "running") return d;
+      if (string_field(d, "state") != "queued" && string_field(d, "state") != "running") return d;
       std::this_thread::sleep_for(20ms);
     }
     FAIL("task did not end");
     return json::document{};
   };
   auto first = wait(id);
-  REQUIRE(str(first, "state") == "completed");
+  REQUIRE(string_field(first, "state") == "completed");
   auto uid = first["result"]["uid"].GetInt64();
 
   auto res = post_json(c, "/regenerate", "{\"uid\":" + std::to_string(uid) + "}");
@@ -432,8 +426,8 @@ TEST_CASE("gallery: POST /regenerate starts a new task from an entry's stored re
   REQUIRE(res->status == 202);
   auto answer = parse_json(res->body);
   CHECK(answer["success"].GetBool());
-  auto again = wait(str(answer, "taskId"));
-  REQUIRE(str(again, "state") == "completed");
+  auto again = wait(string_field(answer, "taskId"));
+  REQUIRE(string_field(again, "state") == "completed");
   auto& r = again["result"];
   CHECK(r["uid"].GetInt64() > uid);
   for (const char* key : {"workflow", "prompt", "name", "orientation", "description", "requestOrigin"}) {
@@ -444,11 +438,11 @@ TEST_CASE("gallery: POST /regenerate starts a new task from an entry's stored re
   CHECK(r["steps"].GetInt64() == 3);
   CHECK(r["tags"] == first["result"]["tags"]);
   // The same request makes the same picture.
-  CHECK(fetch(c, str(r, "imageUrl")) == fetch(c, str(first["result"], "imageUrl")));
+  CHECK(fetch(c, string_field(r, "imageUrl")) == fetch(c, string_field(first["result"], "imageUrl")));
   // A new seed, if asked for.
   auto reseeded = post_json(c, "/regenerate", "{\"uid\":" + std::to_string(uid) + ",\"seed\":12}");
   REQUIRE(reseeded->status == 202);
-  CHECK(wait(str(parse_json(reseeded->body), "taskId"))["result"]["seed"].GetInt64() == 12);
+  CHECK(wait(string_field(parse_json(reseeded->body), "taskId"))["result"]["seed"].GetInt64() == 12);
 
   // Refusals start nothing and write nothing. An entry whose workflow needs input files (which
   // are not kept) is refused as a request without them would be.
@@ -456,7 +450,7 @@ TEST_CASE("gallery: POST /regenerate starts a new task from an entry's stored re
                                           {"image_0", tiny_png(c, 1), "a.png", "image/png"}};
   auto i2i = c.Post("/generate", form);
   REQUIRE(i2i->status == 202);
-  auto i2i_uid = wait(str(parse_json(i2i->body), "taskId"))["result"]["uid"].GetInt64();
+  auto i2i_uid = wait(string_field(parse_json(i2i->body), "taskId"))["result"]["uid"].GetInt64();
   auto before = durable_entries_text(data.path());
   auto storage_before = files_in(data.path() / "storage");
   struct refusal { std::string body; int status; };

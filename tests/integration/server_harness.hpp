@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <httplib.h>
 
 #include "common/json.hpp"
@@ -96,5 +97,12 @@ std::size_t files_in(const fs::path& folder);
 
 /// Polls `probe` every 20 ms until it holds or `within` passes.
 bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds within);
+
+/// A string member of a JSON object; the test stops when it is missing or not a string.
+inline std::string string_field(const json::value& v, const char* key) {
+  REQUIRE(v.HasMember(key));
+  REQUIRE(v[key].IsString());
+  return v[key].GetString();
+}
 
 } // namespace mediagen::testing

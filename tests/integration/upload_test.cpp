@@ -14,12 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string str(const json::value& v, const char* key) {
-  REQUIRE(v.HasMember(key));
-  REQUIRE(v[key].IsString());
-  return v[key].GetString();
-}
-
 // Minimal files of each audio kind, shaped as the byte checks (and players) expect.
 std::string wav_bytes() {
   std::string data(400, '\0');
@@ -46,25 +40,25 @@ json::document upload_to_complete(server_process& server, const char* route, htt
   REQUIRE(res->status == 200);
   auto answer = parse_json(res->body);
   CHECK(answer["success"].GetBool());
-  CHECK(str(answer, "message") == "Upload task created");
-  std::string id = str(answer, "taskId");
-  CHECK(str(answer, "progressUrl") == "/progress/" + id);
+  CHECK(string_field(answer, "message") == "Upload task created");
+  std::string id = string_field(answer, "taskId");
+  CHECK(string_field(answer, "progressUrl") == "/progress/" + id);
   auto events = read_events(server.port(), id);
   REQUIRE_FALSE(events.empty());
   CHECK(events.front().event == "progress");
   REQUIRE(events.back().event == "complete");
   for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].id == events[i - 1].id + 1);
   auto complete = parse_json(events.back().data);
-  CHECK(str(complete, "taskId") == id);
-  CHECK(str(complete, "status") == "completed");
+  CHECK(string_field(complete, "taskId") == id);
+  CHECK(string_field(complete, "status") == "completed");
   json::document result;
   result.CopyFrom(complete["result"], result.GetAllocator());
   REQUIRE(result["uid"].IsInt64());
-  CHECK(str(result, "taskId") == id);
+  CHECK(string_field(result, "taskId") == id);
   // /tasks/:id shows it like any task.
   auto status = parse_json(fetch(c, "/tasks/" + id));
-  CHECK(str(status, "state") == "completed");
-  CHECK(str(status, "workflow") == str(result, "workflow"));
+  CHECK(string_field(status, "state") == "completed");
+  CHECK(string_field(status, "workflow") == string_field(result, "workflow"));
   return result;
 }
 
@@ -91,46 +85,46 @@ TEST_CASE("uploads: an image becomes an entry whose file is served byte for byte
     auto result = upload_to_complete(server, "/upload/image",
                                      {{"image", png, "holiday_photo.png", "image/png"}, {"name", "My Cat", "", ""}});
     uid = result["uid"].GetInt64();
-    CHECK(str(result, "type") == "image");
-    CHECK(str(result, "workflow") == "Uploaded Image");
-    CHECK(str(result, "name") == "My Cat");
-    CHECK(str(result, "description") == "Uploaded image");
-    CHECK(str(result, "orientation") == "square");
+    CHECK(string_field(result, "type") == "image");
+    CHECK(string_field(result, "workflow") == "Uploaded Image");
+    CHECK(string_field(result, "name") == "My Cat");
+    CHECK(string_field(result, "description") == "Uploaded image");
+    CHECK(string_field(result, "orientation") == "square");
     CHECK(result["audioUrl"].IsNull());
     CHECK(result.HasMember("folder"));
-    url = str(result, "imageUrl");
+    url = string_field(result, "imageUrl");
     CHECK(url.rfind("/media/", 0) == 0);
     CHECK(fetch(c, url) == png);
     // The client fetches the entry by the uid the result carries.
     auto entry = parse_json(fetch(c, "/media-data/" + std::to_string(uid)));
-    CHECK(str(entry, "imageUrl") == url);
-    CHECK(str(entry, "name") == "My Cat");
-    CHECK(str(entry, "type") == "image");
+    CHECK(string_field(entry, "imageUrl") == url);
+    CHECK(string_field(entry, "name") == "My Cat");
+    CHECK(string_field(entry, "type") == "image");
     // On disk before anyone heard `complete`'s end, read without the server's code.
     auto durable = durable_entry(data.path(), uid);
     REQUIRE(durable.IsObject());
-    CHECK(str(durable, "imageUrl") == url);
+    CHECK(string_field(durable, "imageUrl") == url);
     // The staged copy in inputs/ is gone once the task ended.
     CHECK(eventually([&] { return files_in(data.path() / "inputs") == 0; }, 5s));
 
     // Without a name, the client's file name (without its extension) names the entry.
     auto unnamed = upload_to_complete(server, "/upload/image", {{"image", png, "holiday-photo.png", "image/png"}});
-    CHECK(str(unnamed, "name") == "holiday-photo");
+    CHECK(string_field(unnamed, "name") == "holiday-photo");
     CHECK(unnamed["uid"].GetInt64() > uid);
-    CHECK(str(unnamed, "imageUrl") != url); // a fresh file, never the same name
+    CHECK(string_field(unnamed, "imageUrl") != url); // a fresh file, never the same name
 
     // A large file (a 3 MiB text chunk before IEND) arrives whole, byte for byte.
     std::uint32_t n = 3u << 20;
     std::string big = png.substr(0, png.size() - 12) + std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n)} +
                       "tEXt" + std::string(n, 't') + std::string(4, '\0') + png.substr(png.size() - 12);
     auto large = upload_to_complete(server, "/upload/image", {{"image", big, "big.png", "image/png"}});
-    CHECK(fetch(c, str(large, "imageUrl")) == big);
+    CHECK(fetch(c, string_field(large, "imageUrl")) == big);
     CHECK(server.stop() == 0);
   }
   server_process again(data.path());
   auto c = again.client();
   auto entry = parse_json(fetch(c, "/media-data/" + std::to_string(uid)));
-  CHECK(str(entry, "imageUrl") == url);
+  CHECK(string_field(entry, "imageUrl") == url);
   CHECK(fetch(c, url) == png);
   CHECK(again.stop() == 0);
 }
@@ -156,20 +150,20 @@ TEST_CASE("uploads: WAV, MP3, OGG and FLAC become audio entries with the client'
                                         {"origin", "3", "", ""},
                                         {"clips", "[[0,1.5]]", "", ""},
                                         {"audioFormat", "mp3", "", ""}});
-      CHECK(str(result, "type") == "audio");
-      CHECK(str(result, "workflow") == "Uploaded Audio");
-      CHECK(str(result, "name") == "Trimmed Song");
-      CHECK(str(result, "description") == "A song, trimmed");
-      CHECK(str(result, "summary") == "short");
-      CHECK(str(result, "prompt") == "a calm tune");
+      CHECK(string_field(result, "type") == "audio");
+      CHECK(string_field(result, "workflow") == "Uploaded Audio");
+      CHECK(string_field(result, "name") == "Trimmed Song");
+      CHECK(string_field(result, "description") == "A song, trimmed");
+      CHECK(string_field(result, "summary") == "short");
+      CHECK(string_field(result, "prompt") == "a calm tune");
       REQUIRE(result["tags"].IsArray());
       REQUIRE(result["tags"].Size() == 2);
       CHECK(std::string(result["tags"][1].GetString()) == "trimmed");
       CHECK(result["origin"].GetInt64() == 3);
       CHECK(json::stringify(result["clips"]) == "[[0,1.5]]");
-      CHECK(str(result, "audioFormat") == std::string(k.ext + 1)); // the format stored, as the Node server named it
+      CHECK(string_field(result, "audioFormat") == std::string(k.ext + 1)); // the format stored, as the Node server named it
       CHECK(result["imageUrl"].IsNull());
-      std::string url = str(result, "audioUrl");
+      std::string url = string_field(result, "audioUrl");
       CHECK(url.size() > std::strlen(k.ext));
       CHECK(url.compare(url.size() - std::strlen(k.ext), std::string::npos, k.ext) == 0);
       CHECK(fetch(c, url) == k.bytes);
@@ -178,15 +172,15 @@ TEST_CASE("uploads: WAV, MP3, OGG and FLAC become audio entries with the client'
     // A trim without clips still stores the list, empty, as the Node server did.
     auto plain = upload_to_complete(server, "/upload/audio", {{"audio", wav_bytes(), "x.wav", "audio/wav"}});
     CHECK(json::stringify(plain["clips"]) == "[]");
-    CHECK(str(plain, "name") == "x");
+    CHECK(string_field(plain, "name") == "x");
     server.kill_hard();
   }
   server_process again(data.path());
   auto c = again.client();
   for (std::size_t i = 0; i < kinds.size(); ++i) {
     auto entry = parse_json(fetch(c, "/media-data/" + std::to_string(stored[i].first)));
-    CHECK(str(entry, "audioUrl") == stored[i].second);
-    CHECK(str(entry, "type") == "audio");
+    CHECK(string_field(entry, "audioUrl") == stored[i].second);
+    CHECK(string_field(entry, "type") == "audio");
     CHECK(fetch(c, stored[i].second) == kinds[i].bytes);
   }
   CHECK(again.stop() == 0);

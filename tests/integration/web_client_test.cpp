@@ -21,12 +21,6 @@ void write_text(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-std::string str(const json::value& v, const char* key) {
-  REQUIRE(v.HasMember(key));
-  REQUIRE(v[key].IsString());
-  return v[key].GetString();
-}
-
 // Waits until GET /tasks/:id reports an ended state; returns that document.
 json::document wait_for_end(httplib::Client& c, const std::string& id) {
   for (int i = 0; i < 3000; ++i) {
@@ -143,15 +137,15 @@ TEST_CASE("web client: entries keep description, tags, summary, orientation, ext
       "orientation":"landscape","steps":2,"description":"A fox in snow","summary":"fox","tags":["Fox"," snow ",""],
       "requestOrigin":"yaaiic","undeclared":"dropped"})");
   auto ended = wait_for_end(c, id);
-  REQUIRE(str(ended, "state") == "completed");
+  REQUIRE(string_field(ended, "state") == "completed");
   auto& result = ended["result"];
   std::int64_t uid = result["uid"].GetInt64();
 
   auto check_entry = [&](const json::value& e) {
-    CHECK(str(e, "description") == "A fox in snow");
-    CHECK(str(e, "summary") == "fox");
-    CHECK(str(e, "orientation") == "landscape");
-    CHECK(str(e, "requestOrigin") == "yaaiic");
+    CHECK(string_field(e, "description") == "A fox in snow");
+    CHECK(string_field(e, "summary") == "fox");
+    CHECK(string_field(e, "orientation") == "landscape");
+    CHECK(string_field(e, "requestOrigin") == "yaaiic");
     REQUIRE(e["tags"].IsArray());
     REQUIRE(e["tags"].Size() == 2);
     CHECK(std::string(e["tags"][0].GetString()) == "Fox");
@@ -174,7 +168,7 @@ TEST_CASE("web client: entries keep description, tags, summary, orientation, ext
   auto posted = c.Post("/generate", form);
   REQUIRE(posted);
   REQUIRE(posted->status == 202);
-  auto bird_id = str(parse_json(posted->body), "taskId");
+  auto bird_id = string_field(parse_json(posted->body), "taskId");
   wait_for_end(c, bird_id);
 
   // Comma-separated tags work as well.
@@ -254,12 +248,12 @@ TEST_CASE("web client: /generation/tasks/active carries requestOrigin") {
   bool saw_mine = false, saw_other = false;
   for (auto& t : active.GetArray()) {
     REQUIRE(t.HasMember("requestOrigin"));
-    if (str(t, "taskId") == mine) {
+    if (string_field(t, "taskId") == mine) {
       saw_mine = true;
-      CHECK(str(t, "requestOrigin") == "yaaiic");
+      CHECK(string_field(t, "requestOrigin") == "yaaiic");
       CHECK(t["progress"].HasMember("percentage"));
     }
-    if (str(t, "taskId") == other) {
+    if (string_field(t, "taskId") == other) {
       saw_other = true;
       CHECK(t["requestOrigin"].IsNull());
     }
@@ -268,7 +262,7 @@ TEST_CASE("web client: /generation/tasks/active carries requestOrigin") {
   CHECK(saw_other);
   // The client finds its task by origin, as app.mjs does on reload.
   auto status = parse_json(fetch(c, "/tasks/" + mine));
-  CHECK(str(status, "requestOrigin") == "yaaiic");
+  CHECK(string_field(status, "requestOrigin") == "yaaiic");
   for (auto& id : {mine, other}) c.Delete(("/tasks/" + id).c_str());
   CHECK(server.stop() == 0);
 }
@@ -308,14 +302,14 @@ TEST_CASE("web client: /generate/silent/sync is /generate/sync") {
   REQUIRE(res->status == 200);
   auto result = parse_json(res->body);
   CHECK(result["seed"].GetInt64() == 9);
-  CHECK(str(result, "description") == "d");
+  CHECK(string_field(result, "description") == "d");
   CHECK_FALSE(result.HasMember("uid"));
-  CHECK(c.Get(str(result, "imageUrl").c_str())->status == 200);
+  CHECK(c.Get(string_field(result, "imageUrl").c_str())->status == 200);
   // Silent: nothing in the gallery. Refusals are the same as /generate/sync's.
   CHECK(entries_in(data.path()) == 0);
   auto refused = post_json(c, "/generate/silent/sync", R"({"prompt":"no workflow"})");
   REQUIRE(refused);
   CHECK(refused->status == 400);
-  CHECK(str(parse_json(refused->body), "error") == "Workflow parameter is required");
+  CHECK(string_field(parse_json(refused->body), "error") == "Workflow parameter is required");
   CHECK(server.stop() == 0);
 }
