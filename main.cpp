@@ -19,9 +19,9 @@
 #include "config/build_info.hpp"
 #include "config/server_config.hpp"
 #include "config/workflow_files.hpp"
-#include "persistence/gallery_files.hpp"
 #include "http/http_server.hpp"
 #include "http/task_json.hpp"
+#include "persistence/gallery_files.hpp"
 
 using namespace mediagen;
 
@@ -178,8 +178,10 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "info mediagen listening host=%s port=%d data=%s workers=%d\n", config.host.c_str(), port,
                config.data_dir.c_str(), config.builtin_workers);
   if (config.api_keys.empty() && !is_loopback_host(config.host))
-    std::fprintf(stderr, "warn mediagen listening beyond loopback without API keys: anyone who reaches host=%s can "
-                         "generate and read the gallery (set apiKeys or --api-key)\n", config.host.c_str());
+    std::fprintf(stderr,
+                 "warn mediagen listening beyond loopback without API keys: anyone who reaches host=%s can "
+                 "generate and read the gallery (set apiKeys or --api-key)\n",
+                 config.host.c_str());
   std::fflush(stderr);
 
   int sig = 0;

@@ -207,9 +207,12 @@ builtin_self_actor::behavior_type builtin_backend(backend_pointer self, builtin_
           st.round_trip_seconds +=
               std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.queued_at).count();
         st.running.erase(task_id);
-        if (end == render_end::completed) ++st.completed;
-        else if (end == render_end::failed) ++st.failed;
-        else ++st.cancelled;
+        if (end == render_end::completed)
+          ++st.completed;
+        else if (end == render_end::failed)
+          ++st.failed;
+        else
+          ++st.cancelled;
         dispatch(self);
       },
       [self](atom::status) {

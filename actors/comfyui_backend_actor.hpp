@@ -15,10 +15,10 @@
 namespace mediagen {
 
 struct comfyui_settings {
-  std::vector<std::string> urls;            ///< one per instance
-  std::shared_ptr<storage> outputs;         ///< fetched outputs are stored here
-  std::shared_ptr<storage> inputs;          ///< uploaded inputs are read from here
-  std::size_t worker_threads = 4;           ///< per instance: uploads, submits, /history, /view
+  std::vector<std::string> urls;                   ///< one per instance
+  std::shared_ptr<storage> outputs;                ///< fetched outputs are stored here
+  std::shared_ptr<storage> inputs;                 ///< uploaded inputs are read from here
+  std::size_t worker_threads = 4;                  ///< per instance: uploads, submits, /history, /view
   std::chrono::milliseconds history_poll{2000};    ///< the slow poll beside the socket
   std::chrono::milliseconds health_interval{2000}; ///< /system_stats probes
 };

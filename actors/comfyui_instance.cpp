@@ -31,9 +31,9 @@ constexpr std::size_t prompts_polled = 4;
 struct comfy_job {
   backend_job job;
   task_actor task;
-  std::uint64_t sequence = 0;       ///< submission order on this instance
+  std::uint64_t sequence = 0; ///< submission order on this instance
   std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
-  std::string prompt_id;            ///< set once ComfyUI accepted the prompt
+  std::string prompt_id; ///< set once ComfyUI accepted the prompt
   enum class stage { submitting, waiting, running, fetching } at = stage::submitting;
   bool cancel_requested = false;
   std::map<std::string, std::string> titles; ///< node id → _meta.title, else class_type
@@ -51,7 +51,7 @@ struct instance_state {
   std::unique_ptr<worker_pool> submitter;
   /// Every other blocking call (/history, /view, /interrupt, /queue, /system_stats) runs here.
   std::unique_ptr<worker_pool> pool;
-  std::unordered_map<std::string, comfy_job> jobs;      ///< by task id
+  std::unordered_map<std::string, comfy_job> jobs;        ///< by task id
   std::unordered_map<std::string, std::string> by_prompt; ///< prompt id → task id
   std::string running_prompt; ///< last prompt seen executing (frames of older servers lack ids)
   std::string last_base;      ///< the workflow last sent here (a change frees VRAM first)
@@ -96,18 +96,19 @@ void report(instance_pointer self, comfy_job& j, double within_node = 0, std::in
   double graph = 100 - submit_share - fetch_share;
   double nodes = std::max<std::size_t>(1, j.titles.size());
   double pct = submit_share;
-  if (j.at == comfy_job::stage::fetching) pct = 100 - fetch_share;
+  if (j.at == comfy_job::stage::fetching)
+    pct = 100 - fetch_share;
   else if (j.at == comfy_job::stage::running)
     pct += graph * std::min(1.0, (static_cast<double>(j.done_nodes.size()) + within_node) / nodes);
   // One percentage across the whole task, never going down.
   j.percentage = std::max(j.percentage, pct);
   backend_progress p;
   p.state = j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::submitting ? task_state::queued
-                                                                                       : task_state::running;
+                                                                                      : task_state::running;
   p.progress.percentage = j.percentage;
   p.progress.current_step = j.at == comfy_job::stage::fetching ? "Fetching outputs"
-                            : j.current_node.empty()          ? "Queued in ComfyUI"
-                                                              : j.titles[j.current_node];
+                            : j.current_node.empty()           ? "Queued in ComfyUI"
+                                                               : j.titles[j.current_node];
   p.progress.current_value = value;
   p.progress.max_value = max;
   if (p.state == task_state::queued) p.progress.current_step = "Queued";
@@ -119,9 +120,12 @@ void finish(instance_pointer self, std::string task_id, backend_outcome outcome)
   auto& st = self->state;
   auto it = st.jobs.find(task_id);
   if (it == st.jobs.end()) return;
-  if (outcome.cancelled) ++st.cancelled;
-  else if (outcome.ok) ++st.completed;
-  else ++st.failed;
+  if (outcome.cancelled)
+    ++st.cancelled;
+  else if (outcome.ok)
+    ++st.completed;
+  else
+    ++st.failed;
   st.round_trip_seconds +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.received_at).count();
   self->send(it->second.task, atom::done::value, std::move(outcome));
@@ -144,10 +148,10 @@ void start_fetch(instance_pointer self, comfy_job& j) {
   auto outputs = self->state.settings.outputs;
   comfyui_instance_actor me = self;
   self->state.pool->post([client, outputs, me, task_id = j.job.task_id, prompt_id = j.prompt_id] {
-    auto outcome = fetch_job_outputs(client->api(), prompt_id, [&](const std::string& prefix, const std::string& ext,
-                                                          const std::string& bytes) {
-      return outputs->save_new(prefix, ext, bytes);
-    });
+    auto outcome = fetch_job_outputs(client->api(), prompt_id,
+                                     [&](const std::string& prefix, const std::string& ext, const std::string& bytes) {
+                                       return outputs->save_new(prefix, ext, bytes);
+                                     });
     caf::anon_send(me, atom::internal::value, atom::fetched::value, task_id, std::move(outcome));
   });
 }
@@ -174,8 +178,7 @@ void on_frame(instance_pointer self, const comfyui::ws_frame& frame) {
   if (auto end = comfyui::ends_prompt(frame, j->prompt_id)) {
     switch (*end) {
       case comfyui::prompt_end::success:
-      case comfyui::prompt_end::finished:
-        return start_fetch(self, *j);
+      case comfyui::prompt_end::finished: return start_fetch(self, *j);
       case comfyui::prompt_end::error: {
         auto& e = std::get<comfyui::execution_error_frame>(frame);
         return finish(self, j->job.task_id, execution_failure(e));
@@ -284,8 +287,11 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
   comfyui_instance_actor handle = self;
   // The socket opens now, before the first submit, and reconnects with back-off on its own.
   state.client = std::make_shared<comfyui::instance_client>(
-      state.settings.url, [handle](const comfyui::ws_frame& f) { caf::anon_send(handle, atom::internal::value, atom::ws::value, f); },
-      [handle](bool up, const std::string& detail) { caf::anon_send(handle, atom::internal::value, atom::ws::value, up, detail); });
+      state.settings.url,
+      [handle](const comfyui::ws_frame& f) { caf::anon_send(handle, atom::internal::value, atom::ws::value, f); },
+      [handle](bool up, const std::string& detail) {
+        caf::anon_send(handle, atom::internal::value, atom::ws::value, up, detail);
+      });
   state.client->start();
   probe_health(self);
   self->delayed_send(self, state.settings.health_interval, atom::internal::value, atom::health::value);
@@ -344,7 +350,8 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         comfyui_instance_actor me = self;
         for (auto* j : open)
           st.pool->post([client, me, task_id = j->job.task_id, pid = j->prompt_id] {
-            caf::anon_send(me, atom::internal::value, atom::history::value, task_id, history_written(client->api(), pid));
+            caf::anon_send(me, atom::internal::value, atom::history::value, task_id,
+                           history_written(client->api(), pid));
           });
         self->delayed_send(self, st.settings.history_poll, atom::internal::value, atom::history::value);
       },

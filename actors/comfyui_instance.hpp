@@ -13,8 +13,8 @@ namespace mediagen {
 
 struct comfyui_instance_settings {
   std::string url;
-  std::int64_t index = 0;           ///< position in the pool
-  comfyui_pool_actor pool;          ///< told of finished jobs and health changes
+  std::int64_t index = 0;  ///< position in the pool
+  comfyui_pool_actor pool; ///< told of finished jobs and health changes
   std::shared_ptr<storage> outputs;
   std::shared_ptr<storage> inputs;
   std::size_t worker_threads = 4;

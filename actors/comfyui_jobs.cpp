@@ -97,7 +97,8 @@ bool history_written(const comfyui::http_api& api, const std::string& prompt_id)
   return h.ok && h.entry.found;
 }
 
-backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::string& prompt_id, const save_function& save) {
+backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::string& prompt_id,
+                                  const save_function& save) {
   comfyui::history_result history;
   // ComfyUI writes the history just after execution_success: retry while it answers {}.
   for (int attempt = 0; attempt < 50; ++attempt) {

@@ -14,8 +14,8 @@ struct submit_request {
   backend_job job;
   std::string client_id;
   std::string prompt_id;
-  bool free_first = false;     ///< the workflow differs from the last one run on this instance
-  std::string inputs_folder;   ///< where the job's uploaded inputs are stored
+  bool free_first = false;   ///< the workflow differs from the last one run on this instance
+  std::string inputs_folder; ///< where the job's uploaded inputs are stored
 };
 
 /// Uploads the inputs (renaming them in the graph to what ComfyUI answers), frees VRAM when
@@ -23,12 +23,13 @@ struct submit_request {
 submit_outcome submit_job(const comfyui::http_api& api, const submit_request& request);
 
 /// Stores a fetched file; returns its storage name (throws when it cannot).
-using save_function = std::function<std::string(const std::string& prefix, const std::string& ext,
-                                                const std::string& bytes)>;
+using save_function =
+    std::function<std::string(const std::string& prefix, const std::string& ext, const std::string& bytes)>;
 
 /// Reads /history/{prompt_id} (retrying while it answers {}: ComfyUI writes it just after it says
 /// the prompt succeeded) and fetches every output file through /view into storage.
-backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::string& prompt_id, const save_function& save);
+backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::string& prompt_id,
+                                  const save_function& save);
 
 /// One /history look-up: true when the prompt's entry exists (it has finished).
 bool history_written(const comfyui::http_api& api, const std::string& prompt_id);

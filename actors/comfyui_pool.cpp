@@ -70,7 +70,8 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
       },
       [self](atom::cancel, const std::string& task_id) {
         auto it = self->state.owner.find(task_id);
-        if (it != self->state.owner.end()) self->send(self->state.members[it->second].handle, atom::cancel::value, task_id);
+        if (it != self->state.owner.end())
+          self->send(self->state.members[it->second].handle, atom::cancel::value, task_id);
       },
       [self](atom::finished, const std::string& task_id) {
         auto& st = self->state;

@@ -16,16 +16,16 @@ namespace mediagen {
 
 enum class error_code : std::uint8_t {
   // 0 is "no error" in CAF.
-  queue_full = 1,    ///< admission: too many tasks wait
-  shutting_down,     ///< admission: no new tasks
-  duplicate_task,    ///< a task with this id exists (ids are never reassigned)
-  unknown_task,      ///< no such task (or it expired)
-  task_ended,        ///< cancel of a task that already ended
-  too_many_streams,  ///< subscriber limits reached
-  stream_finished,   ///< subscribe after the terminal event: nothing will ever follow
-  wait_timed_out,    ///< a sync wait ended before the task; context: sentence, task id
-  backend_failed,    ///< the backend could not run the job
-  internal_failure,  ///< something inside the server failed
+  queue_full = 1,   ///< admission: too many tasks wait
+  shutting_down,    ///< admission: no new tasks
+  duplicate_task,   ///< a task with this id exists (ids are never reassigned)
+  unknown_task,     ///< no such task (or it expired)
+  task_ended,       ///< cancel of a task that already ended
+  too_many_streams, ///< subscriber limits reached
+  stream_finished,  ///< subscribe after the terminal event: nothing will ever follow
+  wait_timed_out,   ///< a sync wait ended before the task; context: sentence, task id
+  backend_failed,   ///< the backend could not run the job
+  internal_failure, ///< something inside the server failed
 };
 
 /// The category all our errors carry.

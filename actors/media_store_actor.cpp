@@ -63,7 +63,7 @@ struct media_store_state {
   std::uint64_t entries_committed = 0;
   std::uint64_t commit_failures = 0;
   std::uint64_t compactions = 0;
-  std::uint64_t changes = 0;      ///< edits, deletes and folder changes made durable
+  std::uint64_t changes = 0;       ///< edits, deletes and folder changes made durable
   std::uint64_t folder_suffix = 0; ///< makes a new folder's uid unique within one millisecond
   std::uint64_t compaction_failures = 0;
   double last_commit_ms = 0;
@@ -99,8 +99,10 @@ struct media_store_state {
     last_commit_ms = ms;
     total_commit_ms += ms;
     constexpr std::size_t ring = 4096;
-    if (recent_commit_ms.size() < ring) recent_commit_ms.push_back(ms);
-    else recent_commit_ms[recent_next] = ms;
+    if (recent_commit_ms.size() < ring)
+      recent_commit_ms.push_back(ms);
+    else
+      recent_commit_ms[recent_next] = ms;
     recent_next = (recent_next + 1) % ring;
   }
 
@@ -153,7 +155,8 @@ void on_compacted(store_pointer self, const std::string& error, double ms) {
     st.last_error = e;
     st.retry_after = steady::now() + st.settings.compact_age;
     if (st.compaction_forced) st.force_compaction = true; // still owed
-    std::fprintf(stderr, "error media_store rewrite of media-data.json failed, the journal keeps the entries reason=\"%s\"\n",
+    std::fprintf(stderr,
+                 "error media_store rewrite of media-data.json failed, the journal keeps the entries reason=\"%s\"\n",
                  e.c_str());
     return;
   }
@@ -210,11 +213,13 @@ void commit(store_pointer self) {
     // Nothing of this group may appear later: not in memory, not on disk, no files left behind.
     ++st.commit_failures;
     st.last_error = error;
-    std::fprintf(stderr, "error media_store commit failed entries=%zu reason=\"%s\"\n", st.pending.size(), error.c_str());
+    std::fprintf(stderr, "error media_store commit failed entries=%zu reason=\"%s\"\n", st.pending.size(),
+                 error.c_str());
     index.discard_unpublished();
     for (auto& name : st.pending_files) st.settings.outputs->remove(name);
     for (auto& p : st.pending)
-      p.promise.deliver(make_error(error_code::internal_failure, "The result could not be stored in the gallery: " + error));
+      p.promise.deliver(
+          make_error(error_code::internal_failure, "The result could not be stored in the gallery: " + error));
   }
   st.pending.clear();
   st.pending_records.clear();
@@ -233,7 +238,8 @@ change_outcome apply_change(store_pointer self, const gallery_change& change) {
   std::string payload;
   // Folder uids as the Node server made them, unique among the folders.
   auto base = "folder-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch()).count());
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
   auto taken = [&](const std::string& uid) {
     for (auto& f : db.folders()->list)
       if (f.uid == uid) return true;
@@ -254,7 +260,8 @@ change_outcome apply_change(store_pointer self, const gallery_change& change) {
   if (!error.empty()) {
     ++st.commit_failures;
     st.last_error = error;
-    std::fprintf(stderr, "error media_store change failed change=%s reason=\"%s\"\n", change.what.c_str(), error.c_str());
+    std::fprintf(stderr, "error media_store change failed change=%s reason=\"%s\"\n", change.what.c_str(),
+                 error.c_str());
     out.refusal = "failed";
     out.error = "The change could not be stored: " + error;
     return out;

@@ -96,7 +96,7 @@ using wall_time = std::chrono::system_clock::time_point;
 struct task_snapshot {
   std::string task_id;
   std::string workflow;
-  std::string request_origin;      ///< the client page that started it ("" = not given)
+  std::string request_origin; ///< the client page that started it ("" = not given)
   task_state state = task_state::queued;
   progress_info progress;
   std::int64_t queue_position = 0; ///< jobs ahead of it (queued only)
@@ -109,8 +109,8 @@ struct task_snapshot {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_snapshot& x) {
-  return f(caf::meta::type_name("task_snapshot"), x.task_id, x.workflow, x.request_origin, x.state, x.progress, x.queue_position,
-           x.result, x.failure, x.created_at, x.started_at, x.ended_at);
+  return f(caf::meta::type_name("task_snapshot"), x.task_id, x.workflow, x.request_origin, x.state, x.progress,
+           x.queue_position, x.result, x.failure, x.created_at, x.started_at, x.ended_at);
 }
 
 /// One entry of a task's event log: the task as it was when the event happened. An ended
@@ -171,21 +171,21 @@ typename Inspector::result_type inspect(Inspector& f, media_store_figures& x) {
 
 /// A backend unit (builtin, one ComfyUI instance) or a pool of them (the sums of its instances).
 struct backend_figures {
-  std::string backend;            ///< builtin | comfyui | comfyui-pool
-  std::string url;                ///< ComfyUI instances only
+  std::string backend; ///< builtin | comfyui | comfyui-pool
+  std::string url;     ///< ComfyUI instances only
   bool healthy = true;
-  std::string detail;             ///< why it is unhealthy (last probe or socket error)
-  bool socket_connected = false;  ///< ComfyUI instances only
-  std::uint64_t workers = 0;      ///< builtin only
-  std::uint64_t queued = 0;       ///< jobs waiting
-  std::uint64_t running = 0;      ///< jobs under way
-  std::uint64_t submitted = 0;    ///< ComfyUI: prompts ComfyUI accepted
+  std::string detail;            ///< why it is unhealthy (last probe or socket error)
+  bool socket_connected = false; ///< ComfyUI instances only
+  std::uint64_t workers = 0;     ///< builtin only
+  std::uint64_t queued = 0;      ///< jobs waiting
+  std::uint64_t running = 0;     ///< jobs under way
+  std::uint64_t submitted = 0;   ///< ComfyUI: prompts ComfyUI accepted
   std::uint64_t completed = 0, failed = 0, cancelled = 0;
   std::uint64_t cancelled_while_queued = 0;
-  std::uint64_t frees = 0;        ///< ComfyUI: /free calls on workflow switches
-  double round_trip_seconds = 0;  ///< from `run` to the job's end, summed over finished jobs
-  std::string client_id;          ///< ComfyUI: our clientId
-  comfyui::ws_stats socket;       ///< ComfyUI: the WebSocket's figures
+  std::uint64_t frees = 0;       ///< ComfyUI: /free calls on workflow switches
+  double round_trip_seconds = 0; ///< from `run` to the job's end, summed over finished jobs
+  std::string client_id;         ///< ComfyUI: our clientId
+  comfyui::ws_stats socket;      ///< ComfyUI: the WebSocket's figures
 
   std::uint64_t queue() const { return queued + running; }
   std::uint64_t finished() const { return completed + failed + cancelled; }
@@ -216,9 +216,9 @@ typename Inspector::result_type inspect(Inspector& f, task_figures& x) {
 /// What every actor answers (atom::status) with: who it is, how it is, its own figures, and
 /// the statuses of the actors it is made of (a pool's instances).
 struct actor_status {
-  std::string kind;   ///< supervisor | sse_hub | media_store | backend | task
+  std::string kind; ///< supervisor | sse_hub | media_store | backend | task
   std::string id;
-  std::string state;  ///< running | shutting-down | closing | unhealthy | unreachable | a task_state
+  std::string state; ///< running | shutting-down | closing | unhealthy | unreachable | a task_state
   std::uint64_t mailbox = 0;
   caf::variant<supervisor_figures, sse_hub_figures, media_store_figures, backend_figures, task_figures> figures;
   std::vector<actor_status> parts;
@@ -262,8 +262,8 @@ typename Inspector::result_type inspect(Inspector& f, backend_progress& x) {
 struct backend_outcome {
   bool ok = false;
   bool cancelled = false;
-  std::string error;          ///< one sentence when failed
-  std::string details_json;   ///< optional: the backend's own error report, as JSON ("" = none)
+  std::string error;        ///< one sentence when failed
+  std::string details_json; ///< optional: the backend's own error report, as JSON ("" = none)
   std::vector<output_file> outputs;
 };
 
@@ -275,7 +275,7 @@ typename Inspector::result_type inspect(Inspector& f, backend_outcome& x) {
 /// A prepared graph for a backend.
 struct backend_job {
   std::string task_id;
-  std::string workflow_base;  ///< the workflow's base file (ComfyUI frees VRAM when it changes)
+  std::string workflow_base; ///< the workflow's base file (ComfyUI frees VRAM when it changes)
   std::string graph_json;
   /// Uploaded inputs, by the names the graph uses (a ComfyUI backend uploads them first and
   /// renames them in the graph to what ComfyUI answers).
@@ -313,8 +313,8 @@ using backend_actor = status_client_actor::extend<
 struct submit_outcome {
   bool ok = false;
   std::string prompt_id;
-  std::string error;          ///< one sentence when !ok
-  std::string details_json;   ///< ComfyUI's error and node_errors ("" = none)
+  std::string error;        ///< one sentence when !ok
+  std::string details_json; ///< ComfyUI's error and node_errors ("" = none)
 };
 
 template <class Inspector>

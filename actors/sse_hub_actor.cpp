@@ -18,7 +18,7 @@ using sse_hub_self_actor = sse_hub_actor::extend<caf::reacts_to<atom::internal, 
 
 /// One task's event log and who follows it.
 struct task_log {
-  std::vector<sse_frame> frames;            ///< frame n has id n + 1
+  std::vector<sse_frame> frames; ///< frame n has id n + 1
   std::vector<sse_queue_ptr> subscribers;
   bool ended = false;
 };

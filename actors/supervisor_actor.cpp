@@ -63,7 +63,8 @@ caf::error refusal(const supervisor_data& st, const generation_request& req) {
   if (st.shutting_down) return make_error(error_code::shutting_down, "The server is shutting down.");
   if (st.queued >= st.settings.max_queued_tasks)
     return make_error(error_code::queue_full, "Too many tasks are waiting; try again shortly.");
-  if (req.task_id.empty() || (!req.wf && req.upload.empty())) return make_error(error_code::internal_failure, "The request was not planned.");
+  if (req.task_id.empty() || (!req.wf && req.upload.empty()))
+    return make_error(error_code::internal_failure, "The request was not planned.");
   if (st.live.count(req.task_id) || st.ended.count(req.task_id))
     return make_error(error_code::duplicate_task, "A task with id '" + req.task_id + "' exists already.");
   return {};
@@ -79,8 +80,9 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   const std::string& id = req.task_id;
   // An upload runs no backend: its job is storing its file (actors/upload_job.hpp).
   bool upload = !req.upload.empty();
-  backend_actor backend = upload ? backend_actor{}
-                          : req.wf->backend == "comfyui" ? st.settings.comfyui : st.settings.builtin;
+  backend_actor backend = upload                         ? backend_actor{}
+                          : req.wf->backend == "comfyui" ? st.settings.comfyui
+                                                         : st.settings.builtin;
   task_context ctx;
   ctx.backend = backend;
   ctx.request = req;
@@ -104,8 +106,8 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   if (!upload)
     self->send(backend, atom::run::value, backend_job{id, req.wf->base, req.graph_json, req.files}, task);
   else if (st.settings.upload_workers && st.settings.outputs && !req.files.empty())
-    post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(),
-                    req.upload, task);
+    post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(), req.upload,
+                    task);
   else
     self->send(task, atom::done::value, backend_outcome{false, false, "This server does not take uploads.", "", {}});
   return task;
@@ -122,9 +124,12 @@ void task_ended(supervisor_pointer self, task_snapshot final_snapshot) {
                id.c_str(), json::quote(it->second.workflow).c_str(), to_string(state));
   st.id_of.erase(it->second.handle.address());
   st.live.erase(it);
-  if (state == task_state::completed) ++st.completed;
-  else if (state == task_state::cancelled) ++st.cancelled;
-  else ++st.failed;
+  if (state == task_state::completed)
+    ++st.completed;
+  else if (state == task_state::cancelled)
+    ++st.cancelled;
+  else
+    ++st.failed;
   st.ended[id] = std::move(final_snapshot);
   st.forget_later(id);
   if (auto& journal = st.settings.journal) {
@@ -175,8 +180,8 @@ actor_status status_of(supervisor_pointer self) {
   f.completed = st.completed;
   f.failed = st.failed;
   f.cancelled = st.cancelled;
-  return make_status("supervisor", "supervisor", st.shutting_down ? "shutting-down" : "running",
-                     self->mailbox().size(), f);
+  return make_status("supervisor", "supervisor", st.shutting_down ? "shutting-down" : "running", self->mailbox().size(),
+                     f);
 }
 
 supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervisor_settings settings) {
@@ -206,7 +211,8 @@ supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervi
     snap.task_id = t.id;
     snap.workflow = t.workflow;
     snap.state = task_state::lost;
-    snap.failure = make_error(error_code::internal_failure, "The server stopped while this task was queued or running.");
+    snap.failure = make_error(error_code::internal_failure,
+                              "The server stopped while this task was queued or running.");
     sup.ended[t.id] = std::move(snap);
     sup.forget_later(t.id);
   }
@@ -242,8 +248,10 @@ supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervi
               .then([rp](task_snapshot& snap) mutable { rp.deliver(std::move(snap)); },
                     [self, rp, id](caf::error&) mutable {
                       auto ended = self->state.ended.find(id);
-                      if (ended != self->state.ended.end()) rp.deliver(ended->second);
-                      else rp.deliver(make_error(error_code::unknown_task, "Task '" + id + "' not found."));
+                      if (ended != self->state.ended.end())
+                        rp.deliver(ended->second);
+                      else
+                        rp.deliver(make_error(error_code::unknown_task, "Task '" + id + "' not found."));
                     });
           return rp;
         }
@@ -297,8 +305,9 @@ supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervi
       [self](atom::status) { return status_of(self); },
       [self](atom::list, atom::status) -> caf::result<std::vector<actor_status>> {
         auto rp = self->make_response_promise<std::vector<actor_status>>();
-        ask_every_task<actor_status>(self, atom::status::value,
-                                     [rp](std::vector<actor_status> statuses) mutable { rp.deliver(std::move(statuses)); });
+        ask_every_task<actor_status>(self, atom::status::value, [rp](std::vector<actor_status> statuses) mutable {
+          rp.deliver(std::move(statuses));
+        });
         return rp;
       },
   };

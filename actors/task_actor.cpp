@@ -195,8 +195,7 @@ task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
       std::rethrow_exception(eptr);
     } catch (const std::exception& e) {
       what = e.what();
-    } catch (...) {
-    }
+    } catch (...) {}
     fail(self, error_code::internal_failure, "The task failed inside the server: " + what + ".");
     return caf::make_error(caf::sec::runtime_error, what);
   });

@@ -14,11 +14,11 @@ namespace mediagen {
 struct task_context {
   /// Planned on the HTTP thread: its task id, resolved workflow and filled graph are final.
   generation_request request;
-  backend_actor backend;           ///< where the supervisor sent the job (cancel goes there); none for an upload
-  sse_hub_actor hub;               ///< unused for silent tasks
-  media_store_actor store;         ///< never messaged by silent (sync) tasks
-  task_listener_actor supervisor;  ///< hears `progress` (running) and `ended`
-  std::shared_ptr<storage> inputs; ///< the request's uploaded files live here until the task ends
+  backend_actor backend;            ///< where the supervisor sent the job (cancel goes there); none for an upload
+  sse_hub_actor hub;                ///< unused for silent tasks
+  media_store_actor store;          ///< never messaged by silent (sync) tasks
+  task_listener_actor supervisor;   ///< hears `progress` (running) and `ended`
+  std::shared_ptr<storage> inputs;  ///< the request's uploaded files live here until the task ends
   std::shared_ptr<storage> outputs; ///< an upload task's stored file, removed if it is cancelled
 };
 

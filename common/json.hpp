@@ -35,7 +35,9 @@ std::optional<long long> get_int(const value& object, const char* name);
 std::optional<bool> get_bool(const value& object, const char* name);
 
 /// Makes a string value owned by `a`.
-inline value str(const std::string& s, allocator& a) { return value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a); }
+inline value str(const std::string& s, allocator& a) {
+  return value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
 
 /// Sets (adds or replaces) `object[name] = v`.
 void set(value& object, const std::string& name, value v, allocator& a);

@@ -42,7 +42,10 @@ std::string parse_int(const std::string& text, std::int64_t min, std::int64_t ma
 template <class T>
 setting integer(const char* key, const char* flag, T server_config::*field, std::int64_t min, std::int64_t max,
                 const char* help, const char* default_text = nullptr) {
-  return {key, flag, help, "N (" + std::to_string(min) + ".." + std::to_string(max) + ")",
+  return {key,
+          flag,
+          help,
+          "N (" + std::to_string(min) + ".." + std::to_string(max) + ")",
           [=](const server_config& c) { return default_text ? std::string(default_text) : std::to_string(c.*field); },
           [=](server_config& c, const std::string& v, const fs::path&) {
             std::int64_t n = 0;
@@ -103,7 +106,11 @@ std::string resolve(const std::string& v, const fs::path& base) {
 
 /// A non-empty text; a path when `is_path` (relative to the config file when it comes from one).
 setting text(const char* key, const char* flag, std::string server_config::*field, bool is_path, const char* help) {
-  return {key, flag, help, is_path ? "PATH" : "TEXT", [=](const server_config& c) { return c.*field; },
+  return {key,
+          flag,
+          help,
+          is_path ? "PATH" : "TEXT",
+          [=](const server_config& c) { return c.*field; },
           [=](server_config& c, const std::string& v, const fs::path& base) {
             if (v.empty()) return std::string("must not be empty");
             c.*field = is_path ? resolve(v, base) : v;
@@ -279,11 +286,13 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
       out.cors_origins.clear();
       origins_from_flags = true;
     }
-    if (auto e = s->apply(out, arg.substr(eq + 1), {}); !e.empty()) return "flag '" + arg.substr(0, eq) + "' " + e + ".";
+    if (auto e = s->apply(out, arg.substr(eq + 1), {}); !e.empty())
+      return "flag '" + arg.substr(0, eq) + "' " + e + ".";
   }
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (out.builtin_workers == 0) out.builtin_workers = static_cast<int>(cores);
-  if (out.http_workers == 0) out.http_workers = static_cast<int>(std::min(4 * cores, static_cast<unsigned>(out.http_workers_max)));
+  if (out.http_workers == 0)
+    out.http_workers = static_cast<int>(std::min(4 * cores, static_cast<unsigned>(out.http_workers_max)));
   if (out.http_workers > out.http_workers_max)
     return "httpWorkers (" + std::to_string(out.http_workers) + ") must not exceed httpWorkersMax (" +
            std::to_string(out.http_workers_max) + ").";

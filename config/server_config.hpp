@@ -17,32 +17,32 @@ struct server_config {
   /// A folder served at / (a web front end, same-origin with the API); "" serves none.
   std::string static_dir;
   std::vector<std::string> comfyui_urls;
-  int builtin_workers = 0;                 ///< 0: the machine's hardware threads
+  int builtin_workers = 0; ///< 0: the machine's hardware threads
   std::int64_t max_queued_tasks = 1000;
   std::int64_t sync_timeout_ms = 600000;
   std::int64_t task_retention_seconds = 300;
   std::int64_t max_upload_bytes = 52428800;
   std::int64_t shutdown_grace_seconds = 30;
-  int http_workers = 0;                    ///< request threads kept ready; 0: 4 per hardware thread
-  int http_workers_max = 1024;             ///< the pool grows to this under load (a sync wait holds one)
+  int http_workers = 0;                        ///< request threads kept ready; 0: 4 per hardware thread
+  int http_workers_max = 1024;                 ///< the pool grows to this under load (a sync wait holds one)
   std::int64_t keep_alive_timeout_seconds = 5; ///< an idle keep-alive connection is closed after this
-  std::int64_t read_timeout_seconds = 10;  ///< one read waits at most this
+  std::int64_t read_timeout_seconds = 10;      ///< one read waits at most this
   std::int64_t write_timeout_seconds = 10;
-  std::int64_t max_header_bytes = 8192;    ///< all request headers together; more gets 431 (one
-                                           ///< line over 8 KiB is refused by httplib itself, 400)
+  std::int64_t max_header_bytes = 8192;      ///< all request headers together; more gets 431 (one
+                                             ///< line over 8 KiB is refused by httplib itself, 400)
   std::int64_t request_timeout_seconds = 30; ///< a whole request (head and body) must arrive within this
-  std::int64_t sse_heartbeat_seconds = 15;  ///< a comment line after this much silence on a stream
+  std::int64_t sse_heartbeat_seconds = 15;   ///< a comment line after this much silence on a stream
   std::int64_t sse_subscribers_per_task = 1000;
   std::int64_t sse_subscribers_total = 10000; ///< streams cost no thread: bounded by memory and fds
   /// media-data.json is rewritten from memory (and the gallery journal cut) once the journal
   /// holds this many records or its oldest record is this old, and at shutdown.
   std::int64_t compact_every = 10000;
   std::int64_t compact_seconds = 30;
-  std::int64_t sse_retry_ms = 3000;        ///< the `retry:` every stream starts with (EventSource's reconnect delay)
-  std::vector<std::string> cors_origins;   ///< origins whose pages may call us ("*": any); none: no CORS headers
-  std::vector<std::string> api_keys;       ///< none: open (no Authorization needed)
-  std::string api_keys_file;               ///< where api_keys were read from ("" : flags only)
-  bool access_log = false;                 ///< one key=value line per request on stderr
+  std::int64_t sse_retry_ms = 3000;      ///< the `retry:` every stream starts with (EventSource's reconnect delay)
+  std::vector<std::string> cors_origins; ///< origins whose pages may call us ("*": any); none: no CORS headers
+  std::vector<std::string> api_keys;     ///< none: open (no Authorization needed)
+  std::string api_keys_file;             ///< where api_keys were read from ("" : flags only)
+  bool access_log = false;               ///< one key=value line per request on stderr
 };
 
 /// Reads `--config` (default: the first server.json that config_location finds) and applies

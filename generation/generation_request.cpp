@@ -18,7 +18,10 @@ validation_result refuse(int status, std::string error) {
 
 // Reads an integer that may come as a JSON number or as decimal text (multipart).
 bool read_integer(const json::value& v, std::int64_t& out) {
-  if (v.IsInt64()) { out = v.GetInt64(); return true; }
+  if (v.IsInt64()) {
+    out = v.GetInt64();
+    return true;
+  }
   if (v.IsDouble()) {
     double d = v.GetDouble();
     if (std::floor(d) != d || std::fabs(d) > 9.2e18) return false;
@@ -35,7 +38,10 @@ bool read_integer(const json::value& v, std::int64_t& out) {
 }
 
 bool read_number(const json::value& v, double& out) {
-  if (v.IsNumber()) { out = v.GetDouble(); return true; }
+  if (v.IsNumber()) {
+    out = v.GetDouble();
+    return true;
+  }
   if (!v.IsString() || v.GetStringLength() == 0 || v.GetStringLength() > 40) return false;
   char* end = nullptr;
   out = std::strtod(v.GetString(), &end);
@@ -43,11 +49,20 @@ bool read_number(const json::value& v, double& out) {
 }
 
 bool read_bool(const json::value& v, bool& out) {
-  if (v.IsBool()) { out = v.GetBool(); return true; }
+  if (v.IsBool()) {
+    out = v.GetBool();
+    return true;
+  }
   if (v.IsString()) {
     std::string s(v.GetString(), v.GetStringLength());
-    if (s == "true" || s == "on" || s == "1") { out = true; return true; }
-    if (s == "false" || s == "off" || s == "0" || s.empty()) { out = false; return true; }
+    if (s == "true" || s == "on" || s == "1") {
+      out = true;
+      return true;
+    }
+    if (s == "false" || s == "off" || s == "0" || s.empty()) {
+      out = false;
+      return true;
+    }
   }
   return false;
 }
@@ -66,8 +81,10 @@ std::string check_extra_input(const extra_input& in, const json::value& v, json:
     if (!read_number(v, d)) return "'" + id + "' must be a number.";
     if (in.min && d < *in.min) return "'" + id + "' must be at least " + format_number(*in.min) + ".";
     if (in.max && d > *in.max) return "'" + id + "' must be at most " + format_number(*in.max) + ".";
-    if (std::floor(d) == d && std::fabs(d) < 9e15) json::set(data, id, json::value(static_cast<int64_t>(d)), a);
-    else json::set(data, id, json::value(d), a);
+    if (std::floor(d) == d && std::fabs(d) < 9e15)
+      json::set(data, id, json::value(static_cast<int64_t>(d)), a);
+    else
+      json::set(data, id, json::value(d), a);
     return {};
   }
   if (in.type == "checkbox") {
@@ -91,14 +108,16 @@ std::string check_extra_input(const extra_input& in, const json::value& v, json:
   }
   // text, textarea: a string (a number is taken as its text)
   std::string s;
-  if (v.IsString()) s.assign(v.GetString(), v.GetStringLength());
-  else if (v.IsNumber()) s = json::stringify(v);
-  else return "'" + id + "' must be text.";
+  if (v.IsString())
+    s.assign(v.GetString(), v.GetStringLength());
+  else if (v.IsNumber())
+    s = json::stringify(v);
+  else
+    return "'" + id + "' must be text.";
   if (s.size() > max_text_bytes) return "'" + id + "' is longer than 64 KiB.";
   json::set(data, id, json::str(s, a), a);
   return {};
 }
-
 
 // Checks the uploaded files the workflow needs and lists them in the request (not yet stored).
 std::string check_files(const workflow& wf, const std::vector<uploaded_part>& parts, request_kind kind,
@@ -120,8 +139,8 @@ std::string check_files(const workflow& wf, const std::vector<uploaded_part>& pa
       return;
     }
     if (image ? !is_image_kind(kind_of) : !is_audio_kind(kind_of)) {
-      error = "The file '" + field + "' is not a " + (image ? "PNG, JPEG or WebP image" : "MP3, OGG, WAV or FLAC file") +
-              " (or it is cut short).";
+      error = "The file '" + field + "' is not a " +
+              (image ? "PNG, JPEG or WebP image" : "MP3, OGG, WAV or FLAC file") + " (or it is cut short).";
       return;
     }
     req.files.push_back(input_file{field, kind_of, ""});
@@ -143,7 +162,8 @@ std::string check_inpaint_area(const json::value& body, std::string& out) {
   if (!v || v->IsNull() || (v->IsString() && v->GetStringLength() == 0)) return {};
   json::document area;
   if (v->IsString()) {
-    if (!json::parse(std::string(v->GetString(), v->GetStringLength()), area).empty()) return "inpaintArea must be JSON text of {x1, y1, x2, y2}.";
+    if (!json::parse(std::string(v->GetString(), v->GetStringLength()), area).empty())
+      return "inpaintArea must be JSON text of {x1, y1, x2, y2}.";
   } else {
     area.CopyFrom(*v, area.GetAllocator());
   }
@@ -223,7 +243,9 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
   // Whole strings everywhere: an embedded NUL must not cut "Builtin Tiny\u0000junk" short.
   std::string wf_name(wf_field->GetString(), wf_field->GetStringLength());
   workflow_ref wf = catalog.find_ref(wf_name);
-  if (!wf) return refuse(400, "Workflow '" + (wf_name.size() > 200 ? wf_name.substr(0, 200) + "..." : wf_name) + "' not found");
+  if (!wf)
+    return refuse(400,
+                  "Workflow '" + (wf_name.size() > 200 ? wf_name.substr(0, 200) + "..." : wf_name) + "' not found");
   if (wf->backend == "comfyui" && !settings.comfyui_available)
     return refuse(503, "Workflow '" + wf_name + "' needs ComfyUI, and no ComfyUI instance is configured.");
 

@@ -6,16 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "generation/input_files.hpp"
 #include "common/json.hpp"
+#include "generation/input_files.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {
 
 /// What the HTTP layer hands the supervisor: checked, typed, complete (defaults applied).
 struct generation_request {
-  std::string workflow;             ///< its name, as the client sent it
-  workflow_ref wf;                  ///< the same workflow, resolved once at validation
+  std::string workflow; ///< its name, as the client sent it
+  workflow_ref wf;      ///< the same workflow, resolved once at validation
   std::string prompt;
   std::string name;
   std::int64_t seed = 0;
@@ -31,15 +31,15 @@ struct generation_request {
   /// The workflow's declared extra inputs as they were checked (defaults applied), a JSON
   /// object: stored with the entry so it can be shown and regenerated.
   std::string extra_inputs_json;
-  bool silent = false;              ///< sync: no gallery entry, no SSE events needed
-  std::int64_t timeout_ms = 0;      ///< sync: how long the client waits
+  bool silent = false;         ///< sync: no gallery entry, no SSE events needed
+  std::int64_t timeout_ms = 0; ///< sync: how long the client waits
   bool cancel_on_disconnect = false;
-  std::vector<input_file> files;    ///< uploaded inputs, stored under the server's names
+  std::vector<input_file> files; ///< uploaded inputs, stored under the server's names
   bool inpaint = false;
-  std::string inpaint_area_json;    ///< {"x1","y1","x2","y2"} or ""
-  std::string task_id;              ///< chosen before planning, so replace rules can read it; never changed
-  std::string graph_json;           ///< the filled graph (pre-generation tasks, then replace)
-  std::string planned_data_json;    ///< the data after the pre-generation tasks (post tasks start here)
+  std::string inpaint_area_json; ///< {"x1","y1","x2","y2"} or ""
+  std::string task_id;           ///< chosen before planning, so replace rules can read it; never changed
+  std::string graph_json;        ///< the filled graph (pre-generation tasks, then replace)
+  std::string planned_data_json; ///< the data after the pre-generation tasks (post tasks start here)
   /// "image" or "audio" for POST /upload/*: files[0] becomes a new entry, no backend runs
   /// (generation/upload_request.hpp). "" for a generation.
   std::string upload;
@@ -56,9 +56,8 @@ typename Inspector::result_type inspect(Inspector& f, workflow_ref& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
-           x.request_origin, x.extra_inputs_json, x.silent, x.timeout_ms,
-           x.cancel_on_disconnect, x.files, x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json,
-           x.planned_data_json, x.upload);
+           x.request_origin, x.extra_inputs_json, x.silent, x.timeout_ms, x.cancel_on_disconnect, x.files, x.inpaint,
+           x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload);
 }
 
 /// Which endpoint a request came through.

@@ -11,9 +11,7 @@ bool starts(const std::string& b, const char* magic, std::size_t n, std::size_t 
 }
 
 // A PNG is whole when its last chunk is IEND (12 bytes: length 0, "IEND", CRC).
-bool whole_png(const std::string& b) {
-  return b.size() >= 8 + 25 + 12 && b.compare(b.size() - 8, 4, "IEND") == 0;
-}
+bool whole_png(const std::string& b) { return b.size() >= 8 + 25 + 12 && b.compare(b.size() - 8, 4, "IEND") == 0; }
 
 // A JPEG ends with the EOI marker FF D9 (some writers pad after it, so look near the end).
 bool whole_jpeg(const std::string& b) {

@@ -17,9 +17,9 @@ bool is_audio_kind(const std::string& kind);
 
 /// A file a request brought, once stored in the inputs folder.
 struct input_file {
-  std::string field;        ///< image_0, audio_0, image, mask
-  std::string kind;         ///< as sniffed
-  std::string stored_name;  ///< the server's name in <data-dir>/inputs (never the client's)
+  std::string field;       ///< image_0, audio_0, image, mask
+  std::string kind;        ///< as sniffed
+  std::string stored_name; ///< the server's name in <data-dir>/inputs (never the client's)
 };
 
 template <class Inspector>

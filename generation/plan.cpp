@@ -9,11 +9,13 @@ std::string plan_request(generation_request& request, json::document& data) {
   const workflow& wf = *request.wf;
   if (!data.IsObject()) return "The request data is not a JSON object.";
   json::set(data, "taskId", json::str(request.task_id, data.GetAllocator()), data.GetAllocator());
-  if (auto e = run_workflow_tasks(wf.pre_tasks(), data); !e.empty()) return "Workflow '" + wf.name + "' pre-generation " + e + ".";
+  if (auto e = run_workflow_tasks(wf.pre_tasks(), data); !e.empty())
+    return "Workflow '" + wf.name + "' pre-generation " + e + ".";
   json::document graph;
   if (auto e = json::parse(wf.graph_json, graph); !e.empty())
     return "Workflow '" + wf.name + "' has a graph that is not valid JSON.";
-  if (auto e = apply_replace(wf.replace_rules(), data, graph); !e.empty()) return "Workflow '" + wf.name + "': " + e + ".";
+  if (auto e = apply_replace(wf.replace_rules(), data, graph); !e.empty())
+    return "Workflow '" + wf.name + "': " + e + ".";
   request.graph_json = json::stringify(graph);
   request.planned_data_json = json::stringify(data);
   return {};

@@ -19,7 +19,7 @@ std::string plan_request(generation_request& request, json::document& data);
 /// What post-generation tasks may set on the stored result: they run on the request data once
 /// the outputs are stored, and their `name`, `description` and `tags` fields become the entry's.
 struct post_task_fields {
-  std::string error;          ///< "" or one sentence (the result is still kept; this is a warning)
+  std::string error; ///< "" or one sentence (the result is still kept; this is a warning)
   std::optional<std::string> name;
   std::optional<std::string> description;
   std::vector<std::string> tags;

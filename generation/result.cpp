@@ -58,14 +58,16 @@ void result_to_json(const generation_result& r, json::value& out, json::allocato
   for (auto& t : r.tags) tags.PushBack(json::str(t, a), a);
   out.AddMember("tags", tags, a);
   out.AddMember("orientation", json::str(r.orientation, a), a);
-  out.AddMember("requestOrigin", r.request_origin.empty() ? json::value(rapidjson::kNullType) : json::str(r.request_origin, a), a);
+  out.AddMember("requestOrigin",
+                r.request_origin.empty() ? json::value(rapidjson::kNullType) : json::str(r.request_origin, a), a);
   if (!r.extra_inputs_json.empty()) {
     json::document extra;
     json::parse(r.extra_inputs_json, extra);
     if (extra.IsObject())
       for (auto& m : extra.GetObject())
         // A declared input never overwrites a field of the result itself.
-        if (!out.HasMember(m.name) && std::string(m.name.GetString()) != "uid" && std::string(m.name.GetString()) != "folder")
+        if (!out.HasMember(m.name) && std::string(m.name.GetString()) != "uid" &&
+            std::string(m.name.GetString()) != "folder")
           out.AddMember(json::value(m.name, a), json::value(m.value, a), a);
   }
   if (r.uid >= 0) {

@@ -10,8 +10,8 @@
 namespace mediagen {
 
 struct output_file {
-  std::string name;         ///< its storage name; clients fetch it as /media/<name>
-  std::string kind;         ///< image | video | audio
+  std::string name; ///< its storage name; clients fetch it as /media/<name>
+  std::string kind; ///< image | video | audio
   std::uint64_t bytes = 0;
 };
 
@@ -23,7 +23,7 @@ typename Inspector::result_type inspect(Inspector& f, output_file& x) {
 struct generation_result {
   std::string task_id;
   std::string workflow;
-  std::string type;          ///< image | video | audio (inpaint is stored as image)
+  std::string type; ///< image | video | audio (inpaint is stored as image)
   std::string prompt;
   std::string name;
   std::int64_t seed = 0;
@@ -41,15 +41,15 @@ struct generation_result {
   /// The declared extra inputs the task ran with, a JSON object whose members become members
   /// of the result ("" = none).
   std::string extra_inputs_json;
-  std::int64_t uid = -1;         ///< set only once stored in the gallery
+  std::int64_t uid = -1; ///< set only once stored in the gallery
   std::string folder;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_result& x) {
-  return f(x.task_id, x.workflow, x.type, x.prompt, x.name, x.seed, x.outputs, x.inpaint,
-           x.inpaint_area_json, x.time_taken, x.timestamp, x.warnings, x.description, x.tags, x.summary,
-           x.orientation, x.request_origin, x.extra_inputs_json, x.uid, x.folder);
+  return f(x.task_id, x.workflow, x.type, x.prompt, x.name, x.seed, x.outputs, x.inpaint, x.inpaint_area_json,
+           x.time_taken, x.timestamp, x.warnings, x.description, x.tags, x.summary, x.orientation, x.request_origin,
+           x.extra_inputs_json, x.uid, x.folder);
 }
 
 /// Writes the result as docs/API.md's JSON object into `out`.

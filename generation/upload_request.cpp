@@ -23,7 +23,10 @@ bool jpeg_size(const std::string& b, unsigned& width, unsigned& height) {
   while (i + 9 < b.size()) {
     if (byte_at(b, i) != 0xFF) return false;
     unsigned marker = byte_at(b, i + 1);
-    if (marker == 0xFF) { ++i; continue; } // fill byte
+    if (marker == 0xFF) {
+      ++i;
+      continue;
+    } // fill byte
     std::size_t length = (byte_at(b, i + 2) << 8) | byte_at(b, i + 3);
     // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
     if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {

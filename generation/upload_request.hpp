@@ -16,7 +16,7 @@ std::string upload_workflow_name(const std::string& what);
 /// A file part as the multipart body brought it.
 struct upload_part {
   std::string field;
-  std::string filename;            ///< the client's name (only used for a default entry name)
+  std::string filename; ///< the client's name (only used for a default entry name)
   const std::string* bytes = nullptr;
 };
 

@@ -48,8 +48,7 @@ std::string check_replace_targets(const workflow& w, const json::document& graph
     std::string node = first.IsString() ? first.GetString() : json::stringify(first);
     if (!graph.HasMember(node.c_str()))
       return "a replace rule targets node '" + node + "', which the graph does not have";
-    if (!json::member(r, "from") && !json::member(r, "value"))
-      return "a replace rule has neither 'from' nor 'value'";
+    if (!json::member(r, "from") && !json::member(r, "value")) return "a replace rule has neither 'from' nor 'value'";
   }
   return {};
 }

@@ -23,17 +23,17 @@ struct extra_input {
 /// A workflow as the config declares it.
 struct workflow {
   std::string name;
-  std::string backend;              ///< builtin | comfyui
-  std::string base;                 ///< file name of the graph inside workflows/
+  std::string backend; ///< builtin | comfyui
+  std::string base;    ///< file name of the graph inside workflows/
   bool hidden = false;
-  std::string type = "image";       ///< image | video | audio | inpaint
+  std::string type = "image"; ///< image | video | audio | inpaint
   int input_images = 0;
   int input_audios = 0;
   bool optional_prompt = false;
   bool name_required = false;
   std::string orientation = "portrait";
   std::vector<extra_input> extra_inputs;
-  std::string graph_json;           ///< the base graph, API format
+  std::string graph_json; ///< the base graph, API format
   /// The whole config entry; replace, preGenerationTasks, postGenerationTasks and options
   /// are read from it where needed.
   std::shared_ptr<const json::document> definition;

@@ -29,7 +29,10 @@ json::value text_or_number(const std::string& s, json::allocator& a) {
 }
 
 bool number_of(const json::value& v, double& out) {
-  if (v.IsNumber()) { out = v.GetDouble(); return true; }
+  if (v.IsNumber()) {
+    out = v.GetDouble();
+    return true;
+  }
   if (!v.IsString()) return false;
   char* end = nullptr;
   out = std::strtod(v.GetString(), &end);
@@ -44,10 +47,14 @@ std::string run_math(const json::value& steps, double& v) {
     double bias = json::get_number(s, "bias").value_or(0);
     v = (v + offset) * scale + bias;
     auto round = json::get_string(s, "round").value_or("none");
-    if (round == "floor") v = std::floor(v);
-    else if (round == "ceil") v = std::ceil(v);
-    else if (round == "round") v = std::round(v);
-    else if (round != "none") return "unknown rounding '" + round + "'";
+    if (round == "floor")
+      v = std::floor(v);
+    else if (round == "ceil")
+      v = std::ceil(v);
+    else if (round == "round")
+      v = std::round(v);
+    else if (round != "none")
+      return "unknown rounding '" + round + "'";
   }
   return {};
 }
@@ -100,7 +107,8 @@ std::string run_workflow_tasks(const json::value* tasks, json::document& data) {
     if (!source) continue; // nothing to copy
     if (auto* math = json::member(t, "math")) {
       double v;
-      if (!number_of(*source, v)) return "task " + std::to_string(index) + " applies math to '" + *from + "', which is not a number";
+      if (!number_of(*source, v))
+        return "task " + std::to_string(index) + " applies math to '" + *from + "', which is not a number";
       if (auto e = run_math(*math, v); !e.empty()) return "task " + std::to_string(index) + ": " + e;
       json::set(data, *to, number_value(v), a);
     } else {
@@ -135,12 +143,15 @@ std::string apply_replace(const json::value* rules, const json::value& data, jso
       if (step.IsNumber() && node->IsArray()) {
         auto i = static_cast<rapidjson::SizeType>(step.GetInt());
         if (i >= node->Size()) return "replace rule " + std::to_string(index) + " indexes past an array";
-        if (last) (*node)[i].CopyFrom(*source, a);
-        else node = &(*node)[i];
+        if (last)
+          (*node)[i].CopyFrom(*source, a);
+        else
+          node = &(*node)[i];
         continue;
       }
       std::string key = step.IsString() ? step.GetString() : to_text(step);
-      if (!node->IsObject()) return "replace rule " + std::to_string(index) + " walks into a value that is not an object";
+      if (!node->IsObject())
+        return "replace rule " + std::to_string(index) + " walks into a value that is not an object";
       auto it = node->FindMember(key.c_str());
       if (last) {
         json::value copy(*source, a);

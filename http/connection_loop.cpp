@@ -38,8 +38,7 @@ connection::connection(int socket, std::uint64_t conn_id, const connection_setti
     : fd(socket), id(conn_id), stream(socket, s.read_timeout, s.write_timeout, s.request_timeout),
       requests_left(s.keep_alive_max) {}
 
-connection_loop::connection_loop(connection_settings settings, connection_figures& figures,
-                                 dispatch_function dispatch)
+connection_loop::connection_loop(connection_settings settings, connection_figures& figures, dispatch_function dispatch)
     : settings_(settings),
       // Streams are checked twice per heartbeat (or write timeout): a heartbeat goes out after
       // 1 to 1.5 intervals of silence.
@@ -48,9 +47,7 @@ connection_loop::connection_loop(connection_settings settings, connection_figure
   thread_ = std::thread([this] { run(); });
 }
 
-connection_loop::~connection_loop() {
-  stop();
-}
+connection_loop::~connection_loop() { stop(); }
 
 void connection_loop::wake() {
   // Called with inbox_mutex_ held: one eventfd write per batch of hand-overs.
@@ -174,15 +171,19 @@ void connection_loop::take_inbox() {
     enter_idle(std::move(c));
   }
   for (auto& c : returned) {
-    if (c->stream.handed_over()) enter_stream(std::move(c));
-    else enter_idle(std::move(c));
+    if (c->stream.handed_over())
+      enter_stream(std::move(c));
+    else
+      enter_idle(std::move(c));
   }
   for (auto id : ready) {
     auto it = owned_.find(id);
     if (it == owned_.end() || it->second->state != connection::phase::streaming) continue;
     auto& c = *it->second;
-    if (!c.blocked) pump(c); // a blocked stream resumes on EPOLLOUT...
-    else if (c.events->queue->dropped()) drop_stream(c, "its queue is full"); // ...unless the hub cut it off
+    if (!c.blocked)
+      pump(c); // a blocked stream resumes on EPOLLOUT...
+    else if (c.events->queue->dropped())
+      drop_stream(c, "its queue is full"); // ...unless the hub cut it off
   }
 }
 
@@ -271,8 +272,10 @@ void connection_loop::pump(connection& c) {
   auto id = c.id;
   for (;;) {
     if (c.out_offset == c.out.size()) {
-      if (c.out.capacity() > kept_batch_bytes) std::string().swap(c.out);
-      else c.out.clear();
+      if (c.out.capacity() > kept_batch_bytes)
+        std::string().swap(c.out);
+      else
+        c.out.clear();
       c.out_offset = 0;
       if (c.finishing) return end_stream(c);
       sse_frame frame;

@@ -39,19 +39,19 @@ struct connection {
   connection(int socket, std::uint64_t conn_id, const connection_settings& s);
   const int fd;
   const std::uint64_t id;
-  guarded_stream stream;          ///< keeps its read buffer (pipelined bytes) between requests
+  guarded_stream stream; ///< keeps its read buffer (pipelined bytes) between requests
   std::size_t requests_left;
 
   // Loop-side state; workers never touch it.
   enum class phase { idle, streaming } state = phase::idle;
-  int epoll_set = -1;             ///< the epoll it was added to (ONESHOT: disarmed after each event)
-  std::uint32_t armed = 0;        ///< events epoll waits for now; 0 when disarmed
-  std::uint64_t generation = 0;   ///< changes with each phase, so stale timers do nothing
+  int epoll_set = -1;           ///< the epoll it was added to (ONESHOT: disarmed after each event)
+  std::uint32_t armed = 0;      ///< events epoll waits for now; 0 when disarmed
+  std::uint64_t generation = 0; ///< changes with each phase, so stale timers do nothing
   std::unique_ptr<guarded_stream::event_stream> events;
-  std::string out;                ///< chunk-encoded frames not yet written
+  std::string out; ///< chunk-encoded frames not yet written
   std::size_t out_offset = 0;
-  bool finishing = false;         ///< the terminal chunk is in `out`
-  bool blocked = false;           ///< the last write would have blocked: wait for EPOLLOUT
+  bool finishing = false; ///< the terminal chunk is in `out`
+  bool blocked = false;   ///< the last write would have blocked: wait for EPOLLOUT
   std::chrono::steady_clock::time_point last_frame, last_progress;
 };
 
@@ -111,7 +111,7 @@ private:
   connection_figures& figures_;
   dispatch_function dispatch_;
   wakeable_epoll poll_;
-  std::uint64_t next_id_ = 1;     ///< 0 marks the wake-up eventfd in epoll
+  std::uint64_t next_id_ = 1; ///< 0 marks the wake-up eventfd in epoll
 
   /// What other threads hand the loop; guarded by inbox_mutex_.
   std::mutex inbox_mutex_;

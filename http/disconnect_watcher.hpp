@@ -33,7 +33,7 @@ private:
   };
   std::mutex mutex_;
   std::map<std::uint64_t, watched> watched_;
-  std::uint64_t next_token_ = 1;  ///< 0 marks the wake-up eventfd
+  std::uint64_t next_token_ = 1; ///< 0 marks the wake-up eventfd
   wakeable_epoll poll_;
   bool stopping_ = false;
   std::thread thread_;

@@ -84,7 +84,8 @@ void put_folder(http_context& ctx, const httplib::Request& req, httplib::Respons
   if (!body.IsObject()) return send_error(res, 400, "The request body must be a JSON object with uid and label.");
   auto* uid = json::member(body, "uid");
   auto* label = json::member(body, "label");
-  if (!uid || !uid->IsString() || uid->GetStringLength() == 0) return send_error(res, 400, "Missing or invalid folder uid");
+  if (!uid || !uid->IsString() || uid->GetStringLength() == 0)
+    return send_error(res, 400, "Missing or invalid folder uid");
   if (!label) return send_error(res, 400, "Missing or invalid folder label");
   gallery_change change;
   change.what = "rename_folder";
@@ -176,27 +177,27 @@ void tags_in_use(http_context& ctx, httplib::Response& res) {
 
 void add_gallery_routes(route_table& svr, http_context& ctx) {
   svr.Get("/folder", timed(ctx, "folders", [&ctx](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, media_database::folders_json(*ctx.gallery->folders()));
-  }));
+            send_json(res, 200, media_database::folders_json(*ctx.gallery->folders()));
+          }));
   svr.Post("/folder", timed(ctx, "folder_select", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    post_folder(ctx, req, res);
-  }));
-  svr.Put("/folder", timed(ctx, "folder_rename", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    put_folder(ctx, req, res);
-  }));
-  svr.Delete(R"(/folder/([^/]+))", timed(ctx, "folder_delete", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    gallery_change change;
-    change.what = "delete_folder";
-    change.folder_uid = req.matches[1];
-    run_change(ctx, change, res);
-  }));
-  svr.Post("/edit", timed(ctx, "gallery_edit", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    edit(ctx, req, res);
-  }));
-  svr.Delete("/media-data/delete", timed(ctx, "gallery_delete", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    delete_entries(ctx, req, res);
-  }));
-  svr.Get("/tags", timed(ctx, "tags", [&ctx](const httplib::Request&, httplib::Response& res) { tags_in_use(ctx, res); }));
+             post_folder(ctx, req, res);
+           }));
+  svr.Put("/folder", timed(ctx, "folder_rename",
+                           [&ctx](const httplib::Request& req, httplib::Response& res) { put_folder(ctx, req, res); }));
+  svr.Delete(R"(/folder/([^/]+))",
+             timed(ctx, "folder_delete", [&ctx](const httplib::Request& req, httplib::Response& res) {
+               gallery_change change;
+               change.what = "delete_folder";
+               change.folder_uid = req.matches[1];
+               run_change(ctx, change, res);
+             }));
+  svr.Post("/edit", timed(ctx, "gallery_edit",
+                          [&ctx](const httplib::Request& req, httplib::Response& res) { edit(ctx, req, res); }));
+  svr.Delete("/media-data/delete",
+             timed(ctx, "gallery_delete",
+                   [&ctx](const httplib::Request& req, httplib::Response& res) { delete_entries(ctx, req, res); }));
+  svr.Get("/tags",
+          timed(ctx, "tags", [&ctx](const httplib::Request&, httplib::Response& res) { tags_in_use(ctx, res); }));
 }
 
 } // namespace mediagen

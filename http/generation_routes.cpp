@@ -128,7 +128,8 @@ void regenerate(http_context& ctx, const httplib::Request& req, httplib::Respons
   if (!json::parse(req.body, body).empty() || !body.IsObject())
     return send_error(res, 400, "The request body must be a JSON object with a uid.");
   auto* uid = json::member(body, "uid");
-  if (!uid || !uid->IsInt64() || uid->GetInt64() < 0) return send_error(res, 400, "uid must be a non-negative integer.");
+  if (!uid || !uid->IsInt64() || uid->GetInt64() < 0)
+    return send_error(res, 400, "uid must be a non-negative integer.");
   auto text = ctx.gallery->current()->find(uid->GetInt64());
   if (!text) return send_error(res, 404, "No entry with uid " + std::to_string(uid->GetInt64()) + ".");
   json::document entry;
@@ -138,14 +139,18 @@ void regenerate(http_context& ctx, const httplib::Request& req, httplib::Respons
   auto copy = [&](const std::string& key) {
     if (auto* v = json::member(entry, key.c_str()); v && !v->IsNull()) json::set(fields, key, json::value(*v, a), a);
   };
-  for (const char* key : {"workflow", "prompt", "name", "seed", "orientation", "description", "summary", "tags", "requestOrigin"})
+  for (const char* key :
+       {"workflow", "prompt", "name", "seed", "orientation", "description", "summary", "tags", "requestOrigin"})
     copy(key);
   if (auto wf_name = json::get_string(entry, "workflow"))
     if (const workflow* wf = ctx.catalog->find(*wf_name))
       for (auto& in : wf->extra_inputs) copy(in.id);
-  if (auto* seed = json::member(body, "seed"); seed && !seed->IsNull()) json::set(fields, "seed", json::value(*seed, a), a);
+  if (auto* seed = json::member(body, "seed"); seed && !seed->IsNull())
+    json::set(fields, "seed", json::value(*seed, a), a);
   generation_request request;
-  if (!validated_fields(ctx, fields, {}, json::get_bool(entry, "inpaint").value_or(false) ? request_kind::inpaint : request_kind::async, res, request))
+  if (!validated_fields(ctx, fields, {},
+                        json::get_bool(entry, "inpaint").value_or(false) ? request_kind::inpaint : request_kind::async,
+                        res, request))
     return;
   submit_async(ctx, request, res);
 }
@@ -165,7 +170,11 @@ void answer_sync_error(http_context& ctx, const caf::error& e, httplib::Response
   if (has_code(e, error_code::wait_timed_out)) {
     auto id = error_extra(e);
     json::writer w;
-    w.begin_object().field("error", error_sentence(e)).field("taskId", id).field("statusUrl", "/tasks/" + id).end_object();
+    w.begin_object()
+        .field("error", error_sentence(e))
+        .field("taskId", id)
+        .field("statusUrl", "/tasks/" + id)
+        .end_object();
     return send_json(res, 504, w.str());
   }
   send_actor_error(res, ctx.sys, e, "The task did not answer");
@@ -199,34 +208,36 @@ void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response&
 
 void add_generation_routes(route_table& svr, http_context& ctx) {
   svr.Post("/generate", timed(ctx, "generate", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    start_async(ctx, req, res, request_kind::async);
-  }));
+             start_async(ctx, req, res, request_kind::async);
+           }));
 
-  svr.Post("/generate/inpaint", timed(ctx, "generate_inpaint", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    start_async(ctx, req, res, request_kind::inpaint);
-  }));
+  svr.Post("/generate/inpaint",
+           timed(ctx, "generate_inpaint", [&ctx](const httplib::Request& req, httplib::Response& res) {
+             start_async(ctx, req, res, request_kind::inpaint);
+           }));
 
   svr.Post("/generate/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    run_sync(ctx, req, res);
-  }));
+             run_sync(ctx, req, res);
+           }));
 
   svr.Post("/regenerate", timed(ctx, "regenerate", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    regenerate(ctx, req, res);
-  }));
+             regenerate(ctx, req, res);
+           }));
 
   // The newer Node client's name for the same thing.
-  svr.Post("/generate/silent/sync", timed(ctx, "generate_sync", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    run_sync(ctx, req, res);
-  }));
+  svr.Post("/generate/silent/sync",
+           timed(ctx, "generate_sync",
+                 [&ctx](const httplib::Request& req, httplib::Response& res) { run_sync(ctx, req, res); }));
 
-  svr.Post("/generate/cancel", timed(ctx, "generate_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    json::document body;
-    if (auto e = json::parse(req.body, body); !e.empty() || !body.IsObject())
-      return send_error(res, 400, "The request body must be a JSON object with a taskId.");
-    auto id = json::get_string(body, "taskId");
-    if (!id || !plausible_task_id(*id)) return send_error(res, 400, "taskId is required.");
-    cancel_task(ctx, *id, res);
-  }));
+  svr.Post("/generate/cancel",
+           timed(ctx, "generate_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
+             json::document body;
+             if (auto e = json::parse(req.body, body); !e.empty() || !body.IsObject())
+               return send_error(res, 400, "The request body must be a JSON object with a taskId.");
+             auto id = json::get_string(body, "taskId");
+             if (!id || !plausible_task_id(*id)) return send_error(res, 400, "taskId is required.");
+             cancel_task(ctx, *id, res);
+           }));
 }
 
 } // namespace mediagen

@@ -33,8 +33,8 @@ void address_of(const sockaddr_storage& ss, std::string& ip, int& port) {
 guarded_stream* guarded_stream::current() { return current_stream; }
 void guarded_stream::set_current(guarded_stream* s) { current_stream = s; }
 
-guarded_stream::guarded_stream(int sock, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout,
-                               std::chrono::milliseconds request_timeout)
+guarded_stream::guarded_stream(int sock, std::chrono::milliseconds read_timeout,
+                               std::chrono::milliseconds write_timeout, std::chrono::milliseconds request_timeout)
     : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout), request_timeout_(request_timeout) {}
 
 bool guarded_stream::wait(short events, std::chrono::milliseconds timeout) const {

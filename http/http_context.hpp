@@ -21,8 +21,8 @@
 namespace mediagen {
 
 struct named_backend {
-  std::string name;     ///< "builtin", "comfyui-0", ...
-  std::string url;      ///< "" for builtin
+  std::string name; ///< "builtin", "comfyui-0", ...
+  std::string url;  ///< "" for builtin
   backend_actor handle;
 };
 
@@ -31,17 +31,17 @@ struct http_context {
   server_config config;
   std::shared_ptr<const workflow_catalog> catalog;
   std::shared_ptr<storage> outputs;
-  std::shared_ptr<storage> inputs;   ///< uploaded files, under names the server chooses
+  std::shared_ptr<storage> inputs; ///< uploaded files, under names the server chooses
   supervisor_actor supervisor;
   sse_hub_actor hub;
   media_store_actor store;
   /// The gallery as the store last published it: queries read it without asking the store.
   std::shared_ptr<const gallery_view> gallery;
   std::vector<named_backend> backends;
-  bool comfyui_configured = false;  ///< comfyui workflows are refused with 503 without it
+  bool comfyui_configured = false; ///< comfyui workflows are refused with 503 without it
   metrics stats;
-  connection_figures connections;    ///< kept by the connection loop and the worker pool
-  disconnect_watcher hangups;        ///< for sync requests with cancelOnDisconnect
+  connection_figures connections; ///< kept by the connection loop and the worker pool
+  disconnect_watcher hangups;     ///< for sync requests with cancelOnDisconnect
   /// false once shutdown began: new generations get 503.
   std::atomic<bool> accepting{true};
 

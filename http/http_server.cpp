@@ -12,8 +12,8 @@
 #include "http/generation_routes.hpp"
 #include "http/media_routes.hpp"
 #include "http/ops_routes.hpp"
-#include "http/static_files.hpp"
 #include "http/responses.hpp"
+#include "http/static_files.hpp"
 #include "http/task_routes.hpp"
 #include "http/upload_routes.hpp"
 
@@ -73,7 +73,8 @@ http_server::http_server(http_context& ctx)
     : ctx_(ctx),
       workers_(static_cast<std::size_t>(ctx.config.http_workers), static_cast<std::size_t>(ctx.config.http_workers_max),
                std::chrono::seconds(30), std::chrono::milliseconds(10), ctx.connections),
-      loop_(connection_settings_of(ctx.config), ctx.connections, [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
+      loop_(connection_settings_of(ctx.config), ctx.connections,
+            [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
       stream_loop_(connection_settings_of(ctx.config), ctx.connections,
                    [this](std::unique_ptr<connection> c) { dispatch(std::move(c)); }),
       routes_(*this), edge_(ctx.config, routes_) {
@@ -102,8 +103,7 @@ http_server::http_server(http_context& ctx)
       std::rethrow_exception(ep);
     } catch (const std::exception& e) {
       what = e.what();
-    } catch (...) {
-    }
+    } catch (...) {}
     std::fprintf(stderr, "error http handler exception what=\"%s\"\n", what.c_str());
     send_error(res, 500, "The server failed to handle the request.");
   });
@@ -168,15 +168,18 @@ void http_server::serve(std::unique_ptr<connection> c) {
     // A pipelined request may already sit in the stream's buffer, where the socket shows nothing.
   } while (keep && (stream.has_buffered() || peek_socket(c->fd) == next_bytes::arrived));
   guarded_stream::set_current(nullptr);
-  if (stream.handed_over()) stream_loop_.give_back(std::move(c));
-  else if (keep && peek_socket(c->fd) != next_bytes::closed) loop_.give_back(std::move(c));
-  else loop_.close(std::move(c));
+  if (stream.handed_over())
+    stream_loop_.give_back(std::move(c));
+  else if (keep && peek_socket(c->fd) != next_bytes::closed)
+    loop_.give_back(std::move(c));
+  else
+    loop_.close(std::move(c));
 }
 
 void http_server::shut_down() {
   if (shutting_down_.exchange(true)) return;
-  stop();         // the accept loop ends
-  loop_.stop();   // idle connections and streams close now
+  stop();       // the accept loop ends
+  loop_.stop(); // idle connections and streams close now
   stream_loop_.stop();
   workers_.stop(); // requests in flight finish; their connections close
 }
@@ -184,11 +187,14 @@ void http_server::shut_down() {
 int http_server::bind(const std::string& host, int port) {
   int bound = port;
   errno = 0;
-  if (port == 0) bound = bind_to_any_port(host);
-  else if (!bind_to_port(host, port)) bound = -1;
+  if (port == 0)
+    bound = bind_to_any_port(host);
+  else if (!bind_to_port(host, port))
+    bound = -1;
   if (bound < 0) {
     bind_error_ = errno == EADDRINUSE ? "the port is already in use"
-                  : errno ? std::strerror(errno) : "the address cannot be bound";
+                  : errno             ? std::strerror(errno)
+                                      : "the address cannot be bound";
     return -1;
   }
   // Connection bursts overflow a backlog of 5 and stall for seconds; listen again, wider.

@@ -50,8 +50,8 @@ private:
   /// Idle keep-alive connections wait in `loop_`; SSE streams are written by `stream_loop_`, so a
   /// busy fan-out to thousands of streams never delays handing the next request to a worker.
   connection_loop loop_, stream_loop_;
-  route_table routes_;  ///< every route, as registered with httplib
-  request_edge edge_;   ///< request id, OPTIONS, keys, 404/405 before routing; Date, Vary, CORS after
+  route_table routes_; ///< every route, as registered with httplib
+  request_edge edge_;  ///< request id, OPTIONS, keys, 404/405 before routing; Date, Vary, CORS after
 };
 
 } // namespace mediagen

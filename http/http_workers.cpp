@@ -28,8 +28,10 @@ void http_workers::submit(std::function<void()> fn) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_) {
       jobs_.push_back(job{std::move(fn), std::chrono::steady_clock::now()});
-      if (idle_ >= jobs_.size()) work_.notify_one();
-      else grow_.notify_one(); // every thread is taken: the grower decides whether to add one
+      if (idle_ >= jobs_.size())
+        work_.notify_one();
+      else
+        grow_.notify_one(); // every thread is taken: the grower decides whether to add one
       return;
     }
   }

@@ -40,7 +40,7 @@ private:
   void run(std::list<std::thread>::iterator self);
   /// Adds threads while jobs wait; sleeps on `grow_` while none do.
   void grow();
-  void spawn();  ///< with mutex_ held
+  void spawn(); ///< with mutex_ held
   void join_exited();
 
   struct job {
@@ -54,10 +54,10 @@ private:
   std::deque<job> jobs_;
   std::chrono::steady_clock::time_point last_spawn_;
   std::thread grower_;
-  std::list<std::thread> running_;           ///< every live thread, so stop() can join them
-  std::vector<std::thread> exited_;          ///< threads that left for idleness, joined later
-  std::size_t idle_ = 0;                     ///< threads waiting for a job
-  std::size_t threads_ = 0;                  ///< live threads
+  std::list<std::thread> running_;  ///< every live thread, so stop() can join them
+  std::vector<std::thread> exited_; ///< threads that left for idleness, joined later
+  std::size_t idle_ = 0;            ///< threads waiting for a job
+  std::size_t threads_ = 0;         ///< live threads
   bool stopping_ = false;
   connection_figures& figures_;
 };

@@ -42,7 +42,9 @@ bool ranges_satisfiable(const std::string& header, std::uint64_t size) {
     auto dash = spec.find('-');
     if (dash == std::string::npos || spec.size() > 41) return false;
     std::string first = spec.substr(0, dash), last = spec.substr(dash + 1);
-    auto digits = [](const std::string& t) { return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos; };
+    auto digits = [](const std::string& t) {
+      return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+    };
     if (first.empty()) {
       if (!digits(last) || std::stoull(last) == 0 || size == 0) return false; // suffix "-n"
     } else {
@@ -61,7 +63,7 @@ void serve_file(http_context& ctx, const httplib::Request& req, httplib::Respons
   std::string name = req.matches[1];
   auto path = ctx.outputs->resolve(name);
   if (!path) return refuse(storage::plain_name(name) ? 404 : 400, "No such media file.");
-  struct stat st{};
+  struct stat st {};
   if (::stat(path->c_str(), &st) != 0) return refuse(404, "No such media file.");
   if (req.has_header("Range") &&
       !ranges_satisfiable(req.get_header_value("Range"), static_cast<std::uint64_t>(st.st_size))) {
@@ -82,16 +84,15 @@ void serve_file(http_context& ctx, const httplib::Request& req, httplib::Respons
   // requested ranges and answers 200, or 206 with Content-Range. Status left unset for that.
   auto file = std::make_shared<std::ifstream>(*path, std::ios::binary);
   if (!*file) return refuse(404, "No such media file.");
-  res.set_content_provider(
-      static_cast<std::size_t>(st.st_size), content_type_of(name).c_str(),
-      [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-        char chunk[64 * 1024];
-        file->seekg(static_cast<std::streamoff>(offset));
-        std::size_t n = std::min(length, sizeof chunk);
-        file->read(chunk, static_cast<std::streamsize>(n));
-        auto got = static_cast<std::size_t>(file->gcount());
-        return got > 0 && sink.write(chunk, got);
-      });
+  res.set_content_provider(static_cast<std::size_t>(st.st_size), content_type_of(name).c_str(),
+                           [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                             char chunk[64 * 1024];
+                             file->seekg(static_cast<std::streamoff>(offset));
+                             std::size_t n = std::min(length, sizeof chunk);
+                             file->read(chunk, static_cast<std::streamsize>(n));
+                             auto got = static_cast<std::size_t>(file->gcount());
+                             return got > 0 && sink.write(chunk, got);
+                           });
 }
 
 constexpr std::int64_t default_page_size = 10;
@@ -106,17 +107,20 @@ void gallery(http_context& ctx, const httplib::Request& req, httplib::Response& 
   q.folder = req.has_param("folder") ? req.get_param_value("folder") : ctx.gallery->folders()->current;
   if (req.has_param("limit")) {
     std::int64_t limit;
-    if (!parse_count(req.get_param_value("limit"), limit)) return send_error(res, 400, "limit must be a non-negative integer.");
+    if (!parse_count(req.get_param_value("limit"), limit))
+      return send_error(res, 400, "limit must be a non-negative integer.");
     q.limit = limit;
   }
   if (req.has_param("offset")) {
     std::int64_t offset;
-    if (!parse_count(req.get_param_value("offset"), offset)) return send_error(res, 400, "offset must be a non-negative integer.");
+    if (!parse_count(req.get_param_value("offset"), offset))
+      return send_error(res, 400, "offset must be a non-negative integer.");
     q.offset = offset;
   }
   if (req.has_param("sort")) {
     auto sort = req.get_param_value("sort");
-    if (sort != "ascending" && sort != "descending") return send_error(res, 400, "sort must be ascending or descending.");
+    if (sort != "ascending" && sort != "descending")
+      return send_error(res, 400, "sort must be ascending or descending.");
     q.ascending = sort == "ascending";
   }
   // Read from the last published snapshot: a commit under way never delays a query.
@@ -154,17 +158,16 @@ void workflows(http_context& ctx, httplib::Response& res) {
 
 void add_media_routes(route_table& svr, http_context& ctx) {
   svr.Get(R"(/media/(.+))", timed(ctx, "media", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    serve_file(ctx, req, res);
-  }));
+            serve_file(ctx, req, res);
+          }));
   svr.Get("/media-data", timed(ctx, "gallery", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    gallery(ctx, req, res);
-  }));
-  svr.Get(R"(/media-data/([^/]+))", timed(ctx, "gallery_entry", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    one_entry(ctx, req, res);
-  }));
-  svr.Get("/workflows", timed(ctx, "workflows", [&ctx](const httplib::Request&, httplib::Response& res) {
-    workflows(ctx, res);
-  }));
+            gallery(ctx, req, res);
+          }));
+  svr.Get(R"(/media-data/([^/]+))",
+          timed(ctx, "gallery_entry",
+                [&ctx](const httplib::Request& req, httplib::Response& res) { one_entry(ctx, req, res); }));
+  svr.Get("/workflows",
+          timed(ctx, "workflows", [&ctx](const httplib::Request&, httplib::Response& res) { workflows(ctx, res); }));
 }
 
 } // namespace mediagen

@@ -131,11 +131,12 @@ std::string metrics_text(http_context& ctx) {
   gauge(out, "mediagen_http_workers_busy", "HTTP worker threads serving a request.",
         static_cast<double>(conns.workers_busy.load()));
   auto store = figures_of<media_store_figures>(ctx, ctx.store);
-  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.", static_cast<double>(store.commits),
-        "counter");
+  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.",
+        static_cast<double>(store.commits), "counter");
   gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.",
         static_cast<double>(store.entries_committed), "counter");
-  gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", store.total_commit_ms / 1000, "counter");
+  gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", store.total_commit_ms / 1000,
+        "counter");
   gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", store.last_commit_ms / 1000);
   // Per unit: its queue, and its round trips (one job, from reaching the backend to its end).
   std::ostringstream queue, trips, seconds;
@@ -147,9 +148,11 @@ std::string metrics_text(http_context& ctx) {
   }
   out << "# HELP mediagen_backend_queue Jobs queued or running per backend.\n# TYPE mediagen_backend_queue gauge\n"
       << queue.str() << "# HELP mediagen_backend_round_trips_total Jobs a backend finished.\n"
-      << "# TYPE mediagen_backend_round_trips_total counter\n" << trips.str()
+      << "# TYPE mediagen_backend_round_trips_total counter\n"
+      << trips.str()
       << "# HELP mediagen_backend_round_trip_seconds_total Time from a job reaching its backend to its end.\n"
-      << "# TYPE mediagen_backend_round_trip_seconds_total counter\n" << seconds.str();
+      << "# TYPE mediagen_backend_round_trip_seconds_total counter\n"
+      << seconds.str();
   out << process_metrics_text();
   return out.str();
 }
@@ -158,17 +161,17 @@ std::string metrics_text(http_context& ctx) {
 
 void add_ops_routes(route_table& svr, http_context& ctx) {
   svr.Get("/healthz", timed(ctx, "healthz", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, "{\"status\":\"ok\"}");
-  }));
+            send_json(res, 200, "{\"status\":\"ok\"}");
+          }));
   svr.Get("/status", timed(ctx, "status", [&ctx](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, status_document(ctx));
-  }));
+            send_json(res, 200, status_document(ctx));
+          }));
   svr.Get("/metrics", timed(ctx, "metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_text(ctx), "text/plain; version=0.0.4");
-  }));
+            res.set_content(metrics_text(ctx), "text/plain; version=0.0.4");
+          }));
   svr.Get("/debug/actors", timed(ctx, "debug_actors", [&ctx](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, all_actors(ctx));
-  }));
+            send_json(res, 200, all_actors(ctx));
+          }));
 }
 
 } // namespace mediagen

@@ -42,8 +42,7 @@ double start_time_seconds() {
   if (close == std::string::npos) return 0;
   std::istringstream fields(text.substr(close + 2));
   std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-  }
+  for (int i = 3; i <= 22 && fields >> field; ++i) {}
   double ticks = std::stod(field);
   std::ifstream boot("/proc/stat");
   std::string line;
@@ -73,7 +72,8 @@ std::string process_metrics_text() {
   gauge(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.", status_field("VmSize") * 1024);
   gauge(out, "process_open_fds", "Number of open file descriptors.", open_fds());
   gauge(out, "process_max_fds", "Maximum number of open file descriptors.", static_cast<double>(files.rlim_cur));
-  gauge(out, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", start_time_seconds());
+  gauge(out, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+        start_time_seconds());
   gauge(out, "process_threads", "Number of OS threads in the process.", status_field("Threads"));
   out << "# HELP mediagen_build_info The running build; the value is always 1.\n# TYPE mediagen_build_info gauge\n"
       << "mediagen_build_info{version=\"" << MEDIAGEN_VERSION << "\",compiler=\"gcc " << __VERSION__ << "\"} 1\n";

@@ -5,13 +5,13 @@
 
 #include <httplib.h>
 
-#include "generation/generation_request.hpp"
 #include "common/json.hpp"
+#include "generation/generation_request.hpp"
 
 namespace mediagen {
 
 struct body_error {
-  int status = 0;      ///< 0: fine
+  int status = 0; ///< 0: fine
   std::string message;
 };
 

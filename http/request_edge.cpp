@@ -62,10 +62,11 @@ httplib::Server::HandlerResponse request_edge::before(const httplib::Request& re
     res.set_header("WWW-Authenticate", verdict == api_key_check::verdict::invalid
                                            ? "Bearer realm=\"mediagen\", error=\"invalid_token\""
                                            : "Bearer realm=\"mediagen\"");
-    send_error(res, 401,
-               verdict == api_key_check::verdict::invalid
-                   ? "The API key is not valid."
-                   : "An API key is required (Authorization: Bearer <key>, or ?access_token= on /progress and /media).");
+    send_error(
+        res, 401,
+        verdict == api_key_check::verdict::invalid
+            ? "The API key is not valid."
+            : "An API key is required (Authorization: Bearer <key>, or ?access_token= on /progress and /media).");
     return httplib::Server::HandlerResponse::Handled;
   }
   if (!allows(allow, req.method)) {

@@ -15,7 +15,7 @@ public:
   explicit route_table(httplib::Server& server) : server_(server) {}
 
   // Named like httplib::Server's own, so route files read the same either way.
-  route_table& Get(const std::string& pattern, httplib::Server::Handler handler);    ///< also answers HEAD
+  route_table& Get(const std::string& pattern, httplib::Server::Handler handler); ///< also answers HEAD
   route_table& Post(const std::string& pattern, httplib::Server::Handler handler);
   route_table& Put(const std::string& pattern, httplib::Server::Handler handler);
   route_table& Delete(const std::string& pattern, httplib::Server::Handler handler);
@@ -26,8 +26,8 @@ public:
 private:
   struct route {
     std::regex pattern;
-    std::string prefix;  ///< the pattern's literal start: most paths are told apart without a regex
-    bool literal;        ///< the pattern is all prefix: equality decides
+    std::string prefix; ///< the pattern's literal start: most paths are told apart without a regex
+    bool literal;       ///< the pattern is all prefix: equality decides
     std::string method;
   };
   void add(const std::string& pattern, const char* method);

@@ -26,7 +26,7 @@ void stream_task_events(http_context& ctx, const std::string& task_id, const htt
                                        last_event_id(req));
   if (!subscribed) {
     if (has_code(subscribed.error(), error_code::stream_finished)) { // nothing after the client's last event
-      res.status = 204;                                                 // stop reconnecting
+      res.status = 204;                                              // stop reconnecting
       return;
     }
     return send_actor_error(res, ctx.sys, subscribed.error(), "The event stream could not be opened");
@@ -45,8 +45,8 @@ void stream_task_events(http_context& ctx, const std::string& task_id, const htt
   auto handed_over = std::make_shared<bool>(false);
   res.set_chunked_content_provider(
       "text/event-stream",
-      [queue, task_id, hub, handed_over, retry = "retry: " + std::to_string(ctx.config.sse_retry_ms) + "\n\n"](
-          std::size_t, httplib::DataSink& sink) {
+      [queue, task_id, hub, handed_over,
+       retry = "retry: " + std::to_string(ctx.config.sse_retry_ms) + "\n\n"](std::size_t, httplib::DataSink& sink) {
         auto* stream = guarded_stream::current();
         if (!stream || *handed_over) return false;
         *handed_over = true;

@@ -71,35 +71,35 @@ void add_static_routes(route_table& svr, http_context& ctx) {
   auto root = fs::canonical(ctx.config.static_dir, ec).string();
   if (ec) root = ctx.config.static_dir; // checked at start-up; gone since: every file is 404
   svr.Get(R"(/.*)", timed(ctx, "static", [root](const httplib::Request& req, httplib::Response& res) {
-    auto file = static_file_for(root, req.path);
-    if (!file) return send_error(res, 404, "No such file or route: " + req.path + ".");
-    struct stat st{};
-    if (::stat(file->c_str(), &st) != 0) return send_error(res, 404, "No such file or route: " + req.path + ".");
-    char etag[64];
-    std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
-                  static_cast<unsigned long long>(st.st_mtime));
-    res.set_header("ETag", etag);
-    // A front end changes with each deployment under the same names: revalidate every time
-    // (a 304 costs one round trip, no body).
-    res.set_header("Cache-Control", "no-cache");
-    if (req.get_header_value("If-None-Match") == etag) {
-      const_cast<httplib::Request&>(req).ranges.clear();
-      res.status = 304;
-      return;
-    }
-    auto in = std::make_shared<std::ifstream>(*file, std::ios::binary);
-    if (!*in) return send_error(res, 404, "No such file or route: " + req.path + ".");
-    res.set_content_provider(
-        static_cast<std::size_t>(st.st_size), static_content_type(*file).c_str(),
-        [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-          char chunk[64 * 1024];
-          in->seekg(static_cast<std::streamoff>(offset));
-          std::size_t n = std::min(length, sizeof chunk);
-          in->read(chunk, static_cast<std::streamsize>(n));
-          auto got = static_cast<std::size_t>(in->gcount());
-          return got > 0 && sink.write(chunk, got);
-        });
-  }));
+            auto file = static_file_for(root, req.path);
+            if (!file) return send_error(res, 404, "No such file or route: " + req.path + ".");
+            struct stat st {};
+            if (::stat(file->c_str(), &st) != 0)
+              return send_error(res, 404, "No such file or route: " + req.path + ".");
+            char etag[64];
+            std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
+                          static_cast<unsigned long long>(st.st_mtime));
+            res.set_header("ETag", etag);
+            // A front end changes with each deployment under the same names: revalidate every time
+            // (a 304 costs one round trip, no body).
+            res.set_header("Cache-Control", "no-cache");
+            if (req.get_header_value("If-None-Match") == etag) {
+              const_cast<httplib::Request&>(req).ranges.clear();
+              res.status = 304;
+              return;
+            }
+            auto in = std::make_shared<std::ifstream>(*file, std::ios::binary);
+            if (!*in) return send_error(res, 404, "No such file or route: " + req.path + ".");
+            res.set_content_provider(static_cast<std::size_t>(st.st_size), static_content_type(*file).c_str(),
+                                     [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                       char chunk[64 * 1024];
+                                       in->seekg(static_cast<std::streamoff>(offset));
+                                       std::size_t n = std::min(length, sizeof chunk);
+                                       in->read(chunk, static_cast<std::streamsize>(n));
+                                       auto got = static_cast<std::size_t>(in->gcount());
+                                       return got > 0 && sink.write(chunk, got);
+                                     });
+          }));
 }
 
 } // namespace mediagen

@@ -16,8 +16,10 @@ void write_progress(json::writer& w, const progress_info& p) {
 
 void write_time_or_null(json::writer& w, const char* key, wall_time t) {
   w.key(key);
-  if (t == wall_time{}) w.null();
-  else w.value(iso_timestamp(t));
+  if (t == wall_time{})
+    w.null();
+  else
+    w.value(iso_timestamp(t));
 }
 
 // {"message", "details"?}: the failure's sentence and the backend's details.
@@ -30,8 +32,10 @@ void write_failure(json::writer& w, const caf::error& failure) {
 // "requestOrigin": the page that started the task, or null.
 void write_request_origin(json::writer& w, const task_snapshot& t) {
   w.key("requestOrigin");
-  if (t.request_origin.empty()) w.null();
-  else w.value(t.request_origin);
+  if (t.request_origin.empty())
+    w.null();
+  else
+    w.value(t.request_origin);
 }
 
 } // namespace
@@ -49,8 +53,10 @@ std::string task_json(const task_snapshot& t) {
   w.key("progress");
   write_progress(w, t.progress);
   w.key("queuePosition");
-  if (t.state == task_state::queued) w.value(t.queue_position);
-  else w.null();
+  if (t.state == task_state::queued)
+    w.value(t.queue_position);
+  else
+    w.null();
   if (t.state == task_state::completed) w.key("result").raw(result_to_json(t.result));
   if (t.state == task_state::failed) {
     w.key("error");
@@ -103,9 +109,7 @@ std::string event_json(const task_event& e) {
       write_progress(w, t.progress);
       w.key("result").raw(result_to_json(t.result));
       break;
-    case task_state::cancelled:
-      w.field("status", "cancelled").field("message", "Generation cancelled");
-      break;
+    case task_state::cancelled: w.field("status", "cancelled").field("message", "Generation cancelled"); break;
     case task_state::failed:
     case task_state::lost:
       w.field("status", "error").key("error");
@@ -119,7 +123,8 @@ std::string render_sse_frame(std::int64_t id, const task_event& event) {
   return format_sse_frame(id, event_name(event), event_json(event));
 }
 
-std::string sync_failure_json(const std::string& sentence, const std::string& details_json, const std::string& task_id) {
+std::string sync_failure_json(const std::string& sentence, const std::string& details_json,
+                              const std::string& task_id) {
   json::writer w;
   w.begin_object().field("error", sentence);
   if (!details_json.empty()) w.key("details").raw(details_json);

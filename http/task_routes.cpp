@@ -18,30 +18,33 @@ void cancel_task(http_context& ctx, const std::string& task_id, httplib::Respons
 
 void add_task_routes(route_table& svr, http_context& ctx) {
   svr.Get(R"(/tasks/([^/]+))", timed(ctx, "task_status", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string id = req.matches[1];
-    if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
-    auto task = ask<task_snapshot>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::get::value, id);
-    if (!task) return send_actor_error(res, ctx.sys, task.error(), "The task's status could not be read");
-    send_json(res, 200, task_json(*task));
-  }));
+            std::string id = req.matches[1];
+            if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
+            auto task = ask<task_snapshot>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::get::value, id);
+            if (!task) return send_actor_error(res, ctx.sys, task.error(), "The task's status could not be read");
+            send_json(res, 200, task_json(*task));
+          }));
 
-  svr.Delete(R"(/tasks/([^/]+))", timed(ctx, "task_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string id = req.matches[1];
-    if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
-    cancel_task(ctx, id, res);
-  }));
+  svr.Delete(R"(/tasks/([^/]+))",
+             timed(ctx, "task_cancel", [&ctx](const httplib::Request& req, httplib::Response& res) {
+               std::string id = req.matches[1];
+               if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
+               cancel_task(ctx, id, res);
+             }));
 
-  svr.Get("/generation/tasks/active", timed(ctx, "tasks_active", [&ctx](const httplib::Request&, httplib::Response& res) {
-    auto tasks = ask<std::vector<task_snapshot>>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::list::value);
-    if (!tasks) return send_actor_error(res, ctx.sys, tasks.error(), "The task list could not be read");
-    send_json(res, 200, active_tasks_json(*tasks));
-  }));
+  svr.Get("/generation/tasks/active",
+          timed(ctx, "tasks_active", [&ctx](const httplib::Request&, httplib::Response& res) {
+            auto tasks = ask<std::vector<task_snapshot>>(ctx.sys, ctx.supervisor, std::chrono::seconds(10),
+                                                         atom::list::value);
+            if (!tasks) return send_actor_error(res, ctx.sys, tasks.error(), "The task list could not be read");
+            send_json(res, 200, active_tasks_json(*tasks));
+          }));
 
   svr.Get(R"(/progress/([^/]+))", timed(ctx, "progress", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string id = req.matches[1];
-    if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
-    stream_task_events(ctx, id, req, res);
-  }));
+            std::string id = req.matches[1];
+            if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
+            stream_task_events(ctx, id, req, res);
+          }));
 }
 
 } // namespace mediagen

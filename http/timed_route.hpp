@@ -13,7 +13,7 @@ namespace mediagen {
 template <class Handler>
 httplib::Server::Handler timed(http_context& ctx, std::string route, Handler handler) {
   return [&ctx, route = std::move(route), handler = std::move(handler)](const httplib::Request& req,
-                                                                       httplib::Response& res) {
+                                                                        httplib::Response& res) {
     auto begin = std::chrono::steady_clock::now();
     handler(req, res);
     // A status left unset is httplib's to choose (200, or 206 for ranges).

@@ -71,11 +71,11 @@ void upload(http_context& ctx, const std::string& what, const httplib::Request& 
 
 void add_upload_routes(route_table& svr, http_context& ctx) {
   svr.Post("/upload/image", timed(ctx, "upload_image", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    upload(ctx, "image", req, res);
-  }));
+             upload(ctx, "image", req, res);
+           }));
   svr.Post("/upload/audio", timed(ctx, "upload_audio", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    upload(ctx, "audio", req, res);
-  }));
+             upload(ctx, "audio", req, res);
+           }));
 }
 
 } // namespace mediagen

@@ -18,8 +18,10 @@ std::string field(const json::value& object, const char* name) { return json::ge
 
 std::string trimmed(std::string s) {
   s.erase(0, s.find_first_not_of(' '));
-  if (auto end = s.find_last_not_of(' '); end != std::string::npos) s.erase(end + 1);
-  else s.clear();
+  if (auto end = s.find_last_not_of(' '); end != std::string::npos)
+    s.erase(end + 1);
+  else
+    s.clear();
   return s;
 }
 
@@ -65,7 +67,8 @@ bool prepared_query::matches(const gallery_entry& e) const {
     auto name = all.substr(0, e.name_length);
     auto prompt = all.substr(e.name_length, e.prompt_length);
     auto description = all.substr(std::size_t{e.name_length} + e.prompt_length);
-    bool date_match = e.date[0] != 0 && needle.size() == sizeof e.date && std::memcmp(needle.data(), e.date, sizeof e.date) == 0;
+    bool date_match = e.date[0] != 0 && needle.size() == sizeof e.date &&
+                      std::memcmp(needle.data(), e.date, sizeof e.date) == 0;
     if (!date_match && name.find(needle) == std::string_view::npos && prompt.find(needle) == std::string_view::npos &&
         description.find(needle) == std::string_view::npos)
       return false;

@@ -13,12 +13,12 @@
 namespace mediagen {
 
 struct gallery_query {
-  std::string text;          ///< matches name, prompt, description or the yyyy-mm-dd of timestamp
-  std::string tags;          ///< comma-separated; all must be present
-  std::int64_t limit = -1;   ///< -1: all
-  std::int64_t offset = 0;   ///< matches to skip first (paging)
-  bool ascending = false;    ///< default newest first
-  bool by_folder = false;    ///< only the entries of `folder` ("" = Unsorted)
+  std::string text;        ///< matches name, prompt, description or the yyyy-mm-dd of timestamp
+  std::string tags;        ///< comma-separated; all must be present
+  std::int64_t limit = -1; ///< -1: all
+  std::int64_t offset = 0; ///< matches to skip first (paging)
+  bool ascending = false;  ///< default newest first
+  bool by_folder = false;  ///< only the entries of `folder` ("" = Unsorted)
   std::string folder;
 };
 
@@ -29,15 +29,15 @@ typename Inspector::result_type inspect(Inspector& f, gallery_query& x) {
 
 struct gallery_entry {
   std::int64_t uid = 0;
-  std::string json;           ///< the entry's compact JSON text
+  std::string json; ///< the entry's compact JSON text
   /// lower-cased name, prompt and description one after the other; the lengths say where each ends
   std::string search;
   std::uint32_t name_length = 0;
   std::uint32_t prompt_length = 0;
-  char date[10] = {};         ///< the yyyy-mm-dd of the timestamp, lower-cased; all zero when absent
+  char date[10] = {};            ///< the yyyy-mm-dd of the timestamp, lower-cased; all zero when absent
   std::vector<std::string> tags; ///< lower-cased
   std::string task_id;
-  std::string folder;         ///< the virtual folder's uid ("" = Unsorted)
+  std::string folder; ///< the virtual folder's uid ("" = Unsorted)
   /// Deleted by a journal record: queries, lookups and the next media-data.json skip it. (It
   /// keeps its slot until the next start, so positions and uid order never move.)
   bool deleted = false;

@@ -11,7 +11,7 @@
 namespace mediagen {
 
 struct opened_gallery {
-  std::shared_ptr<media_database> db;          ///< nullptr when it could not be opened (`error`)
+  std::shared_ptr<media_database> db; ///< nullptr when it could not be opened (`error`)
   std::shared_ptr<gallery_journal> journal;
   gallery_journal::replay_result replayed;
 };

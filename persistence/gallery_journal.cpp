@@ -116,7 +116,7 @@ std::string gallery_journal::ensure_open() {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   }
   if (fd_ < 0) return sentence("opening the gallery journal", path_);
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < end_) {
     // Someone removed or cut the journal: its records are gone from disk. Start it anew; the
     // store rewrites media-data.json from memory at once (`take_lost`).
@@ -135,7 +135,7 @@ std::string gallery_journal::ensure_open() {
 
 std::string gallery_journal::append(const std::string& lines, std::size_t count) {
   // A journal unlinked under us (its folder removed) would take writes that no start-up reads.
-  struct stat st{};
+  struct stat st {};
   if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && st.st_nlink == 0) {
     ::close(fd_);
     fd_ = -1;

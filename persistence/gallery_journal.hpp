@@ -72,8 +72,8 @@ private:
   std::string ensure_open();
   std::string path_;
   int fd_ = -1;
-  std::uint64_t end_ = 0;     ///< bytes of whole, durable records
-  std::size_t records_ = 0;   ///< records in the file
+  std::uint64_t end_ = 0;   ///< bytes of whole, durable records
+  std::size_t records_ = 0; ///< records in the file
   bool lost_ = false;
 };
 

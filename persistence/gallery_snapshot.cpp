@@ -30,8 +30,10 @@ std::optional<std::string> gallery_snapshot::find(std::int64_t uid) const {
     std::size_t lo = 0, hi = size_;
     while (lo < hi) {
       auto mid = lo + (hi - lo) / 2;
-      if (at(mid).uid < uid) lo = mid + 1;
-      else hi = mid;
+      if (at(mid).uid < uid)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     if (lo < size_ && at(lo).uid == uid && !at(lo).deleted) return at(lo).json;
     return std::nullopt;
@@ -66,8 +68,10 @@ std::optional<std::size_t> gallery_index::position_of(std::int64_t uid) const {
     std::size_t lo = 0, hi = size_;
     while (lo < hi) {
       auto mid = lo + (hi - lo) / 2;
-      if (chunks_[mid / gallery_chunk::capacity]->slots[mid % gallery_chunk::capacity].uid < uid) lo = mid + 1;
-      else hi = mid;
+      if (chunks_[mid / gallery_chunk::capacity]->slots[mid % gallery_chunk::capacity].uid < uid)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     if (lo < size_ && chunks_[lo / gallery_chunk::capacity]->slots[lo % gallery_chunk::capacity].uid == uid) return lo;
     return std::nullopt;

@@ -36,7 +36,9 @@ public:
       : chunks_(std::move(chunks)), size_(size), uids_sorted_(uids_sorted) {}
 
   std::size_t size() const { return size_; }
-  const gallery_entry& at(std::size_t i) const { return chunks_[i / gallery_chunk::capacity]->slots[i % gallery_chunk::capacity]; }
+  const gallery_entry& at(std::size_t i) const {
+    return chunks_[i / gallery_chunk::capacity]->slots[i % gallery_chunk::capacity];
+  }
 
   /// The matching entries as a JSON array: skips `offset` matches, stops after `limit`. Scans
   /// from the newest end unless ascending; copies only the answer's text.
@@ -81,7 +83,9 @@ public:
   const std::shared_ptr<const gallery_snapshot>& current() const { return current_; }
 
 private:
-  gallery_entry& slot(std::size_t i) { return chunks_[i / gallery_chunk::capacity]->slots[i % gallery_chunk::capacity]; }
+  gallery_entry& slot(std::size_t i) {
+    return chunks_[i / gallery_chunk::capacity]->slots[i % gallery_chunk::capacity];
+  }
   std::vector<std::shared_ptr<gallery_chunk>> chunks_;
   std::size_t size_ = 0;
   std::size_t published_ = 0;
@@ -89,7 +93,7 @@ private:
   std::int64_t published_max_uid_ = 0;
   bool uids_sorted_ = true;
   bool published_sorted_ = true;
-  bool replaced_ = false; ///< an entry was replaced since the last publish
+  bool replaced_ = false;    ///< an entry was replaced since the last publish
   std::vector<bool> copied_; ///< per chunk: already a private copy since the last publish
   std::shared_ptr<const gallery_snapshot> current_ = std::make_shared<gallery_snapshot>();
 };

@@ -59,7 +59,7 @@ std::unique_ptr<media_database> media_database::parse(const std::string& text, s
 }
 
 std::unique_ptr<media_database> media_database::load(const std::string& path, std::string& error) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return parse("{}", error);
   std::string text;
   if (!read_whole_file(path, text)) {
@@ -121,7 +121,8 @@ std::string media_database::render(const gallery_snapshot& s, const gallery_fold
   out += "\n]";
   // The Node server's shape: "Unsorted" first in the list.
   out += ",\n\"folders\": [{\"uid\":\"\",\"label\":\"Unsorted\"}";
-  for (auto& folder : f.list) out += ",{\"uid\":" + json::quote(folder.uid) + ",\"label\":" + json::quote(folder.label) + "}";
+  for (auto& folder : f.list)
+    out += ",{\"uid\":" + json::quote(folder.uid) + ",\"label\":" + json::quote(folder.label) + "}";
   out += "],\n\"currentFolder\": " + json::quote(f.current) + ",\n\"nextUid\": " + std::to_string(next_uid);
   out += rest_;
   out += "\n}\n";
@@ -145,7 +146,8 @@ bool folder_exists(const gallery_folders& f, const std::string& uid) { return ui
 std::string folders_record(const gallery_folders& f, const std::string& unfile) {
   std::string out = "{\"op\":\"folders\",\"list\":[";
   for (std::size_t i = 0; i < f.list.size(); ++i)
-    out += (i ? ",{\"uid\":" : "{\"uid\":") + json::quote(f.list[i].uid) + ",\"label\":" + json::quote(f.list[i].label) + "}";
+    out += (i ? ",{\"uid\":" : "{\"uid\":") + json::quote(f.list[i].uid) +
+           ",\"label\":" + json::quote(f.list[i].label) + "}";
   out += "],\"current\":" + json::quote(f.current);
   if (!unfile.empty()) out += ",\"unfile\":" + json::quote(unfile);
   return out + "}";
@@ -335,7 +337,8 @@ std::string media_database::answer(const gallery_change& change) const {
 
 std::string media_database::folders_json(const gallery_folders& f) {
   std::string out = "{\"list\":[{\"uid\":\"\",\"label\":\"Unsorted\"}";
-  for (auto& folder : f.list) out += ",{\"uid\":" + json::quote(folder.uid) + ",\"label\":" + json::quote(folder.label) + "}";
+  for (auto& folder : f.list)
+    out += ",{\"uid\":" + json::quote(folder.uid) + ",\"label\":" + json::quote(folder.label) + "}";
   return out + "],\"current\":" + json::quote(f.current) + "}";
 }
 

@@ -140,7 +140,7 @@ bool storage::plain_name(const std::string& name) {
 std::optional<std::string> storage::resolve(const std::string& name) const {
   if (!plain_name(name)) return std::nullopt;
   std::string path = folder_ + "/" + name;
-  struct stat st{};
+  struct stat st {};
   // lstat: a symlink is refused even when it points inside.
   if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   return path;

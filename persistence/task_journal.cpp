@@ -54,8 +54,10 @@ std::unique_ptr<task_journal> task_journal::open(const std::string& path, std::c
   while (std::getline(in, line)) {
     if (in.eof()) break; // a torn last line (no newline) is ignored
     auto f = fields_of(line);
-    if (f.size() >= 3 && f[0] == "S") open_tasks[f[1]] = lost_task{f[1], f[2], now};
-    else if (f.size() >= 3 && f[0] == "E") open_tasks.erase(f[1]);
+    if (f.size() >= 3 && f[0] == "S")
+      open_tasks[f[1]] = lost_task{f[1], f[2], now};
+    else if (f.size() >= 3 && f[0] == "E")
+      open_tasks.erase(f[1]);
     else if (f.size() >= 4 && f[0] == "L") {
       lost_task t{f[1], f[3], std::atoll(f[2].c_str())};
       if (now - t.lost_at_ms < static_cast<std::int64_t>(retention.count()) * 1000) earlier.push_back(t);
@@ -90,7 +92,9 @@ void task_journal::started(const std::string& id, const std::string& workflow) {
   append("S\t" + id + "\t" + clean(workflow) + "\n");
 }
 
-void task_journal::ended(const std::string& id, const std::string& state) { append("E\t" + id + "\t" + clean(state) + "\n"); }
+void task_journal::ended(const std::string& id, const std::string& state) {
+  append("E\t" + id + "\t" + clean(state) + "\n");
+}
 
 std::string task_journal::compact(const std::vector<std::pair<std::string, std::string>>& live,
                                   const std::vector<lost_task>& lost) {

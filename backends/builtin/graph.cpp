@@ -21,18 +21,19 @@ const char* kind_name(value_kind k) {
   }
 }
 
-std::string plural(std::size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 /// Reads ["<node id>", <output index>]; ComfyUI writes the id as a string, some tools as a number.
 bool parse_link(const rapidjson::Value& v, graph_link& out) {
   if (!v.IsArray() || v.Size() != 2) return false;
   const rapidjson::Value& id = v[0];
   const rapidjson::Value& index = v[1];
-  if (id.IsString() && id.GetStringLength() > 0) out.node.assign(id.GetString(), id.GetStringLength());
-  else if (id.IsUint64()) out.node = std::to_string(id.GetUint64());
-  else return false;
+  if (id.IsString() && id.GetStringLength() > 0)
+    out.node.assign(id.GetString(), id.GetStringLength());
+  else if (id.IsUint64())
+    out.node = std::to_string(id.GetUint64());
+  else
+    return false;
   if (!index.IsInt() || index.GetInt() < 0) return false;
   out.output = index.GetInt();
   return true;
@@ -44,7 +45,7 @@ std::string node_label(const graph_node& node) { return "Node " + node.id + " ("
 
 bool node_id_less(const std::string& a, const std::string& b) {
   bool na = all_digits(a), nb = all_digits(b);
-  if (na != nb) return na;  // numbered nodes first
+  if (na != nb) return na; // numbered nodes first
   if (na) {
     std::string ta = a.substr(std::min(a.find_first_not_of('0'), a.size()));
     std::string tb = b.substr(std::min(b.find_first_not_of('0'), b.size()));
@@ -140,8 +141,8 @@ std::string graph::check_links() const {
       if (!from) return where + " links to node " + link.node + ", which does not exist.";
       const auto& outputs = from->type->outputs;
       if (static_cast<std::size_t>(link.output) >= outputs.size())
-        return where + " links to output " + std::to_string(link.output) + " of " + node_label(*from) +
-               ", which has " + (outputs.empty() ? std::string("no outputs") : plural(outputs.size(), "output")) + ".";
+        return where + " links to output " + std::to_string(link.output) + " of " + node_label(*from) + ", which has " +
+               (outputs.empty() ? std::string("no outputs") : plural(outputs.size(), "output")) + ".";
       value_kind wanted = value_kind::literal;
       for (const input_spec& spec : n.type->inputs)
         if (input == spec.name) wanted = spec.kind;

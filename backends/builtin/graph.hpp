@@ -16,17 +16,17 @@
 namespace mediagen::builtin {
 
 struct graph_link {
-  std::string node;  ///< id of the node whose output feeds this input
-  int output = 0;    ///< which of its outputs
+  std::string node; ///< id of the node whose output feeds this input
+  int output = 0;   ///< which of its outputs
 };
 
 struct graph_node {
   std::string id;
   std::string class_type;
-  std::string title;                          ///< _meta.title, else class_type
+  std::string title; ///< _meta.title, else class_type
   const node_type* type = nullptr;
-  const rapidjson::Value* inputs = nullptr;   ///< the "inputs" object, null when absent
-  std::vector<std::pair<std::string, graph_link>> links;  ///< input name -> upstream output
+  const rapidjson::Value* inputs = nullptr;              ///< the "inputs" object, null when absent
+  std::vector<std::pair<std::string, graph_link>> links; ///< input name -> upstream output
 };
 
 class graph {
@@ -46,9 +46,9 @@ private:
   std::string check_cycles() const;
   const graph_node* find(const std::string& id) const;
 
-  std::unique_ptr<rapidjson::Document> doc_;  ///< owns the JSON the nodes point into
-  std::vector<graph_node> nodes_;             ///< sorted by node id
-  std::map<std::string, std::size_t> index_;  ///< id -> position in nodes_
+  std::unique_ptr<rapidjson::Document> doc_; ///< owns the JSON the nodes point into
+  std::vector<graph_node> nodes_;            ///< sorted by node id
+  std::map<std::string, std::size_t> index_; ///< id -> position in nodes_
 };
 
 /// "Node 3 (ImageBlur)": how every message names a node.

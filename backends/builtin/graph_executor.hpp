@@ -12,18 +12,18 @@ namespace mediagen::builtin {
 
 /// One step of progress inside the node being executed.
 struct node_progress {
-  std::string node_id;     ///< the graph's id of the running node
-  std::string title;       ///< _meta.title of the node, else its class_type
-  int value = 0;           ///< steps done in this node
-  int max = 1;             ///< steps this node takes
-  int node_index = 0;      ///< 0-based index of the node in execution order
-  int node_count = 1;      ///< nodes in the graph that execute
+  std::string node_id; ///< the graph's id of the running node
+  std::string title;   ///< _meta.title of the node, else its class_type
+  int value = 0;       ///< steps done in this node
+  int max = 1;         ///< steps this node takes
+  int node_index = 0;  ///< 0-based index of the node in execution order
+  int node_count = 1;  ///< nodes in the graph that execute
 };
 
 /// A file the graph produced (written through `save_output`).
 struct produced_file {
-  std::string filename;    ///< the storage name `save_output` returned
-  std::string kind;        ///< "image"
+  std::string filename; ///< the storage name `save_output` returned
+  std::string kind;     ///< "image"
   std::uint64_t bytes = 0;
   int width = 0;
   int height = 0;
@@ -33,7 +33,7 @@ struct produced_file {
 struct execution_outcome {
   bool ok = false;
   bool cancelled = false;
-  std::string error;                    ///< one sentence when !ok && !cancelled
+  std::string error; ///< one sentence when !ok && !cancelled
   std::vector<produced_file> outputs;
 };
 
@@ -45,8 +45,7 @@ struct execution_context {
   const std::atomic<bool>* cancel_requested = nullptr;
   /// Stores `bytes` as a new file whose name starts with `prefix` and ends in `.ext`;
   /// returns the chosen storage file name. Throws std::runtime_error when it cannot.
-  std::function<std::string(const std::string& prefix, const std::string& ext,
-                            const std::string& bytes)> save_output;
+  std::function<std::string(const std::string& prefix, const std::string& ext, const std::string& bytes)> save_output;
   /// Reads an uploaded input file by the name the graph gives it; throws when absent.
   std::function<std::string(const std::string& name)> load_input;
 };

@@ -14,8 +14,8 @@ namespace mediagen::builtin {
 struct image {
   int width = 0;
   int height = 0;
-  int channels = 3;           ///< 3 (RGB) or 4 (RGBA)
-  std::vector<float> pixels;  ///< width * height * channels values
+  int channels = 3;          ///< 3 (RGB) or 4 (RGBA)
+  std::vector<float> pixels; ///< width * height * channels values
 
   float* row(int y) { return pixels.data() + static_cast<std::size_t>(y) * width * channels; }
   const float* row(int y) const { return pixels.data() + static_cast<std::size_t>(y) * width * channels; }
@@ -25,7 +25,7 @@ struct image {
 struct mask {
   int width = 0;
   int height = 0;
-  std::vector<float> values;  ///< width * height values, row-major
+  std::vector<float> values; ///< width * height values, row-major
 
   float* row(int y) { return values.data() + static_cast<std::size_t>(y) * width; }
   const float* row(int y) const { return values.data() + static_cast<std::size_t>(y) * width; }

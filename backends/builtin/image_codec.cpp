@@ -53,8 +53,7 @@ decoded_image decode_image(const std::string& bytes) {
   int want = has_alpha ? 4 : 3;
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(data, len, &w, &h, &comp, want),
                                                    stbi_image_free);
-  if (!pixels)
-    throw std::runtime_error(std::string("the image could not be decoded (") + failure_reason() + ")");
+  if (!pixels) throw std::runtime_error(std::string("the image could not be decoded (") + failure_reason() + ")");
 
   decoded_image out;
   out.has_alpha = has_alpha;

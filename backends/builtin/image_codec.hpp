@@ -13,9 +13,9 @@ std::string encode_png(const image& img);
 
 /// A decoded file: the colour channels and, when the file had one, its alpha channel.
 struct decoded_image {
-  image rgb;          ///< always 3 channels
+  image rgb; ///< always 3 channels
   bool has_alpha = false;
-  mask alpha;         ///< alpha 0..1 (1 = opaque); filled with 1 when the file has none
+  mask alpha; ///< alpha 0..1 (1 = opaque); filled with 1 when the file has none
 };
 
 /// Decodes an image file held in memory. Throws std::runtime_error with a short reason.

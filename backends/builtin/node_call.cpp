@@ -41,8 +41,8 @@ std::string range_error(const char* name, const std::string& min, const std::str
 /// A literal read as a number: exact when it was written as an integer, else a double.
 struct parsed_number {
   bool ok = false;
-  bool exact_int = false;       ///< i holds the exact value
-  bool exact_uint = false;      ///< u holds the exact value (too big for int64)
+  bool exact_int = false;  ///< i holds the exact value
+  bool exact_uint = false; ///< u holds the exact value (too big for int64)
   std::int64_t i = 0;
   std::uint64_t u = 0;
   double d = 0.0;
@@ -124,8 +124,7 @@ std::int64_t node_call::integer(const char* name, std::int64_t min, std::int64_t
   return static_cast<std::int64_t>(n.d);
 }
 
-std::int64_t node_call::integer(const char* name, std::int64_t min, std::int64_t max,
-                                std::int64_t fallback) const {
+std::int64_t node_call::integer(const char* name, std::int64_t min, std::int64_t max, std::int64_t fallback) const {
   return find(name) ? integer(name, min, max) : fallback;
 }
 
@@ -195,7 +194,7 @@ std::uint64_t node_call::seed(const char* name) const {
   parsed_number n = parse_number(*v);
   if (!n.ok) throw node_error(std::string(name) + " must be a number.");
   if (n.exact_uint) return n.u;
-  if (n.exact_int) return static_cast<std::uint64_t>(n.i);  // negative seeds wrap, as in two's complement
+  if (n.exact_int) return static_cast<std::uint64_t>(n.i); // negative seeds wrap, as in two's complement
   if (n.d != std::floor(n.d)) throw node_error(std::string(name) + " must be a whole number.");
   if (n.d < -9223372036854775808.0 || n.d >= 18446744073709551616.0)
     throw node_error(std::string(name) + " must fit in 64 bits.");

@@ -65,7 +65,7 @@ public:
   // Linked inputs.
   const image_batch& images(const char* name) const;
   const mask& mask_input(const char* name) const;
-  const mask* optional_mask(const char* name) const;  ///< null when not connected
+  const mask* optional_mask(const char* name) const; ///< null when not connected
 
   /// Reports `value` of `max` steps done, then stops the run if cancellation was requested.
   void progress(int value, int max);
@@ -79,7 +79,7 @@ public:
   std::vector<produced_file>& outputs() { return outputs_; }
 
 private:
-  const rapidjson::Value* find(const char* name) const;  ///< null when absent or JSON null
+  const rapidjson::Value* find(const char* name) const; ///< null when absent or JSON null
   const node_value& linked(const char* name) const;
 
   const rapidjson::Value* inputs_;
@@ -96,7 +96,7 @@ enum class value_kind { image, mask, literal };
 struct input_spec {
   const char* name;
   value_kind kind;
-  bool required;  ///< only enforced for links: literals may be filled in after loading
+  bool required; ///< only enforced for links: literals may be filled in after loading
 };
 
 /// One supported class_type: its inputs, outputs and implementation.
@@ -104,7 +104,7 @@ struct node_type {
   const char* class_type;
   std::vector<input_spec> inputs;
   std::vector<value_kind> outputs;
-  bool is_output;  ///< produces files; the graph runs to satisfy these nodes
+  bool is_output; ///< produces files; the graph runs to satisfy these nodes
   std::vector<node_value> (*run)(node_call&);
 };
 

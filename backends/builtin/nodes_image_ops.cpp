@@ -13,9 +13,7 @@ namespace {
 
 constexpr int poll_rows = 64;
 
-const image& nth_or_last(const image_batch& batch, std::size_t i) {
-  return batch[std::min(i, batch.size() - 1)];
-}
+const image& nth_or_last(const image_batch& batch, std::size_t i) { return batch[std::min(i, batch.size() - 1)]; }
 
 /// The colour channels of a picture: alpha, when there is one, is carried along untouched.
 int colour_channels(const image& img) { return std::min(img.channels, 3); }
@@ -36,7 +34,7 @@ void blur_pass(const image& src, image& out, const std::vector<float>& kernel, b
   const int r = static_cast<int>(kernel.size() / 2);
   const int w = src.width, h = src.height, ch = src.channels;
   const int n = horizontal ? w : h;
-  std::vector<int> at(static_cast<std::size_t>(n + 2 * r));  // reflected source position of i - r
+  std::vector<int> at(static_cast<std::size_t>(n + 2 * r)); // reflected source position of i - r
   for (int i = 0; i < n + 2 * r; ++i) at[static_cast<std::size_t>(i)] = reflect(i - r, n);
   const std::size_t row_len = static_cast<std::size_t>(w) * ch;
   std::vector<float> padded(horizontal ? static_cast<std::size_t>(w + 2 * r) * ch : 0);
@@ -73,7 +71,7 @@ float blend_channel(const std::string& mode, float a, float b) {
     float d = a <= 0.25f ? ((16.0f * a - 12.0f) * a + 4.0f) * a : std::sqrt(a);
     return b <= 0.5f ? a - (1.0f - 2.0f * b) * a * (1.0f - a) : a + (2.0f * b - 1.0f) * (d - a);
   }
-  return b;  // normal
+  return b; // normal
 }
 
 } // namespace

@@ -59,7 +59,7 @@ std::vector<node_value> load_image(node_call& call) {
 std::vector<node_value> load_image_mask(node_call& call) {
   std::string channel = call.choice("channel", {"alpha", "red", "green", "blue"}, "alpha");
   decoded_image d = load_named(call);
-  if (channel == "alpha") return {inverted(d.alpha)};  // a file without alpha is opaque: mask 0
+  if (channel == "alpha") return {inverted(d.alpha)}; // a file without alpha is opaque: mask 0
   int c = channel == "red" ? 0 : channel == "green" ? 1 : 2;
   mask m = make_mask(d.rgb.width, d.rgb.height);
   for (std::size_t i = 0; i < m.values.size(); ++i) m.values[i] = d.rgb.pixels[i * 3 + c];

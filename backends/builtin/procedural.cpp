@@ -17,7 +17,7 @@ struct rng {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
   }
-  float unit() { return static_cast<float>(next() >> 40) / 16777216.0f; }  ///< [0, 1)
+  float unit() { return static_cast<float>(next() >> 40) / 16777216.0f; } ///< [0, 1)
   float range(float lo, float hi) { return lo + (hi - lo) * unit(); }
 };
 
@@ -29,12 +29,12 @@ std::uint64_t fnv1a(const std::string& s) {
 
 /// Everything about the look that the prompt and seed decide, drawn once before the first step.
 struct style {
-  float base_freq;    ///< noise cells across the longer side at step 1
-  float lacunarity;   ///< frequency growth per step
-  float gain;         ///< amplitude decay per step
-  float warp;         ///< how far the accumulated field bends later octaves (fraction of the image)
-  float pal_a[3], pal_b[3], pal_c[3], pal_d[3];  ///< cosine palette a + b cos(2pi (c t + d))
-  float shade;        ///< how much the second field darkens / lightens
+  float base_freq;  ///< noise cells across the longer side at step 1
+  float lacunarity; ///< frequency growth per step
+  float gain;       ///< amplitude decay per step
+  float warp;       ///< how far the accumulated field bends later octaves (fraction of the image)
+  float pal_a[3], pal_b[3], pal_c[3], pal_d[3]; ///< cosine palette a + b cos(2pi (c t + d))
+  float shade;                                  ///< how much the second field darkens / lightens
 };
 
 style draw_style(rng& r) {
@@ -56,8 +56,8 @@ style draw_style(rng& r) {
 /// A wrapping grid of random values for one octave, two independent fields interleaved so one
 /// lookup brings both into cache.
 struct lattice {
-  int size = 0;  ///< power of two
-  std::vector<float> values;  ///< size * size * 2
+  int size = 0;              ///< power of two
+  std::vector<float> values; ///< size * size * 2
 
   lattice(int n, rng& r) : size(n), values(static_cast<std::size_t>(n) * n * 2) {
     for (float& v : values) v = r.range(-1.0f, 1.0f);
@@ -102,8 +102,8 @@ constexpr int poll_rows = 64;
 struct octave {
   const lattice* lat;
   float freq, amp, warp;
-  float cos_a, sin_a;  ///< rotation
-  float ox, oy;        ///< offset into the lattice, in cells
+  float cos_a, sin_a; ///< rotation
+  float ox, oy;       ///< offset into the lattice, in cells
 };
 
 /// Both fields' noise at one point (image units), smoothstep-interpolated between lattice values.
@@ -136,7 +136,7 @@ inline void sample(const octave& o, float px, float py, float& a, float& b) {
 /// averages a 2x2 grid of samples, so the fine octaves blend instead of turning into grain.
 void add_octave(std::vector<float>& fa, std::vector<float>& fb, int w, int h, const std::vector<float>& nx,
                 const std::vector<float>& ny, float pixel, const octave& o, const std::function<void()>& poll) {
-  const float q = 0.25f * pixel;  // sub-sample offset: a quarter pixel, in image units
+  const float q = 0.25f * pixel; // sub-sample offset: a quarter pixel, in image units
   const float amp = 0.25f * o.amp;
   for (int y = 0; y < h; ++y) {
     if (poll && y % poll_rows == poll_rows - 1) poll();
@@ -146,10 +146,18 @@ void add_octave(std::vector<float>& fa, std::vector<float>& fb, int w, int h, co
       const float px = nx[x] + o.warp * rb[x];
       const float py = ny[y] + o.warp * ra[x];
       float a = 0.0f, b = 0.0f, sa, sb;
-      sample(o, px - q, py - q, sa, sb); a += sa; b += sb;
-      sample(o, px + q, py - q, sa, sb); a += sa; b += sb;
-      sample(o, px - q, py + q, sa, sb); a += sa; b += sb;
-      sample(o, px + q, py + q, sa, sb); a += sa; b += sb;
+      sample(o, px - q, py - q, sa, sb);
+      a += sa;
+      b += sb;
+      sample(o, px + q, py - q, sa, sb);
+      a += sa;
+      b += sb;
+      sample(o, px - q, py + q, sa, sb);
+      a += sa;
+      b += sb;
+      sample(o, px + q, py + q, sa, sb);
+      a += sa;
+      b += sb;
       ra[x] += amp * a;
       rb[x] += amp * b;
     }
@@ -218,8 +226,14 @@ image render_procedural(const procedural_params& p, const std::function<void(int
   for (int step = 1; step <= steps; ++step) {
     lattice lat(lattice_size_for(freq * (1.0f + 2.0f * s.warp)), r);
     const float angle = r.range(0.0f, 6.2831853f);
-    octave o{&lat, freq, amp, s.warp, std::cos(angle), std::sin(angle),
-             r.range(0.0f, static_cast<float>(lat.size)), r.range(0.0f, static_cast<float>(lat.size))};
+    octave o{&lat,
+             freq,
+             amp,
+             s.warp,
+             std::cos(angle),
+             std::sin(angle),
+             r.range(0.0f, static_cast<float>(lat.size)),
+             r.range(0.0f, static_cast<float>(lat.size))};
     add_octave(fa, fb, w, h, nx, ny, 1.0f / longer, o, poll);
     freq = std::min(freq * s.lacunarity, max_freq);
     amp *= s.gain;

@@ -16,7 +16,7 @@ struct procedural_params {
   std::uint64_t seed = 0;
   int width = 512;
   int height = 512;
-  int steps = 12;  ///< each step adds one octave of detail over the whole image
+  int steps = 12; ///< each step adds one octave of detail over the whole image
 };
 
 /// Renders the image. `after_step(k)` runs after step k (1-based, the last one after the

@@ -16,11 +16,9 @@ bool set_error(std::string* error, const std::string& text) {
   return false;
 }
 
-}  // namespace
+} // namespace
 
-std::string base_url::origin() const {
-  return scheme + "://" + bracketed(host) + ":" + std::to_string(port);
-}
+std::string base_url::origin() const { return scheme + "://" + bracketed(host) + ":" + std::to_string(port); }
 
 std::string base_url::to_string() const { return origin() + prefix; }
 
@@ -116,7 +114,7 @@ std::optional<base_url> parse_base_url(const std::string& text_in, std::string* 
   } else if (scheme_given) {
     url.port = url.scheme == "https" ? 443 : 80;
   } else {
-    url.port = 8188;  // ComfyUI's default
+    url.port = 8188; // ComfyUI's default
   }
   return url;
 }
@@ -137,4 +135,4 @@ std::string percent_encode(const std::string& s) {
   return out;
 }
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

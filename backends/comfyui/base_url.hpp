@@ -9,10 +9,10 @@
 namespace mediagen::comfyui {
 
 struct base_url {
-  std::string scheme = "http";  ///< "http" or "https" (the WebSocket listener speaks ws:// only)
-  std::string host;             ///< name or address; an IPv6 literal is stored without brackets
-  int port = 8188;              ///< explicit port, else 80 / 443 from the scheme
-  std::string prefix;           ///< "" or a path starting with '/' and not ending with '/'
+  std::string scheme = "http"; ///< "http" or "https" (the WebSocket listener speaks ws:// only)
+  std::string host;            ///< name or address; an IPv6 literal is stored without brackets
+  int port = 8188;             ///< explicit port, else 80 / 443 from the scheme
+  std::string prefix;          ///< "" or a path starting with '/' and not ending with '/'
 
   /// "http://host:port" (brackets around an IPv6 host): what httplib::Client takes.
   std::string origin() const;
@@ -32,4 +32,4 @@ std::optional<base_url> parse_base_url(const std::string& text, std::string* err
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 std::string percent_encode(const std::string& s);
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

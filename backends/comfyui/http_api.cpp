@@ -49,8 +49,8 @@ std::string json_body(Fill fill) {
 struct request_context {
   const base_url& url;
   const http_options& options;
-  std::string method;  // "GET" / "POST"
-  std::string path;    // without prefix, for sentences: "/prompt"
+  std::string method; // "GET" / "POST"
+  std::string path;   // without prefix, for sentences: "/prompt"
 
   std::unique_ptr<httplib::Client> client(ms read_timeout) const {
     auto cli = std::make_unique<httplib::Client>(url.origin());
@@ -68,32 +68,27 @@ struct request_context {
     const std::string where = "ComfyUI at " + url.to_string();
     const std::string what = method + " " + path;
     switch (err) {
-      case httplib::Error::Connection:
-        return where + " is unreachable: connection refused.";
+      case httplib::Error::Connection: return where + " is unreachable: connection refused.";
       case httplib::Error::ConnectionTimeout:
         return where + " is unreachable: no connection within " +
                seconds_text(std::min<ms>(options.connect_timeout, ms(3000))) + ".";
-      case httplib::Error::BindIPAddress:
-        return where + " is unreachable: the local address could not be bound.";
+      case httplib::Error::BindIPAddress: return where + " is unreachable: the local address could not be bound.";
       case httplib::Error::Read:
-        return where + " did not answer " + what + " (connection closed or no data for " +
-               seconds_text(read_timeout) + ").";
+        return where + " did not answer " + what + " (connection closed or no data for " + seconds_text(read_timeout) +
+               ").";
       case httplib::Error::Write:
         return where + " did not accept the " + what + " request (write failed or timed out).";
-      case httplib::Error::Canceled:
-        return where + " sent a " + what + " answer larger than allowed.";
+      case httplib::Error::Canceled: return where + " sent a " + what + " answer larger than allowed.";
       case httplib::Error::SSLConnection:
       case httplib::Error::SSLLoadingCerts:
-      case httplib::Error::SSLServerVerification:
-        return where + " is unreachable: the TLS handshake failed.";
-      default:
-        return where + " failed " + what + ": " + httplib::to_string(err) + ".";
+      case httplib::Error::SSLServerVerification: return where + " is unreachable: the TLS handshake failed.";
+      default: return where + " failed " + what + ": " + httplib::to_string(err) + ".";
     }
   }
 
   std::string status_error(int status, const std::string& body) const {
-    std::string s = "ComfyUI at " + url.to_string() + " answered " + method + " " + path +
-                    " with HTTP " + std::to_string(status);
+    std::string s = "ComfyUI at " + url.to_string() + " answered " + method + " " + path + " with HTTP " +
+                    std::to_string(status);
     const std::string text = snippet(body);
     if (!text.empty()) s += ": " + text;
     return s + ".";
@@ -128,7 +123,7 @@ bool reject_invalid(bool valid, const std::string& reason, Result& out) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
 http_api::http_api(const std::string& base, http_options options) : options_(options) {
   std::string error;
@@ -155,8 +150,7 @@ submit_result http_api::submit_prompt(const std::string& graph_json, const std::
   rapidjson::Document graph;
   graph.Parse(graph_json.c_str(), graph_json.size());
   if (graph.HasParseError() || !graph.IsObject()) {
-    out.error = "The workflow graph sent to ComfyUI at " + url_.to_string() +
-                " is not a JSON object.";
+    out.error = "The workflow graph sent to ComfyUI at " + url_.to_string() + " is not a JSON object.";
     return out;
   }
   const std::string body = json_body([&](auto& w) {
@@ -206,8 +200,7 @@ history_result http_api::get_history(const std::string& prompt_id) const {
   return out;
 }
 
-view_result http_api::view(const std::string& filename, const std::string& subfolder,
-                           const std::string& type) const {
+view_result http_api::view(const std::string& filename, const std::string& subfolder, const std::string& type) const {
   view_result out;
   if (reject_invalid(valid_, invalid_reason_, out)) return out;
   const request_context ctx{url_, options_, "GET", "/view?filename=" + filename};
@@ -241,8 +234,8 @@ view_result http_api::view(const std::string& filename, const std::string& subfo
         return true;
       });
   if (too_large) {
-    out.error = "ComfyUI at " + url_.to_string() + " sent '" + filename +
-                "' larger than the allowed " + std::to_string(limit) + " bytes.";
+    out.error = "ComfyUI at " + url_.to_string() + " sent '" + filename + "' larger than the allowed " +
+                std::to_string(limit) + " bytes.";
     return out;
   }
   if (!res) {
@@ -266,9 +259,8 @@ view_result http_api::view(const std::string& filename, const std::string& subfo
   return out;
 }
 
-upload_result http_api::upload_image(const std::string& bytes, const std::string& filename,
-                                     const std::string& type, bool overwrite,
-                                     const std::string& subfolder) const {
+upload_result http_api::upload_image(const std::string& bytes, const std::string& filename, const std::string& type,
+                                     bool overwrite, const std::string& subfolder) const {
   upload_result out;
   if (reject_invalid(valid_, invalid_reason_, out)) return out;
   const request_context ctx{url_, options_, "POST", "/upload/image"};
@@ -286,8 +278,8 @@ upload_result http_api::upload_image(const std::string& bytes, const std::string
   doc.Parse(res->body.c_str(), res->body.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("name") || !doc["name"].IsString()) {
     out.ok = false;
-    out.error = "ComfyUI at " + url_.to_string() +
-                " answered POST /upload/image without a file name: '" + snippet(res->body) + "'.";
+    out.error = "ComfyUI at " + url_.to_string() + " answered POST /upload/image without a file name: '" +
+                snippet(res->body) + "'.";
     return out;
   }
   out.name = doc["name"].GetString();
@@ -349,4 +341,4 @@ json_result http_api::system_stats() const {
   return out;
 }
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

@@ -21,39 +21,39 @@
 namespace mediagen::comfyui {
 
 struct http_options {
-  std::chrono::milliseconds connect_timeout{3000};  ///< capped at 3 s
-  std::chrono::milliseconds read_timeout{30000};    ///< JSON endpoints
-  std::chrono::milliseconds write_timeout{30000};   ///< request bodies (graphs, uploads)
-  std::chrono::milliseconds view_read_timeout{120000};  ///< /view may stream a large video
-  std::uint64_t max_view_bytes = 4ull << 30;  ///< a /view body larger than this is refused
+  std::chrono::milliseconds connect_timeout{3000};     ///< capped at 3 s
+  std::chrono::milliseconds read_timeout{30000};       ///< JSON endpoints
+  std::chrono::milliseconds write_timeout{30000};      ///< request bodies (graphs, uploads)
+  std::chrono::milliseconds view_read_timeout{120000}; ///< /view may stream a large video
+  std::uint64_t max_view_bytes = 4ull << 30;           ///< a /view body larger than this is refused
 };
 
 /// What every call answers.
 struct call_status {
   bool ok = false;
-  int http_status = 0;   ///< 0 when no HTTP answer arrived (unreachable, timeout, bad URL)
-  std::string error;     ///< one sentence when !ok, naming the URL
+  int http_status = 0; ///< 0 when no HTTP answer arrived (unreachable, timeout, bad URL)
+  std::string error;   ///< one sentence when !ok, naming the URL
   /// True when the failure was in transport (no answer): worth retrying later.
   bool unreachable() const { return !ok && http_status == 0; }
 };
 
 struct submit_result : call_status {
-  prompt_answer answer;  ///< parsed answer (on 200 and on 400)
+  prompt_answer answer; ///< parsed answer (on 200 and on 400)
 };
 struct history_result : call_status {
-  history_entry entry;   ///< entry.found == false: not written yet (ok is still true)
+  history_entry entry; ///< entry.found == false: not written yet (ok is still true)
 };
 struct view_result : call_status {
   std::string bytes;
   std::string content_type;
 };
 struct upload_result : call_status {
-  std::string name;       ///< the file name ComfyUI stored it under (may differ: "x (1).png")
+  std::string name; ///< the file name ComfyUI stored it under (may differ: "x (1).png")
   std::string subfolder;
-  std::string type;       ///< "input", "temp" or "output"
+  std::string type; ///< "input", "temp" or "output"
 };
 struct json_result : call_status {
-  std::string json;       ///< the body as received
+  std::string json; ///< the body as received
 };
 
 class http_api {
@@ -79,13 +79,11 @@ public:
   history_result get_history(const std::string& prompt_id) const;
 
   /// GET /view?filename=&subfolder=&type= -> the file's bytes.
-  view_result view(const std::string& filename, const std::string& subfolder,
-                   const std::string& type) const;
+  view_result view(const std::string& filename, const std::string& subfolder, const std::string& type) const;
 
   /// POST /upload/image (multipart: image, type, overwrite, subfolder) -> stored name.
-  upload_result upload_image(const std::string& bytes, const std::string& filename,
-                             const std::string& type = "input", bool overwrite = false,
-                             const std::string& subfolder = "") const;
+  upload_result upload_image(const std::string& bytes, const std::string& filename, const std::string& type = "input",
+                             bool overwrite = false, const std::string& subfolder = "") const;
 
   /// POST /free {"unload_models": .., "free_memory": ..}. ComfyUI applies it between prompts.
   call_status free(bool unload_models, bool free_memory) const;
@@ -107,4 +105,4 @@ private:
   http_options options_;
 };
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

@@ -6,16 +6,14 @@ namespace mediagen::comfyui {
 
 instance_client::instance_client(const std::string& url, ws_listener::frame_callback on_frame,
                                  ws_listener::state_callback on_state, instance_options options)
-    : client_id_(options.client_id.empty() ? new_uuid_v4() : options.client_id),
-      api_(url, options.http) {
+    : client_id_(options.client_id.empty() ? new_uuid_v4() : options.client_id), api_(url, options.http) {
   std::string error;
   auto parsed = parse_base_url(url, &error);
   if (!parsed) {
     invalid_reason_ = error;
     return;
   }
-  ws_ = std::make_unique<ws_listener>(*parsed, client_id_, std::move(on_frame), std::move(on_state),
-                                      options.ws);
+  ws_ = std::make_unique<ws_listener>(*parsed, client_id_, std::move(on_frame), std::move(on_state), options.ws);
 }
 
 bool instance_client::start() { return ws_ && ws_->start(); }
@@ -32,4 +30,4 @@ bool instance_client::connected() const { return ws_ && ws_->connected(); }
 
 ws_stats instance_client::socket_stats() const { return ws_ ? ws_->stats() : ws_stats{}; }
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

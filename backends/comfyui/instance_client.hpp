@@ -21,15 +21,15 @@ namespace mediagen::comfyui {
 struct instance_options {
   http_options http;
   ws_options ws;
-  std::string client_id;  ///< "" -> a fresh UUID v4
+  std::string client_id; ///< "" -> a fresh UUID v4
 };
 
 class instance_client {
 public:
   /// `url` is checked here; a bad URL leaves valid() false and every call failing with a
   /// sentence that says so.
-  instance_client(const std::string& url, ws_listener::frame_callback on_frame,
-                  ws_listener::state_callback on_state, instance_options options = {});
+  instance_client(const std::string& url, ws_listener::frame_callback on_frame, ws_listener::state_callback on_state,
+                  instance_options options = {});
 
   instance_client(const instance_client&) = delete;
   instance_client& operator=(const instance_client&) = delete;
@@ -62,7 +62,7 @@ private:
   std::string client_id_;
   http_api api_;
   std::string invalid_reason_;
-  std::unique_ptr<ws_listener> ws_;  ///< null when the URL is invalid
+  std::unique_ptr<ws_listener> ws_; ///< null when the URL is invalid
 };
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

@@ -60,8 +60,7 @@ std::optional<std::string> id_of(const Value* v) {
   if (v->IsUint64()) return std::to_string(v->GetUint64());
   if (v->IsDouble()) {
     const double d = v->GetDouble();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15)
-      return std::to_string(static_cast<long long>(d));
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) return std::to_string(static_cast<long long>(d));
   }
   return std::nullopt;
 }
@@ -78,7 +77,6 @@ double number_of(const Value* v, double fallback) {
   }
   return fallback;
 }
-
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -176,9 +174,7 @@ struct type_visitor {
   std::string operator()(const executed_frame&) const { return "executed"; }
   std::string operator()(const execution_success_frame&) const { return "execution_success"; }
   std::string operator()(const execution_error_frame&) const { return "execution_error"; }
-  std::string operator()(const execution_interrupted_frame&) const {
-    return "execution_interrupted";
-  }
+  std::string operator()(const execution_interrupted_frame&) const { return "execution_interrupted"; }
   std::string operator()(const unknown_frame& f) const { return f.type; }
 };
 
@@ -191,7 +187,7 @@ struct prompt_id_visitor {
   }
 };
 
-}  // namespace
+} // namespace
 
 // ---------------------------------------------------------------------------------------------
 
@@ -216,8 +212,7 @@ std::string guess_kind(const std::string& key, const std::string& filename) {
   return "file";
 }
 
-void collect_output_files(const std::string& node_id, const std::string& output_json,
-                          std::vector<output_file>& out) {
+void collect_output_files(const std::string& node_id, const std::string& output_json, std::vector<output_file>& out) {
   if (too_deep(output_json)) return;
   rapidjson::Document doc;
   doc.Parse<parse_flags>(output_json.c_str(), output_json.size());
@@ -230,8 +225,8 @@ ws_frame parse_ws_text(const std::string& text) {
   rapidjson::Document doc;
   doc.Parse<parse_flags>(text.c_str(), text.size());
   if (doc.HasParseError()) {
-    return unknown_frame{"", std::string("The frame is not JSON: ") +
-                                 rapidjson::GetParseError_En(doc.GetParseError()) + "."};
+    return unknown_frame{"", std::string("The frame is not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+                                 "."};
   }
   if (!doc.IsObject()) return unknown_frame{"", "The frame is not a JSON object."};
   const Value* type_v = member(doc, "type");
@@ -322,9 +317,7 @@ ws_frame parse_ws_text(const std::string& text) {
 
 std::string frame_type(const ws_frame& frame) { return std::visit(type_visitor{}, frame); }
 
-std::optional<std::string> frame_prompt_id(const ws_frame& frame) {
-  return std::visit(prompt_id_visitor{}, frame);
-}
+std::optional<std::string> frame_prompt_id(const ws_frame& frame) { return std::visit(prompt_id_visitor{}, frame); }
 
 std::optional<prompt_end> ends_prompt(const ws_frame& frame, const std::string& prompt_id) {
   const auto id = frame_prompt_id(frame);
@@ -343,18 +336,15 @@ std::optional<prompt_end> ends_prompt(const ws_frame& frame, const std::string& 
 binary_kind classify_binary(std::string_view bytes) {
   if (bytes.size() < 4) return binary_kind::too_short;
   const auto b = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::uint32_t event = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
-                              (std::uint32_t(b[2]) << 8) | std::uint32_t(b[3]);
+  const std::uint32_t event = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) |
+                              std::uint32_t(b[3]);
   switch (event) {
-    case 1:  // PREVIEW_IMAGE
-    case 2:  // UNENCODED_PREVIEW_IMAGE (the server encodes it and sends 1; kept for safety)
+    case 1: // PREVIEW_IMAGE
+    case 2: // UNENCODED_PREVIEW_IMAGE (the server encodes it and sends 1; kept for safety)
       return binary_kind::preview_image;
-    case 3:
-      return binary_kind::text;
-    case 4:
-      return binary_kind::preview_image_with_metadata;
-    default:
-      return binary_kind::unknown;
+    case 3: return binary_kind::text;
+    case 4: return binary_kind::preview_image_with_metadata;
+    default: return binary_kind::unknown;
   }
 }
 
@@ -437,7 +427,7 @@ prompt_answer parse_prompt_answer(int http_status, const std::string& body) {
 
 bool history_entry::succeeded() const {
   if (!found || !parse_error.empty()) return false;
-  if (!has_status) return true;  // older servers write no status: written means finished
+  if (!has_status) return true; // older servers write no status: written means finished
   return status_str == "success" && !error && !interrupted;
 }
 
@@ -446,8 +436,7 @@ std::string history_entry::describe_failure() const {
   if (!found) return "ComfyUI has no history for prompt " + prompt_id + ".";
   if (succeeded()) return "";
   if (interrupted) {
-    return "ComfyUI interrupted the prompt at " +
-           node_label(interrupted->node_id, interrupted->node_type) + ".";
+    return "ComfyUI interrupted the prompt at " + node_label(interrupted->node_id, interrupted->node_type) + ".";
   }
   if (error) {
     std::string s = "ComfyUI failed the prompt at " + node_label(error->node_id, error->node_type);
@@ -476,7 +465,7 @@ history_entry parse_history(const std::string& body, const std::string& prompt_i
     entry = &doc.MemberBegin()->value;
     h.prompt_id = doc.MemberBegin()->name.GetString();
   }
-  if (!entry) return h;  // {} : not written yet
+  if (!entry) return h; // {} : not written yet
   if (!entry->IsObject()) {
     h.parse_error = "ComfyUI's history entry for prompt " + h.prompt_id + " is not an object.";
     return h;
@@ -485,10 +474,8 @@ history_entry parse_history(const std::string& body, const std::string& prompt_i
 
   const Value* outputs = member(*entry, "outputs");
   const Value* status = member(*entry, "status");
-  if ((outputs && !outputs->IsObject() && !outputs->IsNull()) ||
-      (status && !status->IsObject() && !status->IsNull())) {
-    h.parse_error = "ComfyUI's history entry for prompt " + h.prompt_id +
-                    " has malformed \"outputs\" or \"status\".";
+  if ((outputs && !outputs->IsObject() && !outputs->IsNull()) || (status && !status->IsObject() && !status->IsNull())) {
+    h.parse_error = "ComfyUI's history entry for prompt " + h.prompt_id + " has malformed \"outputs\" or \"status\".";
     return h;
   }
   if (outputs && outputs->IsObject()) {
@@ -520,4 +507,4 @@ history_entry parse_history(const std::string& body, const std::string& prompt_i
   return h;
 }
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

@@ -36,13 +36,13 @@ namespace mediagen::comfyui {
 /// One file a node reported in its UI output: an entry with a `filename` in any list of the
 /// node's output (`images`, `gifs`, `video`, `audio`, or any other key).
 struct output_file {
-  std::string node_id;    ///< the graph's node id that produced it
-  std::string key;        ///< the output list it came from ("images", "gifs", "audio", ...)
+  std::string node_id; ///< the graph's node id that produced it
+  std::string key;     ///< the output list it came from ("images", "gifs", "audio", ...)
   std::string filename;
-  std::string subfolder;  ///< "" when absent
-  std::string type;       ///< "output", "temp" (previews) or "input"; "output" when absent
-  std::string kind;       ///< "image", "video", "audio" or "file" (from extension, else key)
-  std::string format;     ///< the entry's "format" (e.g. VHS "video/h264-mp4"), else ""
+  std::string subfolder; ///< "" when absent
+  std::string type;      ///< "output", "temp" (previews) or "input"; "output" when absent
+  std::string kind;      ///< "image", "video", "audio" or "file" (from extension, else key)
+  std::string format;    ///< the entry's "format" (e.g. VHS "video/h264-mp4"), else ""
 };
 
 /// Guesses "image" / "video" / "audio" / "file" from a file name's extension first, then from
@@ -53,33 +53,33 @@ std::string guess_kind(const std::string& key, const std::string& filename);
 // WebSocket text frames
 
 struct status_frame {
-  int queue_remaining = -1;  ///< -1 when the frame carried no exec_info.queue_remaining
-  std::string sid;           ///< the session id ComfyUI assigned (first frame only), else ""
+  int queue_remaining = -1; ///< -1 when the frame carried no exec_info.queue_remaining
+  std::string sid;          ///< the session id ComfyUI assigned (first frame only), else ""
 };
 struct execution_start_frame {
   std::optional<std::string> prompt_id;
 };
 struct execution_cached_frame {
   std::optional<std::string> prompt_id;
-  std::vector<std::string> nodes;  ///< nodes whose cached output is reused
+  std::vector<std::string> nodes; ///< nodes whose cached output is reused
 };
 struct executing_frame {
   std::optional<std::string> prompt_id;
-  std::optional<std::string> node;  ///< nullopt: `node` was null, the prompt is finished
-  std::string display_node;         ///< "" when absent (older servers)
+  std::optional<std::string> node; ///< nullopt: `node` was null, the prompt is finished
+  std::string display_node;        ///< "" when absent (older servers)
 };
 struct progress_frame {
   std::optional<std::string> prompt_id;
-  std::optional<std::string> node;  ///< absent or null on older servers
+  std::optional<std::string> node; ///< absent or null on older servers
   double value = 0;
   double max = 0;
 };
 struct executed_frame {
   std::optional<std::string> prompt_id;
   std::string node;
-  std::string display_node;        ///< "" when absent
-  std::string output_json;         ///< the "output" value re-serialized ("null" when null)
-  std::vector<output_file> files;  ///< files found in the output
+  std::string display_node;       ///< "" when absent
+  std::string output_json;        ///< the "output" value re-serialized ("null" when null)
+  std::vector<output_file> files; ///< files found in the output
 };
 struct execution_success_frame {
   std::optional<std::string> prompt_id;
@@ -89,7 +89,7 @@ struct execution_error_frame {
   std::string node_id;
   std::string node_type;
   std::string exception_type;
-  std::string exception_message;  ///< also filled from a legacy {"message": ...} frame
+  std::string exception_message; ///< also filled from a legacy {"message": ...} frame
 };
 struct execution_interrupted_frame {
   std::optional<std::string> prompt_id;
@@ -99,14 +99,13 @@ struct execution_interrupted_frame {
 /// A frame we do not act on (e.g. "progress_state", custom node events), or one that could not
 /// be parsed; `error` says why when it is malformed, and is "" for a merely unknown type.
 struct unknown_frame {
-  std::string type;   ///< the "type" string when there was one
-  std::string error;  ///< one sentence when the text was malformed
+  std::string type;  ///< the "type" string when there was one
+  std::string error; ///< one sentence when the text was malformed
 };
 
-using ws_frame =
-    std::variant<status_frame, execution_start_frame, execution_cached_frame, executing_frame,
-                 progress_frame, executed_frame, execution_success_frame, execution_error_frame,
-                 execution_interrupted_frame, unknown_frame>;
+using ws_frame = std::variant<status_frame, execution_start_frame, execution_cached_frame, executing_frame,
+                              progress_frame, executed_frame, execution_success_frame, execution_error_frame,
+                              execution_interrupted_frame, unknown_frame>;
 
 /// Parses one text frame. Never throws; garbage becomes an `unknown_frame` with `error` set.
 ws_frame parse_ws_text(const std::string& text);
@@ -119,10 +118,10 @@ std::optional<std::string> frame_prompt_id(const ws_frame& frame);
 
 /// How a frame ends the prompt `prompt_id`, if it does.
 enum class prompt_end {
-  success,      ///< execution_success (newer servers)
-  error,        ///< execution_error
-  interrupted,  ///< execution_interrupted
-  finished,     ///< executing{node: null}: done, outcome unknown -> read /history
+  success,     ///< execution_success (newer servers)
+  error,       ///< execution_error
+  interrupted, ///< execution_interrupted
+  finished,    ///< executing{node: null}: done, outcome unknown -> read /history
 };
 
 /// Whether `frame` ends the prompt `prompt_id`. Frames without a prompt_id (older servers)
@@ -134,11 +133,11 @@ std::optional<prompt_end> ends_prompt(const ws_frame& frame, const std::string& 
 // WebSocket binary frames
 
 enum class binary_kind {
-  preview_image,                ///< event 1: 4-byte image type (1 JPEG, 2 PNG) + image bytes
-  text,                         ///< event 3: progress text from some nodes
-  preview_image_with_metadata,  ///< event 4: 4-byte metadata length + JSON + image
-  unknown,                      ///< another event number
-  too_short,                    ///< fewer than 4 bytes: not even an event type
+  preview_image,               ///< event 1: 4-byte image type (1 JPEG, 2 PNG) + image bytes
+  text,                        ///< event 3: progress text from some nodes
+  preview_image_with_metadata, ///< event 4: 4-byte metadata length + JSON + image
+  unknown,                     ///< another event number
+  too_short,                   ///< fewer than 4 bytes: not even an event type
 };
 
 /// Classifies a binary frame by its leading big-endian event number.
@@ -166,14 +165,14 @@ struct node_error {
 };
 
 struct prompt_answer {
-  bool accepted = false;          ///< 200 with a prompt_id
-  std::string prompt_id;          ///< the id ComfyUI queued the prompt under (trust this one:
-                                  ///< servers older than mid-2025 ignore the id we send)
-  double number = 0;              ///< queue position number
-  prompt_error_detail error;      ///< when refused; `error` given as a plain string lands in
-                                  ///< `message` (older servers: "no prompt")
-  std::vector<node_error> node_errors;  ///< also on success: outputs that were dropped
-  std::string parse_error;        ///< "" unless the body was not a /prompt answer
+  bool accepted = false;               ///< 200 with a prompt_id
+  std::string prompt_id;               ///< the id ComfyUI queued the prompt under (trust this one:
+                                       ///< servers older than mid-2025 ignore the id we send)
+  double number = 0;                   ///< queue position number
+  prompt_error_detail error;           ///< when refused; `error` given as a plain string lands in
+                                       ///< `message` (older servers: "no prompt")
+  std::vector<node_error> node_errors; ///< also on success: outputs that were dropped
+  std::string parse_error;             ///< "" unless the body was not a /prompt answer
 
   /// One sentence for a refused prompt, naming the reason and the first node errors.
   std::string describe() const;
@@ -186,16 +185,16 @@ prompt_answer parse_prompt_answer(int http_status, const std::string& body);
 // GET /history/{prompt_id} answers
 
 struct history_entry {
-  bool found = false;        ///< false: the answer was {} (not finished / not written yet)
+  bool found = false; ///< false: the answer was {} (not finished / not written yet)
   std::string prompt_id;
-  std::string status_str;    ///< "success", "error", or "" when the server writes no status
-  bool completed = false;    ///< status.completed (true when the server writes no status)
-  bool has_status = false;   ///< whether the entry had a "status" object at all
-  std::vector<output_file> files;  ///< every file of every node's outputs, in answer order
-  std::vector<std::string> message_types;  ///< status.messages event names, in order
-  std::optional<execution_error_frame> error;  ///< from an "execution_error" status message
-  std::optional<execution_interrupted_frame> interrupted;  ///< from "execution_interrupted"
-  std::string parse_error;   ///< "" unless the body was not a /history answer
+  std::string status_str;                     ///< "success", "error", or "" when the server writes no status
+  bool completed = false;                     ///< status.completed (true when the server writes no status)
+  bool has_status = false;                    ///< whether the entry had a "status" object at all
+  std::vector<output_file> files;             ///< every file of every node's outputs, in answer order
+  std::vector<std::string> message_types;     ///< status.messages event names, in order
+  std::optional<execution_error_frame> error; ///< from an "execution_error" status message
+  std::optional<execution_interrupted_frame> interrupted; ///< from "execution_interrupted"
+  std::string parse_error;                                ///< "" unless the body was not a /history answer
 
   /// True when the entry exists and did not fail (status "success", or no status at all).
   bool succeeded() const;
@@ -208,7 +207,6 @@ history_entry parse_history(const std::string& body, const std::string& prompt_i
 
 /// Collects the files of one node's UI output object (the value of "output" in an `executed`
 /// frame, or of outputs[node] in /history) into `out`.
-void collect_output_files(const std::string& node_id, const std::string& output_json,
-                          std::vector<output_file>& out);
+void collect_output_files(const std::string& node_id, const std::string& output_json, std::vector<output_file>& out);
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

@@ -13,8 +13,8 @@ std::string format_uuid(std::uint64_t hi, std::uint64_t lo) {
     b[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
     b[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
   }
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40); // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80); // RFC 4122 variant
   static const char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
@@ -26,7 +26,7 @@ std::string format_uuid(std::uint64_t hi, std::uint64_t lo) {
   return out;
 }
 
-}  // namespace
+} // namespace
 
 uuid_generator::uuid_generator() {
   // random_device yields 32 bits per call; feed the whole engine state from 8 draws.
@@ -68,4 +68,4 @@ bool is_uuid_v4(const std::string& s) {
   return v == '8' || v == '9' || v == 'a' || v == 'b';
 }
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

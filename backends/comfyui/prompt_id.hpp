@@ -33,4 +33,4 @@ std::string new_uuid_v4();
 /// variant nibble (8, 9, a or b).
 bool is_uuid_v4(const std::string& s);
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

@@ -36,13 +36,13 @@ std::string describe_error(const websocketpp::lib::error_code& ec) {
   return s;
 }
 
-}  // namespace
+} // namespace
 
 struct ws_listener::impl {
   // ---- fixed at construction -------------------------------------------------------------
   base_url base;
   std::string client_id;
-  std::string uri;  ///< ws://.../ws?clientId=...
+  std::string uri; ///< ws://.../ws?clientId=...
   frame_callback on_frame;
   state_callback on_state;
   ws_options options;
@@ -51,31 +51,26 @@ struct ws_listener::impl {
   mutable std::mutex mutex;
   mutable std::condition_variable cv;
   bool started = false;
-  bool stopping = false;     ///< stop() has begun: no new callbacks, no retries
-  bool io_finished = false;  ///< the thread left its run loop
+  bool stopping = false;    ///< stop() has begun: no new callbacks, no retries
+  bool io_finished = false; ///< the thread left its run loop
   ws_stats st;
 
   // ---- listener thread only ---------------------------------------------------------------
   client_type endpoint;
-  websocketpp::connection_hdl current;  ///< the connection being attempted or open
+  websocketpp::connection_hdl current; ///< the connection being attempted or open
   client_type::timer_ptr retry_timer;
   client_type::timer_ptr ping_timer;
   std::chrono::milliseconds backoff;
-  std::optional<bool> reported;  ///< last state given to on_state
+  std::optional<bool> reported; ///< last state given to on_state
   bool endpoint_ready = false;
-  bool awaiting_pong = false;  ///< a ping went out and its pong has not come back
+  bool awaiting_pong = false; ///< a ping went out and its pong has not come back
 
   std::thread thread;
-  std::mutex join_mutex;  ///< serializes concurrent stop() calls around join()
+  std::mutex join_mutex; ///< serializes concurrent stop() calls around join()
 
   impl(base_url u, std::string id, frame_callback f, state_callback s, ws_options o)
-      : base(std::move(u)),
-        client_id(std::move(id)),
-        uri(base.ws_url(client_id)),
-        on_frame(std::move(f)),
-        on_state(std::move(s)),
-        options(o),
-        backoff(o.initial_backoff) {
+      : base(std::move(u)), client_id(std::move(id)), uri(base.ws_url(client_id)), on_frame(std::move(f)),
+        on_state(std::move(s)), options(o), backoff(o.initial_backoff) {
     if (options.initial_backoff.count() <= 0) options.initial_backoff = std::chrono::milliseconds(1);
     if (options.max_backoff < options.initial_backoff) options.max_backoff = options.initial_backoff;
     backoff = options.initial_backoff;
@@ -91,14 +86,12 @@ struct ws_listener::impl {
       endpoint.set_open_handler([this](websocketpp::connection_hdl h) { handle_open(h); });
       endpoint.set_fail_handler([this](websocketpp::connection_hdl h) { handle_fail(h); });
       endpoint.set_close_handler([this](websocketpp::connection_hdl h) { handle_close(h); });
-      endpoint.set_message_handler(
-          [this](websocketpp::connection_hdl h, message_ptr m) { handle_message(h, m); });
+      endpoint.set_message_handler([this](websocketpp::connection_hdl h, message_ptr m) { handle_message(h, m); });
       endpoint.set_pong_handler([this](websocketpp::connection_hdl h, std::string) {
         if (is_current(h)) awaiting_pong = false;
         return;
       });
-      endpoint.set_pong_timeout_handler(
-          [this](websocketpp::connection_hdl h, std::string) { handle_pong_timeout(h); });
+      endpoint.set_pong_timeout_handler([this](websocketpp::connection_hdl h, std::string) { handle_pong_timeout(h); });
       endpoint_ready = true;
     } catch (const std::exception& e) {
       st.last_error = std::string("The WebSocket client could not be set up: ") + e.what() + ".";
@@ -144,9 +137,7 @@ struct ws_listener::impl {
 
   // ---- connection life (listener thread) ---------------------------------------------------
 
-  bool is_current(websocketpp::connection_hdl h) const {
-    return !current.owner_before(h) && !h.owner_before(current);
-  }
+  bool is_current(websocketpp::connection_hdl h) const { return !current.owner_before(h) && !h.owner_before(current); }
 
   void connect_once() {
     if (is_stopping()) return;
@@ -180,7 +171,7 @@ struct ws_listener::impl {
       st.next_backoff = backoff;
     }
     retry_timer = endpoint.set_timer(delay.count(), [this](const websocketpp::lib::error_code& ec) {
-      if (ec) return;  // cancelled by stop()
+      if (ec) return; // cancelled by stop()
       connect_once();
     });
   }
@@ -302,9 +293,9 @@ struct ws_listener::impl {
     auto con = endpoint.get_con_from_hdl(current, ec);
     if (!ec && con && con->get_state() == websocketpp::session::state::open) {
       con->close(websocketpp::close::status::going_away, "mediagen stopping", ec);
-      if (!ec) return;  // run() returns once the close handshake ends (or times out)
+      if (!ec) return; // run() returns once the close handshake ends (or times out)
     }
-    endpoint.stop();  // connecting or idle: nothing to be polite to
+    endpoint.stop(); // connecting or idle: nothing to be polite to
   }
 
   void run() {
@@ -331,10 +322,10 @@ struct ws_listener::impl {
   }
 };
 
-ws_listener::ws_listener(base_url url, std::string client_id, frame_callback on_frame,
-                         state_callback on_state, ws_options options)
-    : impl_(std::make_unique<impl>(std::move(url), std::move(client_id), std::move(on_frame),
-                                   std::move(on_state), options)) {}
+ws_listener::ws_listener(base_url url, std::string client_id, frame_callback on_frame, state_callback on_state,
+                         ws_options options)
+    : impl_(std::make_unique<impl>(std::move(url), std::move(client_id), std::move(on_frame), std::move(on_state),
+                                   options)) {}
 
 ws_listener::~ws_listener() {
   if (!impl_) return;
@@ -372,8 +363,7 @@ bool ws_listener::start() {
     if (d.on_state) {
       try {
         d.on_state(false, refusal);
-      } catch (...) {
-      }
+      } catch (...) {}
     }
     return false;
   }
@@ -387,15 +377,15 @@ void ws_listener::stop() {
   {
     std::lock_guard<std::mutex> lock(d.mutex);
     if (!d.stopping) {
-      d.stopping = true;  // from here on: no new callbacks, no retries
+      d.stopping = true; // from here on: no new callbacks, no retries
       post = d.started;
     }
   }
-  d.cv.notify_all();  // wake wait_connected() callers
+  d.cv.notify_all(); // wake wait_connected() callers
   if (post) {
     websocketpp::lib::asio::post(d.endpoint.get_io_service(), [&d] { d.shutdown_on_io_thread(); });
   }
-  if (d.thread.get_id() == std::this_thread::get_id()) return;  // called from a callback
+  if (d.thread.get_id() == std::this_thread::get_id()) return; // called from a callback
 
   std::lock_guard<std::mutex> join_lock(d.join_mutex);
   if (!d.thread.joinable()) return;
@@ -404,7 +394,7 @@ void ws_listener::stop() {
     const auto grace = d.options.close_timeout + std::chrono::milliseconds(500);
     if (!d.cv.wait_for(lock, grace, [&d] { return d.io_finished; })) {
       lock.unlock();
-      d.endpoint.stop();  // the peer did not finish the close handshake in time
+      d.endpoint.stop(); // the peer did not finish the close handshake in time
     }
   }
   d.thread.join();
@@ -433,4 +423,4 @@ const std::string& ws_listener::url() const { return impl_->uri; }
 
 const std::string& ws_listener::client_id() const { return impl_->client_id; }
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

@@ -34,7 +34,7 @@ namespace mediagen::comfyui {
 struct ws_options {
   std::chrono::milliseconds initial_backoff{250};  ///< first retry delay after a failure/drop
   std::chrono::milliseconds max_backoff{5000};     ///< the delay doubles up to this
-  std::chrono::milliseconds connect_timeout{3000};  ///< TCP connect + WebSocket handshake
+  std::chrono::milliseconds connect_timeout{3000}; ///< TCP connect + WebSocket handshake
   std::chrono::milliseconds close_timeout{1000};   ///< wait for the peer's close on stop
   std::chrono::milliseconds ping_interval{15000};  ///< 0 disables pings
   std::chrono::milliseconds pong_timeout{10000};   ///< no pong within this: the socket is dead
@@ -42,17 +42,17 @@ struct ws_options {
 
 /// A snapshot for status reports (`GET /debug/actors`).
 struct ws_stats {
-  bool running = false;          ///< the thread is up and not stopped
+  bool running = false; ///< the thread is up and not stopped
   bool connected = false;
-  std::uint64_t attempts = 0;        ///< connection attempts started
-  std::uint64_t connects = 0;        ///< attempts that opened
-  std::uint64_t failures = 0;        ///< attempts that failed before opening
-  std::uint64_t drops = 0;           ///< open connections that closed
+  std::uint64_t attempts = 0; ///< connection attempts started
+  std::uint64_t connects = 0; ///< attempts that opened
+  std::uint64_t failures = 0; ///< attempts that failed before opening
+  std::uint64_t drops = 0;    ///< open connections that closed
   std::uint64_t text_frames = 0;
   std::uint64_t binary_frames = 0;
-  std::uint64_t malformed_frames = 0;  ///< text frames parse_ws_text could not read
-  std::chrono::milliseconds next_backoff{0};  ///< delay the next retry will wait
-  std::string last_error;            ///< last connection failure or callback exception
+  std::uint64_t malformed_frames = 0;        ///< text frames parse_ws_text could not read
+  std::chrono::milliseconds next_backoff{0}; ///< delay the next retry will wait
+  std::string last_error;                    ///< last connection failure or callback exception
 };
 
 class ws_listener {
@@ -63,9 +63,9 @@ public:
   /// attempts while already disconnected do not call it again.
   using state_callback = std::function<void(bool connected, const std::string& detail)>;
 
-  ws_listener(base_url url, std::string client_id, frame_callback on_frame,
-              state_callback on_state, ws_options options = {});
-  ~ws_listener();  ///< stop()s and joins
+  ws_listener(base_url url, std::string client_id, frame_callback on_frame, state_callback on_state,
+              ws_options options = {});
+  ~ws_listener(); ///< stop()s and joins
 
   ws_listener(const ws_listener&) = delete;
   ws_listener& operator=(const ws_listener&) = delete;
@@ -93,4 +93,4 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace mediagen::comfyui
+} // namespace mediagen::comfyui

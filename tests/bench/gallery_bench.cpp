@@ -133,7 +133,8 @@ phase_figures run_phase(const fs::path& dir, double seconds, std::size_t compact
         self->request(store, std::chrono::seconds(30), atom::append::value, result)
             .receive([&](std::int64_t, std::string&) { ++acked; },
                      [&](caf::error& e) { std::fprintf(stderr, "append failed: %s\n", sys.render(e).c_str()); });
-        latencies[static_cast<std::size_t>(w)].push_back(std::chrono::duration<double, std::milli>(steady::now() - t0).count());
+        latencies[static_cast<std::size_t>(w)].push_back(
+            std::chrono::duration<double, std::milli>(steady::now() - t0).count());
       }
     });
   std::vector<double> query_us;
@@ -161,24 +162,26 @@ phase_figures run_phase(const fs::path& dir, double seconds, std::size_t compact
   out.append_p99_ms = percentile(all, 0.99);
   out.query_p99_us = percentile(query_us, 0.99);
   caf::scoped_actor self{sys};
-  self->request(store, std::chrono::seconds(10), atom::status::value).receive(
-      [&](actor_status& s) {
-        auto& f = caf::get<media_store_figures>(s.figures);
-        out.commit_p50_ms = f.commit_p50_ms;
-        out.commit_p99_ms = f.commit_p99_ms;
-        out.commits = f.commits;
-        out.compactions = f.compactions;
-      },
-      [](caf::error&) {});
+  self->request(store, std::chrono::seconds(10), atom::status::value)
+      .receive(
+          [&](actor_status& s) {
+            auto& f = caf::get<media_store_figures>(s.figures);
+            out.commit_p50_ms = f.commit_p50_ms;
+            out.commit_p99_ms = f.commit_p99_ms;
+            out.commits = f.commits;
+            out.compactions = f.compactions;
+          },
+          [](caf::error&) {});
   self->send_exit(store, caf::exit_reason::user_shutdown);
   return out;
 }
 
 void print_phase(const char* name, const phase_figures& f) {
-  std::printf("%s: %.0f durable appends/s (64 writers), append p50 %.2f ms p99 %.2f ms, commit p50 %.2f ms p99 %.2f ms, "
-              "%llu commits, %llu rewrites; query limit=50 p99 %.1f us\n",
-              name, f.appends_per_second, f.append_p50_ms, f.append_p99_ms, f.commit_p50_ms, f.commit_p99_ms,
-              static_cast<unsigned long long>(f.commits), static_cast<unsigned long long>(f.compactions), f.query_p99_us);
+  std::printf(
+      "%s: %.0f durable appends/s (64 writers), append p50 %.2f ms p99 %.2f ms, commit p50 %.2f ms p99 %.2f ms, "
+      "%llu commits, %llu rewrites; query limit=50 p99 %.1f us\n",
+      name, f.appends_per_second, f.append_p50_ms, f.append_p99_ms, f.commit_p50_ms, f.commit_p99_ms,
+      static_cast<unsigned long long>(f.commits), static_cast<unsigned long long>(f.compactions), f.query_p99_us);
 }
 
 int store_bench(double seconds, std::size_t compact_every) {
@@ -202,9 +205,10 @@ int store_bench(double seconds, std::size_t compact_every) {
   std::printf("media-data.json rewritten every %zu journal records\n", compact_every);
   std::printf("start-up: %.0f entries (100,000 in media-data.json + %zu journal records) loaded in %.0f ms\n", n,
               gallery.replayed.records, startup_ms);
-  std::printf("memory: RSS +%ld kB for the gallery = %.0f bytes/entry, of which JSON text %.0f: %.0f bytes/entry beyond it\n",
-              rss_after - rss_before, (rss_after - rss_before) * 1024.0 / n, text_bytes / n,
-              ((rss_after - rss_before) * 1024.0 - text_bytes) / n);
+  std::printf(
+      "memory: RSS +%ld kB for the gallery = %.0f bytes/entry, of which JSON text %.0f: %.0f bytes/entry beyond it\n",
+      rss_after - rss_before, (rss_after - rss_before) * 1024.0 / n, text_bytes / n,
+      ((rss_after - rss_before) * 1024.0 - text_bytes) / n);
   snapshot.reset();
   gallery = opened_gallery{};
 
@@ -242,7 +246,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (mode == "store")
-      return store_bench(argc > 2 ? std::atof(argv[2]) : 5.0, argc > 3 ? static_cast<std::size_t>(std::atoll(argv[3])) : 10000);
+      return store_bench(argc > 2 ? std::atof(argv[2]) : 5.0,
+                         argc > 3 ? static_cast<std::size_t>(std::atoll(argv[3])) : 10000);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gallery_bench: %s\n", e.what());
     return 1;

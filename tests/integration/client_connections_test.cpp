@@ -44,7 +44,8 @@ TEST_CASE("sync: with cancelOnDisconnect a client that hangs up cancels its task
   CHECK(eventually([&] { return supervisor_figure(c, "cancelled") == 1; }, 10s));
   CHECK(supervisor_figure(c, "completed") == 0);
   // A client that stays gets its answer as usual.
-  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"stays","cancelOnDisconnect":true})");
+  auto res = post_json(c, "/generate/sync",
+                       R"({"workflow":"Builtin Tiny","prompt":"stays","cancelOnDisconnect":true})");
   REQUIRE(res);
   CHECK(res->status == 200);
 }
@@ -73,7 +74,8 @@ TEST_CASE("sse: open streams hold no worker: many more streams than workers, and
   server_process server(data.path(), {"--builtin-workers=1", "--http-workers=2", "--http-workers-max=2"});
   auto c = server.client(10);
   // Two long tasks ahead keep the third waiting, and its streams open, for seconds.
-  const std::string long_task = R"({"workflow":"Builtin Text to Image","prompt":"long","orientation":"square","steps":200})";
+  const std::string long_task =
+      R"({"workflow":"Builtin Text to Image","prompt":"long","orientation":"square","steps":200})";
   auto first = start_async(c, long_task);
   auto second = start_async(c, long_task);
   auto waiting = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"waits"})");

@@ -74,8 +74,9 @@ std::string mask_png(int w, int h) {
     for (int x = w / 4; x < 3 * w / 4; ++x)
       for (int c = 0; c < 3; ++c) px[(y * w + x) * 3 + c] = 255;
   std::string out;
-  stbi_write_png_to_func([](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size); },
-                         &out, w, h, 3, px.data(), w * 3);
+  stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size); },
+      &out, w, h, 3, px.data(), w * 3);
   return out;
 }
 
@@ -189,8 +190,8 @@ TEST_CASE("comfyui: async streams rising progress naming nodes, then complete - 
   std::string seen;
   for (auto& x : steps) seen += "[" + x + "]";
   INFO("steps seen: " << seen);
-  CHECK(steps.count("KSampler"));    // node 3's _meta.title
-  CHECK(steps.count("Save Image"));  // node 9's _meta.title
+  CHECK(steps.count("KSampler"));   // node 3's _meta.title
+  CHECK(steps.count("Save Image")); // node 9's _meta.title
   auto complete = parse_json(events.back().data);
   CHECK(complete["progress"]["percentage"].GetDouble() == 100);
   std::string url = str(complete["result"], "imageUrl");
@@ -239,9 +240,9 @@ TEST_CASE("comfyui: execution_error fails the task naming node, type and excepti
   CHECK(str(d, "status") == "error");
   std::string message = str(d["error"], "message");
   INFO("message: " << message);
-  CHECK(message.find("3") != std::string::npos);              // node id
-  CHECK(message.find("KSampler") != std::string::npos);       // node type
-  CHECK(message.find("RuntimeError") != std::string::npos);   // exception type
+  CHECK(message.find("3") != std::string::npos);            // node id
+  CHECK(message.find("KSampler") != std::string::npos);     // node type
+  CHECK(message.find("RuntimeError") != std::string::npos); // exception type
   CHECK(message.find("CUDA out of memory") != std::string::npos);
   REQUIRE(d["error"].HasMember("details"));
   auto& details = d["error"]["details"];
@@ -310,12 +311,14 @@ TEST_CASE("comfyui: a socket dropped mid-run does not stop the task from complet
   for (auto& w : log["websockets"].GetArray()) dropped += str(w, "event") == "dropped";
   CHECK(dropped == 1); // during the run, after the 3rd progress frame
   // The socket comes back (reconnect with back-off).
-  CHECK(eventually([&] {
-    size_t n = 0;
-    auto now = fake.log(); // a named document: a range-for over a temporary's member reads freed memory
-    for (auto& w : now["websockets"].GetArray()) n += str(w, "event") == "connect";
-    return n >= 2;
-  }, 10s));
+  CHECK(eventually(
+      [&] {
+        size_t n = 0;
+        auto now = fake.log(); // a named document: a range-for over a temporary's member reads freed memory
+        for (auto& w : now["websockets"].GetArray()) n += str(w, "event") == "connect";
+        return n >= 2;
+      },
+      10s));
   CHECK(entries_in(data.path()) == 1);
 }
 
@@ -379,12 +382,14 @@ TEST_CASE("comfyui: an instance that is down fails the task within 10 s naming i
   CHECK_FALSE(str(s, "taskId").empty());
   CHECK(str(s, "error").find(std::to_string(port)) != std::string::npos);
   // The health probe notices too.
-  CHECK(eventually([&] {
-    auto st = parse_json(c.Get("/status")->body);
-    for (auto& b : st["backends"].GetObject())
-      if (str(b.value, "url") == url) return !b.value["healthy"].GetBool();
-    return false;
-  }, 6s));
+  CHECK(eventually(
+      [&] {
+        auto st = parse_json(c.Get("/status")->body);
+        for (auto& b : st["backends"].GetObject())
+          if (str(b.value, "url") == url) return !b.value["healthy"].GetBool();
+        return false;
+      },
+      6s));
 }
 
 TEST_CASE("comfyui: /free is sent when the workflow changes on an instance, not when it repeats") {
@@ -412,7 +417,8 @@ TEST_CASE("comfyui: /free is sent when the workflow changes on an instance, not 
   std::vector<std::string> order;
   for (auto& r : log["requests"].GetArray()) {
     auto path = str(r, "path");
-    if (path == "/free" || path == "/api/free" || ((path == "/prompt" || path == "/api/prompt") && str(r, "method") == "POST"))
+    if (path == "/free" || path == "/api/free" ||
+        ((path == "/prompt" || path == "/api/prompt") && str(r, "method") == "POST"))
       order.push_back(path.substr(path.rfind('/') + 1));
   }
   CHECK(order == std::vector<std::string>{"prompt", "prompt", "free", "prompt"});
@@ -431,16 +437,20 @@ TEST_CASE("comfyui: cancelling a running prompt interrupts it in ComfyUI") {
   auto c = server.client();
   auto id = start_async(c, t2i("long", 1, 50));
   std::string running;
-  REQUIRE(eventually([&] {
-    auto st = fake.state();
-    running = st["running"].IsString() ? st["running"].GetString() : "";
-    return !running.empty();
-  }, 10s));
+  REQUIRE(eventually(
+      [&] {
+        auto st = fake.state();
+        running = st["running"].IsString() ? st["running"].GetString() : "";
+        return !running.empty();
+      },
+      10s));
   // Let the first steps arrive so the server knows the prompt is running, not pending.
-  REQUIRE(eventually([&] {
-    auto s = parse_json(c.Get(("/tasks/" + id).c_str())->body);
-    return str(s, "state") == "running" && str(s["progress"], "currentStep") == "KSampler";
-  }, 10s));
+  REQUIRE(eventually(
+      [&] {
+        auto s = parse_json(c.Get(("/tasks/" + id).c_str())->body);
+        return str(s, "state") == "running" && str(s["progress"], "currentStep") == "KSampler";
+      },
+      10s));
   auto del = c.Delete(("/tasks/" + id).c_str());
   REQUIRE(del);
   CHECK(del->status == 202);
@@ -469,17 +479,21 @@ TEST_CASE("comfyui: cancelling a prompt still pending in ComfyUI's queue deletes
   REQUIRE(eventually([&] { return fake.state()["running"].IsString(); }, 10s));
   auto second = start_async(c, t2i("second, waiting", 2, 50));
   std::string pending;
-  REQUIRE(eventually([&] {
-    auto st = fake.state();
-    if (st["pending"].Size() != 1) return false;
-    pending = st["pending"][0].GetString();
-    return true;
-  }, 10s));
+  REQUIRE(eventually(
+      [&] {
+        auto st = fake.state();
+        if (st["pending"].Size() != 1) return false;
+        pending = st["pending"][0].GetString();
+        return true;
+      },
+      10s));
   // The server learns the prompt was accepted when /prompt answers; give that answer a moment.
-  REQUIRE(eventually([&] {
-    auto s = parse_json(c.Get(("/tasks/" + second).c_str())->body);
-    return str(s, "state") == "queued" || str(s, "state") == "running";
-  }, 5s));
+  REQUIRE(eventually(
+      [&] {
+        auto s = parse_json(c.Get(("/tasks/" + second).c_str())->body);
+        return str(s, "state") == "queued" || str(s, "state") == "running";
+      },
+      5s));
   std::this_thread::sleep_for(200ms);
   auto del = c.Delete(("/tasks/" + second).c_str());
   REQUIRE(del);
@@ -603,10 +617,12 @@ TEST_CASE("comfyui: inpaint uploads image and mask and names the uploaded files 
   CHECK(db["mediaData"][0]["inpaint"].GetBool());
   CHECK(db["mediaData"][0]["inpaintArea"]["x2"].GetDouble() == 48);
   // Our own copies of the uploads are removed once the task has ended.
-  CHECK(eventually([&] {
-    auto inputs = data.path() / "inputs";
-    return !fs::exists(inputs) || fs::directory_iterator(inputs) == fs::directory_iterator();
-  }, 3s));
+  CHECK(eventually(
+      [&] {
+        auto inputs = data.path() / "inputs";
+        return !fs::exists(inputs) || fs::directory_iterator(inputs) == fs::directory_iterator();
+      },
+      3s));
 }
 
 TEST_CASE("comfyui: without a configured ComfyUI its workflows are listed unavailable and refused with 503") {
@@ -638,7 +654,6 @@ TEST_CASE("comfyui: without a configured ComfyUI its workflows are listed unavai
   CHECK(status["tasks"]["running"].GetInt64() == 0);
 }
 
-
 // The next three tests found server bugs (see the comments); they are kept failing on purpose.
 
 // A cancel that arrives before ComfyUI's first frame for the prompt (right after the 202, while
@@ -656,13 +671,15 @@ TEST_CASE("comfyui: a cancel right after the task was accepted stops the prompt 
   CHECK(del->status == 202);
   CHECK(state_of(c, id) == "cancelled");
   // 50 steps × 100 ms: without an interrupt the fake would still be busy for ~5 s.
-  bool stopped = eventually([&] {
-    auto st = fake.state();
-    return st["running"].IsNull() && st["pending"].Size() == 0;
-  }, 3s);
+  bool stopped = eventually(
+      [&] {
+        auto st = fake.state();
+        return st["running"].IsNull() && st["pending"].Size() == 0;
+      },
+      3s);
   auto log = fake.log();
-  INFO("interrupts: " << json::stringify(log["interrupts"]) << " queue deletes: " << json::stringify(log["queue_deletes"])
-                      << " fake state: " << json::stringify(fake.state()));
+  INFO("interrupts: " << json::stringify(log["interrupts"]) << " queue deletes: "
+                      << json::stringify(log["queue_deletes"]) << " fake state: " << json::stringify(fake.state()));
   CHECK(log["prompts"].Size() == 1);
   CHECK(stopped);
 }
@@ -677,11 +694,13 @@ TEST_CASE("comfyui: a cancel with a silent socket still interrupts the running p
   auto c = server.client();
   auto id = start_async(c, t2i("silently cancelled", 1, 50));
   std::string running;
-  REQUIRE(eventually([&] {
-    auto st = fake.state();
-    running = st["running"].IsString() ? st["running"].GetString() : "";
-    return !running.empty();
-  }, 10s));
+  REQUIRE(eventually(
+      [&] {
+        auto st = fake.state();
+        running = st["running"].IsString() ? st["running"].GetString() : "";
+        return !running.empty();
+      },
+      10s));
   std::this_thread::sleep_for(300ms); // the /prompt answer has reached the server
   auto del = c.Delete(("/tasks/" + id).c_str());
   REQUIRE(del);
@@ -689,7 +708,8 @@ TEST_CASE("comfyui: a cancel with a silent socket still interrupts the running p
   CHECK(state_of(c, id) == "cancelled");
   bool stopped = eventually([&] { return fake.state()["running"].IsNull(); }, 3s);
   auto log = fake.log();
-  INFO("interrupts: " << json::stringify(log["interrupts"]) << " queue deletes: " << json::stringify(log["queue_deletes"]));
+  INFO("interrupts: " << json::stringify(log["interrupts"])
+                      << " queue deletes: " << json::stringify(log["queue_deletes"]));
   bool interrupted = false;
   for (auto& i : log["interrupts"].GetArray()) interrupted |= str(i, "prompt_id") == running;
   CHECK(interrupted);
@@ -729,12 +749,14 @@ TEST_CASE("comfyui: an instance that dies mid-run fails its running task") {
     CHECK(message.find(url.substr(7)) != std::string::npos); // names 127.0.0.1:<port>
   }
   // The instance is reported down either way.
-  CHECK(eventually([&] {
-    auto st = parse_json(c.Get("/status")->body);
-    for (auto& b : st["backends"].GetObject())
-      if (str(b.value, "url") == url) return !b.value["healthy"].GetBool();
-    return false;
-  }, 5s));
+  CHECK(eventually(
+      [&] {
+        auto st = parse_json(c.Get("/status")->body);
+        for (auto& b : st["backends"].GetObject())
+          if (str(b.value, "url") == url) return !b.value["healthy"].GetBool();
+        return false;
+      },
+      5s));
   if (state == "running") {
     // Still hanging: a cancel (DELETE answers 202) must at least end it.
     auto del = c.Delete(("/tasks/" + id).c_str());

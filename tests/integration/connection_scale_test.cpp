@@ -7,12 +7,12 @@
 
 #include <arpa/inet.h>
 #include <csignal>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <map>
+#include <netinet/in.h>
+#include <poll.h>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -121,7 +121,9 @@ parsed_stream parse_stream(const std::string& bytes) {
   return out;
 }
 
-bool terminal(const std::string& event) { return event == "complete" || event == "error-event" || event == "cancelled"; }
+bool terminal(const std::string& event) {
+  return event == "complete" || event == "error-event" || event == "cancelled";
+}
 
 const std::string medium_task =
     R"({"workflow":"Builtin Text to Image","prompt":"many streams","orientation":"square","steps":4})";
@@ -179,7 +181,8 @@ TEST_CASE("sse: 1,500 streams across 10 tasks each get every event and one termi
     auto got = parse_stream(s.bytes);
     auto& log = logs[s.task];
     bool same = got.ids.size() == log.size();
-    for (std::size_t k = 0; same && k < log.size(); ++k) same = got.ids[k] == log[k].id && got.events[k] == log[k].event;
+    for (std::size_t k = 0; same && k < log.size(); ++k)
+      same = got.ids[k] == log[k].id && got.events[k] == log[k].event;
     int terminals = 0;
     for (auto& e : got.events) terminals += terminal(e);
     bool ok = s.done && same && terminals == 1 && !got.events.empty() && terminal(got.events.back());
@@ -198,7 +201,8 @@ TEST_CASE("sse: a subscriber that never reads does not hold up the others") {
   temp_folder data("never-reads");
   server_process server(data.path(), {"--builtin-workers=1"});
   auto c = server.client(30);
-  auto task = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"stalled reader","orientation":"square","steps":20})");
+  auto task = start_async(
+      c, R"({"workflow":"Builtin Text to Image","prompt":"stalled reader","orientation":"square","steps":20})");
   // A tiny receive buffer, and it never reads: the server's writes to it soon block.
   int stalled = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int small = 1024;
@@ -228,8 +232,8 @@ TEST_CASE("sse: HEAD on a progress stream answers its headers only, and the conn
   auto task = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"head"})");
   raw_socket s(server.port());
   // Two requests in one write; the first keeps the connection open.
-  REQUIRE(s.send_all("HEAD /progress/" + task + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
-                     http_request("GET", "/healthz")));
+  REQUIRE(
+      s.send_all("HEAD /progress/" + task + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + http_request("GET", "/healthz")));
   auto got = s.read_for(1500ms);
   CHECK(got.find("HTTP/1.1 200") == 0);
   CHECK(got.find("text/event-stream") != std::string::npos);

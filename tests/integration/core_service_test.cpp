@@ -4,9 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <set>
-#include <fstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -47,7 +47,9 @@ TEST_CASE("sync answers with an image of the requested size and leaves media-dat
   std::string before = durable_entries_text(data.path());
   REQUIRE_FALSE(before.empty());
 
-  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Text to Image","prompt":"a fox","seed":7,"orientation":"square","steps":2})");
+  auto res = post_json(
+      c, "/generate/sync",
+      R"({"workflow":"Builtin Text to Image","prompt":"a fox","seed":7,"orientation":"square","steps":2})");
   REQUIRE(res);
   INFO(res->body);
   REQUIRE(res->status == 200);
@@ -77,7 +79,9 @@ TEST_CASE("async streams progress then complete, after the entry is stored") {
   temp_folder data("async");
   server_process server(data.path());
   auto c = server.client();
-  auto id = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"a fox","seed":3,"steps":4,"orientation":"square","requestOrigin":"web"})");
+  auto id = start_async(
+      c,
+      R"({"workflow":"Builtin Text to Image","prompt":"a fox","seed":3,"steps":4,"orientation":"square","requestOrigin":"web"})");
   auto events = read_events(server.port(), id);
   REQUIRE(events.size() >= 2);
   for (size_t i = 0; i < events.size(); ++i) CHECK(events[i].id == static_cast<std::int64_t>(i + 1));
@@ -171,7 +175,8 @@ TEST_CASE("100 concurrent async requests give 100 entries, uids and files, and a
       clients.emplace_back([&, t] {
         auto c = server.client();
         for (int i = 0; i < 10; ++i) {
-          auto res = post_json(c, "/generate", R"({"workflow":"Builtin Tiny","prompt":"burst )" + std::to_string(t * 10 + i) + "\"}");
+          auto res = post_json(c, "/generate",
+                               R"({"workflow":"Builtin Tiny","prompt":"burst )" + std::to_string(t * 10 + i) + "\"}");
           if (res && res->status == 202) {
             json::document d;
             json::parse(res->body, d);
@@ -213,7 +218,12 @@ TEST_CASE("bad requests get 400 JSON and write nothing") {
   temp_folder data("bad");
   server_process server(data.path());
   auto c = server.client();
-  struct row { const char* path; const char* body; const char* type; int status; };
+  struct row {
+    const char* path;
+    const char* body;
+    const char* type;
+    int status;
+  };
   row rows[] = {
       {"/generate", R"({"prompt":"no workflow"})", "application/json", 400},
       {"/generate", R"({"workflow":"Nope","prompt":"x"})", "application/json", 400},
@@ -251,9 +261,7 @@ TEST_CASE("bad requests get 400 JSON and write nothing") {
 TEST_CASE("a media-data.json that does not parse stops the server and is left untouched") {
   temp_folder data("corrupt");
   fs::create_directories(data.path() / "database");
-  {
-    std::ofstream(database(data)) << "{\"mediaData\": [";
-  }
+  { std::ofstream(database(data)) << "{\"mediaData\": ["; }
   bool started = true;
   std::string message;
   {
@@ -314,13 +322,16 @@ TEST_CASE("a waiting task reports its queue position, in its events and its stat
   temp_folder data("queue-position");
   server_process server(data.path(), {"--builtin-workers=1"});
   auto c = server.client();
-  auto running = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"busy","orientation":"square","steps":150})");
+  auto running = start_async(
+      c, R"({"workflow":"Builtin Text to Image","prompt":"busy","orientation":"square","steps":150})");
   auto second = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"second"})");
   auto third = start_async(c, R"({"workflow":"Builtin Tiny","prompt":"third"})");
-  REQUIRE(eventually([&] {
-    auto s = parse_json(c.Get(("/tasks/" + third).c_str())->body);
-    return s["queuePosition"].IsInt64() && s["queuePosition"].GetInt64() == 1;
-  }, std::chrono::seconds(5)));
+  REQUIRE(eventually(
+      [&] {
+        auto s = parse_json(c.Get(("/tasks/" + third).c_str())->body);
+        return s["queuePosition"].IsInt64() && s["queuePosition"].GetInt64() == 1;
+      },
+      std::chrono::seconds(5)));
   auto status = parse_json(c.Get(("/tasks/" + third).c_str())->body);
   CHECK(std::string(status["state"].GetString()) == "queued");
   CHECK(status["startedAt"].IsNull());
@@ -363,7 +374,8 @@ TEST_CASE("tasks run first come, first served") {
   server_process server(data.path(), {"--builtin-workers=1"});
   auto c = server.client();
   std::vector<std::string> ids;
-  ids.push_back(start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"first","orientation":"square","steps":30})"));
+  ids.push_back(
+      start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"first","orientation":"square","steps":30})"));
   for (int i = 0; i < 30; ++i) ids.push_back(start_async(c, R"({"workflow":"Builtin Tiny","prompt":"in line"})"));
   for (auto& id : ids) REQUIRE(parse_json(wait_for_end(c, id))["state"] == "completed");
   // One worker renders one task after the other, and storage numbers files as they are written:
@@ -388,9 +400,11 @@ TEST_CASE("an ended task and its events are forgotten after taskRetentionSeconds
   CHECK(status == 200); // still there just after the end
   // Retention is swept every few seconds.
   CHECK(eventually([&] { return c.Get(("/tasks/" + id).c_str())->status == 404; }, std::chrono::seconds(12)));
-  CHECK(eventually([&] {
-    read_events(server.port(), id, -1, std::chrono::seconds(5), &status);
-    return status == 404;
-  }, std::chrono::seconds(12)));
+  CHECK(eventually(
+      [&] {
+        read_events(server.port(), id, -1, std::chrono::seconds(5), &status);
+        return status == 404;
+      },
+      std::chrono::seconds(12)));
   CHECK(entries_in(data.path()) == 1); // the gallery keeps it: retention is about tasks, not results
 }

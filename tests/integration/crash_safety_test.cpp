@@ -36,10 +36,10 @@ void kill_and_restart(const char* name, int total, int kills, std::vector<std::s
   std::mt19937 rng(seed);
 
   std::mutex mutex;
-  std::vector<std::string> accepted;                 // every taskId answered with 202
-  std::map<std::string, int> round_of;               // taskId → the server run that accepted it
+  std::vector<std::string> accepted;   // every taskId answered with 202
+  std::map<std::string, int> round_of; // taskId → the server run that accepted it
   std::vector<std::pair<std::string, std::unique_ptr<event_reader>>> watched; // SSE subset
-  std::vector<int> odd_statuses;                     // answers that were neither 202 nor a dead server
+  std::vector<int> odd_statuses; // answers that were neither 202 nor a dead server
   std::size_t entries_seen = 0;
 
   auto body_for = [](int n) {
@@ -88,7 +88,8 @@ void kill_and_restart(const char* name, int total, int kills, std::vector<std::s
         std::string id = d["taskId"].GetString();
         accepted.push_back(id);
         round_of[id] = round;
-        if (accepted.size() % 4 == 0) watched.emplace_back(id, std::make_unique<event_reader>(port, id, std::chrono::seconds(30)));
+        if (accepted.size() % 4 == 0)
+          watched.emplace_back(id, std::make_unique<event_reader>(port, id, std::chrono::seconds(30)));
         if (!last) std::this_thread::sleep_for(std::chrono::milliseconds(5 + pace() % 20));
       }
     };

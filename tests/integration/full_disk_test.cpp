@@ -34,8 +34,7 @@ public:
   void fill() {
     std::ofstream out((folder_ / "filler").string(), std::ios::binary | std::ios::app);
     std::string block(4096, 'x');
-    for (int i = 0; i < 1024 && out.write(block.data(), static_cast<std::streamsize>(block.size())); ++i) {
-    }
+    for (int i = 0; i < 1024 && out.write(block.data(), static_cast<std::streamsize>(block.size())); ++i) {}
   }
   void free_space() { fs::remove(folder_ / "filler"); }
 
@@ -46,14 +45,16 @@ private:
 
 // A record bigger than a page, so it cannot slip into the journal's last, partly used page.
 std::string big_body(int n) {
-  return R"({"workflow":"Builtin Tiny","prompt":"full disk )" + std::to_string(n) + " " + std::string(9000, 'p') + R"("})";
+  return R"({"workflow":"Builtin Tiny","prompt":"full disk )" + std::to_string(n) + " " + std::string(9000, 'p') +
+         R"("})";
 }
 
 std::size_t gallery_size(httplib::Client& c) { return parse_json(fetch(c, "/media-data")).Size(); }
 
 } // namespace
 
-TEST_CASE("full disk: failed commits give error events and leave nothing, durable entries stay, and once space returns commits work") {
+TEST_CASE("full disk: failed commits give error events and leave nothing, durable entries stay, and once space returns "
+          "commits work") {
   if (::geteuid() != 0) {
     MESSAGE("skipped: mounting a tmpfs needs root");
     return;
@@ -83,9 +84,9 @@ TEST_CASE("full disk: failed commits give error events and leave nothing, durabl
       CHECK(std::count(message.begin(), message.end(), '.') >= 1);
       CHECK(state_of(c, id) == "failed");
     }
-    CHECK(gallery_size(c) == 1);                                  // not kept in memory
-    CHECK(durable_entries_text(data.path()) == durable_before);   // nothing durable lost, nothing added
-    CHECK(files_in(data.path() / "storage") == files_before);     // the failed tasks' files are gone
+    CHECK(gallery_size(c) == 1);                                // not kept in memory
+    CHECK(durable_entries_text(data.path()) == durable_before); // nothing durable lost, nothing added
+    CHECK(files_in(data.path() / "storage") == files_before);   // the failed tasks' files are gone
     CHECK(c.Get("/healthz")->status == 200);
 
     disk.free_space();
@@ -127,7 +128,7 @@ TEST_CASE("full disk: an upload whose entry cannot be made durable ends in error
   disk.fill();
   // A prompt bigger than a page, so the record cannot slip into the journal's last page.
   auto res = c.Post("/upload/image", httplib::MultipartFormDataItems{{"image", png, "a.png", "image/png"},
-                                                                      {"prompt", std::string(9000, 'p'), "", ""}});
+                                                                     {"prompt", std::string(9000, 'p'), "", ""}});
   REQUIRE(res);
   REQUIRE(res->status == 200);
   std::string id = parse_json(res->body)["taskId"].GetString();

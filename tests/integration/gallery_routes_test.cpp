@@ -88,7 +88,8 @@ TEST_CASE("gallery: folders as the Node client reads them, and new entries go to
 
   auto cat_entry = generate(c, "a cat");
   CHECK(string_field(cat_entry, "folder") == cats);
-  CHECK(string_field(parse_json(fetch(c, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") == cats);
+  CHECK(string_field(parse_json(fetch(c, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") ==
+        cats);
 
   // /media-data lists the current folder by default; folder= picks one ("" is Unsorted).
   auto listed = parse_json(fetch(c, "/media-data"));
@@ -129,7 +130,8 @@ TEST_CASE("gallery: folders as the Node client reads them, and new entries go to
   CHECK(after["list"].Size() == 2);
   CHECK_FALSE(folder_listed(after, cats, "Felines"));
   CHECK(string_field(after, "current") == "");
-  CHECK(string_field(parse_json(fetch(c2, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") == "");
+  CHECK(string_field(parse_json(fetch(c2, "/media-data/" + std::to_string(cat_entry["uid"].GetInt64()))), "folder") ==
+        "");
   CHECK(parse_json(fetch(c2, "/media-data")).Size() == 2);
   CHECK(again.stop() == 0);
   auto file = parse_json(read_file(database_file(data.path())));
@@ -144,7 +146,12 @@ TEST_CASE("gallery: folder refusals answer 4xx JSON and change nothing on disk")
   generate(c, "one entry");
   REQUIRE(send(c, "POST", "/folder", R"({"uid":"keep","label":"Keep"})")->status == 200);
   auto before = disk_state(data.path());
-  struct refusal { const char* method; std::string path; std::string body; int status; };
+  struct refusal {
+    const char* method;
+    std::string path;
+    std::string body;
+    int status;
+  };
   for (auto& r : std::vector<refusal>{
            {"POST", "/folder", "{}", 400},
            {"POST", "/folder", "not json", 400},
@@ -184,8 +191,9 @@ TEST_CASE("gallery: POST /edit changes name, description, tags and folder, and n
   REQUIRE(send(c, "POST", "/folder", R"({"uid":"box","label":"Box"})")->status == 200);
 
   // One object: as the client sends a whole entry back; only the four fields are taken.
-  auto one = send(c, "POST", "/edit", "{\"uid\":" + std::to_string(uid_a) +
-                                          R"(,"name":"Renamed","description":"now described","tags":"new, shiny",
+  auto one = send(c, "POST", "/edit",
+                  "{\"uid\":" + std::to_string(uid_a) +
+                      R"(,"name":"Renamed","description":"now described","tags":"new, shiny",
                                              "folder":"box","prompt":"not editable","seed":1})");
   REQUIRE(one);
   INFO(one->body);
@@ -222,7 +230,10 @@ TEST_CASE("gallery: POST /edit changes name, description, tags and folder, and n
 
   // Refusals: nothing changes, not even the valid items of the same request.
   auto before = disk_state(data.path());
-  struct refusal { std::string body; int status; };
+  struct refusal {
+    std::string body;
+    int status;
+  };
   for (auto& r : std::vector<refusal>{
            {"[{\"uid\":" + std::to_string(uid_b) + ",\"name\":\"X\"},{\"uid\":999,\"name\":\"Y\"}]", 404},
            {R"({"name":"no uid"})", 400},
@@ -263,7 +274,10 @@ TEST_CASE("gallery: DELETE /media-data/delete removes entries and their files, a
   REQUIRE(c.Get(url(2).c_str())->status == 200);
 
   auto before = disk_state(data.path());
-  struct refusal { std::string body; int status; };
+  struct refusal {
+    std::string body;
+    int status;
+  };
   for (auto& r : std::vector<refusal>{{R"({"uids":"1"})", 400},
                                       {R"({"uids":[]})", 400},
                                       {R"({"uids":[1.5]})", 400},
@@ -280,8 +294,8 @@ TEST_CASE("gallery: DELETE /media-data/delete removes entries and their files, a
   CHECK(disk_state(data.path()) == before);
   CHECK(files_in(data.path() / "storage") == 3);
 
-  auto res = c.Delete("/media-data/delete", "{\"uids\":[" + std::to_string(uid(1)) + "," + std::to_string(uid(2)) + "]}",
-                      "application/json");
+  auto res = c.Delete("/media-data/delete",
+                      "{\"uids\":[" + std::to_string(uid(1)) + "," + std::to_string(uid(2)) + "]}", "application/json");
   REQUIRE(res);
   INFO(res->body);
   REQUIRE(res->status == 200);
@@ -296,7 +310,8 @@ TEST_CASE("gallery: DELETE /media-data/delete removes entries and their files, a
   REQUIRE(left.Size() == 1);
   CHECK(left[0]["uid"].GetInt64() == uid(0));
   // Deleting it again: it is not there.
-  CHECK(c.Delete("/media-data/delete", "{\"uids\":[" + std::to_string(uid(2)) + "]}", "application/json")->status == 404);
+  CHECK(c.Delete("/media-data/delete", "{\"uids\":[" + std::to_string(uid(2)) + "]}", "application/json")->status ==
+        404);
 
   // After a restart the highest uid (deleted) is still not given again.
   CHECK(server.stop() == 0);
@@ -326,7 +341,8 @@ TEST_CASE("gallery: GET /tags lists the tags in use with their counts") {
   CHECK(tags["counts"]["night"].GetInt64() == 1);
   // A deleted entry's tags are no longer in use.
   REQUIRE(c.Delete("/media-data/delete", "{\"uids\":[" + std::to_string(doomed["uid"].GetInt64()) + "]}",
-                   "application/json")->status == 200);
+                   "application/json")
+              ->status == 200);
   CHECK_FALSE(parse_json(fetch(c, "/tags"))["counts"].HasMember("night"));
   CHECK(server.stop() == 0);
 }
@@ -446,14 +462,18 @@ TEST_CASE("gallery: POST /regenerate starts a new task from an entry's stored re
 
   // Refusals start nothing and write nothing. An entry whose workflow needs input files (which
   // are not kept) is refused as a request without them would be.
-  httplib::MultipartFormDataItems form = {{"workflow", "Builtin Image to Image", "", ""}, {"prompt", "blend", "", ""},
+  httplib::MultipartFormDataItems form = {{"workflow", "Builtin Image to Image", "", ""},
+                                          {"prompt", "blend", "", ""},
                                           {"image_0", tiny_png(c, 1), "a.png", "image/png"}};
   auto i2i = c.Post("/generate", form);
   REQUIRE(i2i->status == 202);
   auto i2i_uid = wait(string_field(parse_json(i2i->body), "taskId"))["result"]["uid"].GetInt64();
   auto before = durable_entries_text(data.path());
   auto storage_before = files_in(data.path() / "storage");
-  struct refusal { std::string body; int status; };
+  struct refusal {
+    std::string body;
+    int status;
+  };
   for (auto& bad : std::vector<refusal>{{"{}", 400},
                                         {R"({"uid":"1"})", 400},
                                         {"not json", 400},

@@ -41,8 +41,7 @@ std::string image_url(httplib::Client& c, const std::string& id, const httplib::
 }
 
 bool is_json_error(const httplib::Result& res) {
-  return res && res->get_header_value("Content-Type") == "application/json" &&
-         res->body.find("{\"error\":") == 0;
+  return res && res->get_header_value("Content-Type") == "application/json" && res->body.find("{\"error\":") == 0;
 }
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
@@ -76,8 +75,8 @@ TEST_CASE("sse: every stream starts with retry:, and a subscribe at or past the 
   CHECK(events.back().event == "complete");
 
   SUBCASE("Last-Event-ID at the terminal event: 204, no body") {
-    auto res = raw_exchange(server.port(),
-                            http_request("GET", "/progress/" + id, {}, {}, {"Last-Event-ID: " + std::to_string(terminal)}));
+    auto res = raw_exchange(
+        server.port(), http_request("GET", "/progress/" + id, {}, {}, {"Last-Event-ID: " + std::to_string(terminal)}));
     CHECK(res.status == 204);
     CHECK(res.body.empty());
     CHECK(res.headers.count("content-length") == 0);
@@ -109,7 +108,8 @@ TEST_CASE("sse: a running task's stream is not answered 204, even with its last 
   server_process server(data.path(), {"--builtin-workers=1"});
   auto c = server.client(10);
   // A long task ahead keeps this one queued: its log holds one event, and it has not ended.
-  auto ahead = start_async(c, R"({"workflow":"Builtin Text to Image","prompt":"long","orientation":"square","steps":200})");
+  auto ahead = start_async(
+      c, R"({"workflow":"Builtin Text to Image","prompt":"long","orientation":"square","steps":200})");
   auto waiting = start_async(c, tiny);
   raw_socket s(server.port());
   REQUIRE(s.connected());
@@ -228,7 +228,8 @@ TEST_CASE("api keys: every route class needs one but /healthz, and access_token 
   REQUIRE(cors_401);
   CHECK(cors_401->get_header_value("Access-Control-Allow-Origin") == "http://page.example");
   // A preflight carries no key and must still pass.
-  auto preflight = c.Options("/generate", {{"Origin", "http://page.example"}, {"Access-Control-Request-Method", "POST"}});
+  auto preflight = c.Options("/generate",
+                             {{"Origin", "http://page.example"}, {"Access-Control-Request-Method", "POST"}});
   REQUIRE(preflight);
   CHECK(preflight->status == 204);
 
@@ -263,7 +264,8 @@ TEST_CASE("api keys: binding beyond loopback without a key logs a warning") {
   temp_folder data("edge-open");
   SUBCASE("no key: a warning") {
     server_process server(data.path(), {"--host=0.0.0.0"});
-    CHECK(eventually([&] { return server.log().find("warn mediagen listening beyond loopback") != std::string::npos; }, 5s));
+    CHECK(eventually([&] { return server.log().find("warn mediagen listening beyond loopback") != std::string::npos; },
+                     5s));
   }
   SUBCASE("a key: no warning") {
     server_process server(data.path(), {"--host=0.0.0.0", "--api-key=some-key-1234"});
@@ -296,7 +298,8 @@ TEST_CASE("http conventions: 404 and 405 JSON, OPTIONS, trailing slash, HEAD") {
   CHECK(post_task->status == 405);
   CHECK(post_task->get_header_value("Allow") == "GET, HEAD, DELETE, OPTIONS");
   // A 405 with a body it did not read ends the connection, so the body is not taken for a request.
-  auto with_body = raw_exchange(server.port(), "PUT /generate HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\nGET /healthz HTTP/1.1", 5s, 2s);
+  auto with_body = raw_exchange(
+      server.port(), "PUT /generate HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\nGET /healthz HTTP/1.1", 5s, 2s);
   CHECK(with_body.status == 405);
   CHECK(with_body.closed);
 
@@ -360,7 +363,8 @@ TEST_CASE("http conventions: Date and X-Request-Id on every answer, Vary where g
   // The client's id is echoed, cleaned and bounded; the access log names the request by it.
   auto echoed = c.Get("/healthz", {{"X-Request-Id", "trace-42.a:b_c"}});
   CHECK(echoed->get_header_value("X-Request-Id") == "trace-42.a:b_c");
-  auto cleaned = c.Get("/healthz", {{"X-Request-Id", "ab\"c d<e>\x01" "f"}});
+  auto cleaned = c.Get("/healthz", {{"X-Request-Id", "ab\"c d<e>\x01"
+                                                     "f"}});
   CHECK(cleaned->get_header_value("X-Request-Id") == "abcdef");
   auto bounded = c.Get("/healthz", {{"X-Request-Id", std::string(300, 'z')}});
   CHECK(bounded->get_header_value("X-Request-Id") == std::string(64, 'z'));

@@ -37,8 +37,9 @@ std::string mask_png(int w, int h, int x0, int y0, int x1, int y1) {
     for (int x = x0; x < x1; ++x)
       for (int c = 0; c < 3; ++c) px[(y * w + x) * 3 + c] = 255;
   std::string out;
-  stbi_write_png_to_func([](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size); },
-                         &out, w, h, 3, px.data(), w * 3);
+  stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size); },
+      &out, w, h, 3, px.data(), w * 3);
   return out;
 }
 
@@ -87,7 +88,8 @@ TEST_CASE("builtin inpaint keeps every pixel outside the mask and changes the in
   for (int y = 0; y < src.h; ++y)
     for (int x = 0; x < src.w; ++x) {
       int m = msk.at(x, y, 0);
-      bool same = out.at(x, y, 0) == src.at(x, y, 0) && out.at(x, y, 1) == src.at(x, y, 1) && out.at(x, y, 2) == src.at(x, y, 2);
+      bool same = out.at(x, y, 0) == src.at(x, y, 0) && out.at(x, y, 1) == src.at(x, y, 1) &&
+                  out.at(x, y, 2) == src.at(x, y, 2);
       if (m == 0) {
         ++outside;
         CHECK_MESSAGE(same, "pixel " << x << "," << y << " outside the mask changed");
@@ -145,7 +147,8 @@ TEST_CASE("image to image takes one uploaded image - sync answers with a result 
   CHECK(out.w == 64);
   CHECK(out.h == 64);
   // Missing the file the workflow needs.
-  httplib::MultipartFormDataItems missing = {{"workflow", "Builtin Image to Image", "", ""}, {"prompt", "blend", "", ""}};
+  httplib::MultipartFormDataItems missing = {{"workflow", "Builtin Image to Image", "", ""},
+                                             {"prompt", "blend", "", ""}};
   auto refused = c.Post("/generate", missing);
   REQUIRE(refused);
   CHECK(refused->status == 400);
@@ -159,7 +162,11 @@ TEST_CASE("bad uploads are refused with 4xx JSON and nothing is written") {
   size_t storage_before = files_in(data.path() / "storage");
   std::string truncated = good.substr(0, good.size() / 2);
   std::string text = "hello, this is not an image at all";
-  struct row { const char* what; httplib::MultipartFormDataItems form; int status; };
+  struct row {
+    const char* what;
+    httplib::MultipartFormDataItems form;
+    int status;
+  };
   auto form_with = [&](const std::string& image, const std::string& mask, const char* area = nullptr) {
     auto f = inpaint_form(image, mask);
     if (area)

@@ -179,7 +179,8 @@ std::string http_request(const std::string& method, const std::string& target, c
                          const std::string& content_type, const std::vector<std::string>& extra_headers) {
   std::string out = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   if (!content_type.empty()) out += "Content-Type: " + content_type + "\r\n";
-  if (!body.empty() || method == "POST" || method == "PUT") out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT")
+    out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   for (auto& h : extra_headers) out += h + "\r\n";
   return out + "\r\n" + body;
 }
@@ -206,8 +207,8 @@ std::string state_of(httplib::Client& c, const std::string& id) {
   return d["state"].GetString();
 }
 
-std::string wait_for_state(httplib::Client& c, const std::string& id, const std::function<bool(const std::string&)>& accept,
-                           std::chrono::milliseconds timeout) {
+std::string wait_for_state(httplib::Client& c, const std::string& id,
+                           const std::function<bool(const std::string&)>& accept, std::chrono::milliseconds timeout) {
   auto deadline = steady::now() + timeout;
   std::string state;
   for (;;) {
@@ -218,7 +219,8 @@ std::string wait_for_state(httplib::Client& c, const std::string& id, const std:
 }
 
 std::string wait_until_ended(httplib::Client& c, const std::string& id, std::chrono::milliseconds timeout) {
-  return wait_for_state(c, id, [](const std::string& s) { return s != "queued" && s != "running"; }, timeout);
+  return wait_for_state(
+      c, id, [](const std::string& s) { return s != "queued" && s != "running"; }, timeout);
 }
 
 std::int64_t supervisor_figure(httplib::Client& c, const std::string& name) {
@@ -233,7 +235,8 @@ std::int64_t supervisor_figure(httplib::Client& c, const std::string& name) {
 }
 
 event_reader::event_reader(int port, std::string task_id, std::chrono::seconds timeout)
-    : thread_([this, port, id = std::move(task_id), timeout] { events_ = read_events(port, id, -1, timeout, &status_); }) {}
+    : thread_(
+          [this, port, id = std::move(task_id), timeout] { events_ = read_events(port, id, -1, timeout, &status_); }) {}
 
 event_reader::~event_reader() {
   if (thread_.joinable()) thread_.join();

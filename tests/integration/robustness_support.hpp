@@ -44,10 +44,10 @@ private:
 };
 
 struct raw_response {
-  int status = -1;                              ///< -1: no status line arrived
-  std::map<std::string, std::string> headers;   ///< names lower-cased; last one wins
+  int status = -1;                            ///< -1: no status line arrived
+  std::map<std::string, std::string> headers; ///< names lower-cased; last one wins
   std::string body;
-  bool closed = false;                          ///< the peer closed the connection after it
+  bool closed = false; ///< the peer closed the connection after it
   std::string raw;
 };
 
@@ -66,11 +66,11 @@ std::string http_request(const std::string& method, const std::string& target, c
 /// server_process::stop() still collects its exit status afterwards. True when it exited.
 bool wait_exited(pid_t pid, std::chrono::milliseconds timeout);
 
-
 /// GET /tasks/:id → its `state`, "" on 404, "error:<status>" otherwise.
 std::string state_of(httplib::Client& c, const std::string& id);
 /// Polls GET /tasks/:id until `accept(state)` or `timeout`; returns the last state seen.
-std::string wait_for_state(httplib::Client& c, const std::string& id, const std::function<bool(const std::string&)>& accept,
+std::string wait_for_state(httplib::Client& c, const std::string& id,
+                           const std::function<bool(const std::string&)>& accept,
                            std::chrono::milliseconds timeout = 30s);
 /// Polls until the task is in an ended state (anything but queued/running).
 std::string wait_until_ended(httplib::Client& c, const std::string& id, std::chrono::milliseconds timeout = 30s);

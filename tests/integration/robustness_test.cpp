@@ -337,15 +337,21 @@ TEST_CASE("robustness: bad requests are refused with JSON, write nothing and lea
       {"top-level true", post("/generate", "true"), {400}},
       {"100000 [", post("/generate", std::string(100000, '[')), {400}},
       {"100000 [ inside a field", post("/generate", R"({"workflow":)" + std::string(100000, '[')), {400}},
-      {"40000 { inside a field", post("/generate", R"({"workflow":"Builtin Tiny","x":)" + [] {
-         std::string s;
-         for (int i = 0; i < 40000; ++i) s += "{\"a\":";
-         return s;
-       }()), {400}},
+      {"40000 { inside a field",
+       post(
+           "/generate", R"({"workflow":"Builtin Tiny","x":)" +
+                            [] {
+                              std::string s;
+                              for (int i = 0; i < 40000; ++i) s += "{\"a\":";
+                              return s;
+                            }()),
+       {400}},
       {"invalid UTF-8 bytes", post("/generate", "{\"workflow\":\"Builtin Tiny\",\"prompt\":\"\xff\xfe\"}"), {400}},
       {"overlong UTF-8", post("/generate", "{\"workflow\":\"Builtin Tiny\",\"prompt\":\"\xc0\xaf\"}"), {400}},
       {"truncated UTF-8", post("/generate", "{\"workflow\":\"Builtin Tiny\",\"prompt\":\"\xe2\x82\"}"), {400}},
-      {"UTF-8 surrogate bytes", post("/generate", "{\"workflow\":\"Builtin Tiny\",\"prompt\":\"\xed\xa0\x80\"}"), {400}},
+      {"UTF-8 surrogate bytes",
+       post("/generate", "{\"workflow\":\"Builtin Tiny\",\"prompt\":\"\xed\xa0\x80\"}"),
+       {400}},
       // Wrong types and values, field by field.
       {"workflow missing", post("/generate", R"({"prompt":"x"})"), {400}},
       {"workflow number", post("/generate", R"({"workflow":123})"), {400}},
@@ -363,7 +369,9 @@ TEST_CASE("robustness: bad requests are refused with JSON, write nothing and lea
       {"prompt bool", post("/generate", R"({"workflow":"Builtin Tiny","prompt":true})"), {400}},
       {"prompt 100 KB", post("/generate", R"({"workflow":"Builtin Tiny","prompt":")" + big + "\"}"), {400}},
       {"prompt missing where required", post("/generate", R"({"workflow":"Builtin Text to Image"})"), {400}},
-      {"prompt blank where required", post("/generate", R"({"workflow":"Builtin Text to Image","prompt":" \t\n"})"), {400}},
+      {"prompt blank where required",
+       post("/generate", R"({"workflow":"Builtin Text to Image","prompt":" \t\n"})"),
+       {400}},
       {"name number", post("/generate", R"({"workflow":"Builtin Tiny","name":5})"), {400}},
       {"name array", post("/generate", R"({"workflow":"Builtin Tiny","name":["x"]})"), {400}},
       {"name 100 KB", post("/generate", R"({"workflow":"Builtin Tiny","name":")" + big + "\"}"), {400}},
@@ -398,17 +406,28 @@ TEST_CASE("robustness: bad requests are refused with JSON, write nothing and lea
       {"sync: timeoutMs text", post("/generate/sync", R"({"workflow":"Builtin Tiny","timeoutMs":"soon"})"), {400}},
       {"sync: timeoutMs zero", post("/generate/sync", R"({"workflow":"Builtin Tiny","timeoutMs":0})"), {400}},
       {"sync: timeoutMs negative", post("/generate/sync", R"({"workflow":"Builtin Tiny","timeoutMs":-5})"), {400}},
-      {"sync: cancelOnDisconnect odd", post("/generate/sync", R"({"workflow":"Builtin Tiny","cancelOnDisconnect":"maybe"})"), {400}},
+      {"sync: cancelOnDisconnect odd",
+       post("/generate/sync", R"({"workflow":"Builtin Tiny","cancelOnDisconnect":"maybe"})"),
+       {400}},
       // Content types and sizes.
       {"text/plain", post("/generate", R"({"workflow":"Builtin Tiny"})", "text/plain"), {415}},
       {"no content type", post("/generate", R"({"workflow":"Builtin Tiny"})", ""), {415}},
       {"application/xml", post("/generate", "<workflow>Builtin Tiny</workflow>", "application/xml"), {415}},
       {"sync text/plain", post("/generate/sync", R"({"workflow":"Builtin Tiny"})", "text/plain"), {415}},
-      {"body over --max-upload-bytes", post("/generate", R"({"workflow":"Builtin Tiny","prompt":")" + std::string(300 * 1024, 'a') + "\"}"), {413}},
-      {"multipart: invalid UTF-8 field", post("/generate", multipart({{"workflow", "Builtin Tiny"}, {"prompt", "\xff\xfe"}}, boundary), form), {400}},
-      {"multipart: seed text", post("/generate", multipart({{"workflow", "Builtin Tiny"}, {"seed", "abc"}}, boundary), form), {400}},
+      {"body over --max-upload-bytes",
+       post("/generate", R"({"workflow":"Builtin Tiny","prompt":")" + std::string(300 * 1024, 'a') + "\"}"),
+       {413}},
+      {"multipart: invalid UTF-8 field",
+       post("/generate", multipart({{"workflow", "Builtin Tiny"}, {"prompt", "\xff\xfe"}}, boundary), form),
+       {400}},
+      {"multipart: seed text",
+       post("/generate", multipart({{"workflow", "Builtin Tiny"}, {"seed", "abc"}}, boundary), form),
+       {400}},
       {"multipart: no workflow", post("/generate", multipart({{"prompt", "x"}}, boundary), form), {400}},
-      {"multipart: steps too big", post("/generate", multipart({{"workflow", "Builtin Text to Image"}, {"prompt", "x"}, {"steps", "500"}}, boundary), form), {400}},
+      {"multipart: steps too big",
+       post("/generate",
+            multipart({{"workflow", "Builtin Text to Image"}, {"prompt", "x"}, {"steps", "500"}}, boundary), form),
+       {400}},
       // /media paths that leave storage or are not plain names.
       {"media: ..", get("/media/../database/media-data.json"), {400, 404}},
       {"media: ../ to secret", get("/media/../secret.txt"), {400, 404}},
@@ -425,11 +444,13 @@ TEST_CASE("robustness: bad requests are refused with JSON, write nothing and lea
       {"media: hidden name", get("/media/.hidden"), {400, 404}},
       {"media: missing", get("/media/image_999999.png"), {404}},
       // Header limits (many headers together over --max-header-bytes).
-      {"headers over --max-header-bytes", [] {
+      {"headers over --max-header-bytes",
+       [] {
          std::vector<std::string> headers;
          for (int i = 0; i < 40; ++i) headers.push_back("X-Filler-" + std::to_string(i) + ": " + std::string(200, 'h'));
          return http_request("GET", "/healthz", "", "", headers);
-       }(), {431}},
+       }(),
+       {431}},
       // Routes and methods.
       {"unknown route", get("/no/such/route"), {404}},
       {"unknown route under /generate", post("/generate/nothing", "{}"), {404}},
@@ -496,7 +517,8 @@ TEST_CASE("robustness: fields nobody declared are accepted and appear nowhere") 
   for (int i = 0; i < 100000; ++i) deep += '[';
   for (int i = 0; i < 100000; ++i) deep += ']';
   const std::string body = R"({"workflow":"Builtin Tiny","prompt":"plain","clientOrigin":"web-)" + marker +
-                           R"(","evil":{"x":")" + marker + R"(","__proto__":{"polluted":1}},"graph":{"1":{"class_type":"SaveImage"}},"deepNest":)" +
+                           R"(","evil":{"x":")" + marker +
+                           R"(","__proto__":{"polluted":1}},"graph":{"1":{"class_type":"SaveImage"}},"deepNest":)" +
                            deep + "}";
   auto id = start_async(c, body);
   event_reader events(server.port(), id);
@@ -617,8 +639,9 @@ TEST_CASE("robustness: a request with two Content-Length headers is refused and 
     CAPTURE(lengths.first);
     CAPTURE(lengths.second);
     std::string request = "POST /generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + std::to_string(lengths.first) + "\r\nContent-Length: " +
-                          std::to_string(lengths.second) + "\r\n\r\n" + body;
+                          "Content-Length: " +
+                          std::to_string(lengths.first) + "\r\nContent-Length: " + std::to_string(lengths.second) +
+                          "\r\n\r\n" + body;
     auto res = raw_exchange(server.port(), request, 10s, 2s);
     INFO("answer: " << res.raw);
     CHECK(res.status == 400);
@@ -635,19 +658,22 @@ TEST_CASE("robustness: header size limits follow --max-header-bytes") {
   temp_folder data("headers");
   server_process server(data.path(), {"--max-header-bytes=4096"});
   SUBCASE("headers over the configured total answer 431") {
-    auto res = raw_exchange(server.port(), http_request("GET", "/healthz", "", "", {"X-Long: " + std::string(5000, 'h')}));
+    auto res = raw_exchange(server.port(),
+                            http_request("GET", "/healthz", "", "", {"X-Long: " + std::string(5000, 'h')}));
     INFO("answer: " << res.raw.substr(0, 300));
     CHECK(res.status == 431);
     CHECK(has_string_error(res.body));
   }
   SUBCASE("one line over httplib's 8 KiB answers 400") {
-    auto res = raw_exchange(server.port(), http_request("GET", "/healthz", "", "", {"X-Long: " + std::string(9000, 'h')}));
+    auto res = raw_exchange(server.port(),
+                            http_request("GET", "/healthz", "", "", {"X-Long: " + std::string(9000, 'h')}));
     INFO("answer: " << res.raw.substr(0, 300));
     CHECK(res.status == 400);
     CHECK(has_string_error(res.body));
   }
   SUBCASE("headers within the limit are accepted") {
-    auto res = raw_exchange(server.port(), http_request("GET", "/healthz", "", "", {"X-Long: " + std::string(3000, 'h')}));
+    auto res = raw_exchange(server.port(),
+                            http_request("GET", "/healthz", "", "", {"X-Long: " + std::string(3000, 'h')}));
     CHECK(res.status == 200);
   }
 }
@@ -684,7 +710,7 @@ TEST_CASE("robustness: a client that stops in the middle of the request line is 
 TEST_CASE("robustness: clients trickling their headers byte by byte do not take the server down") {
   temp_folder data("trickle");
   server_process server(data.path(), {"--read-timeout-seconds=1", "--request-timeout-seconds=1", "--http-workers=4",
-                                           "--http-workers-max=4"});
+                                      "--http-workers-max=4"});
   std::vector<std::unique_ptr<raw_socket>> slow;
   for (int i = 0; i < 4; ++i) {
     slow.push_back(std::make_unique<raw_socket>(server.port()));

@@ -37,7 +37,8 @@ std::string read_file(const fs::path& p) {
 server_process::server_process(const fs::path& data_dir, std::vector<std::string> flags) {
   static int counter = 0;
   log_path_ = data_dir.parent_path() / (data_dir.filename().string() + "-server-" + std::to_string(counter++) + ".log");
-  std::vector<std::string> args = {MEDIAGEN_BINARY, std::string("--config=") + MEDIAGEN_SOURCE_DIR + "/config/server.json",
+  std::vector<std::string> args = {MEDIAGEN_BINARY,
+                                   std::string("--config=") + MEDIAGEN_SOURCE_DIR + "/config/server.json",
                                    "--data-dir=" + data_dir.string(), "--port=0"};
   for (auto& f : flags) args.push_back(f);
   pid_ = ::fork();
@@ -131,19 +132,21 @@ std::vector<sse_event> read_events(int port, const std::string& task_id, std::in
       std::string line;
       bool any = false;
       while (std::getline(lines, line)) {
-        if (line.rfind("id: ", 0) == 0) e.id = std::atoll(line.c_str() + 4), any = true;
-        else if (line.rfind("event: ", 0) == 0) e.event = line.substr(7), any = true;
-        else if (line.rfind("data: ", 0) == 0) e.data = line.substr(6), any = true;
+        if (line.rfind("id: ", 0) == 0)
+          e.id = std::atoll(line.c_str() + 4), any = true;
+        else if (line.rfind("event: ", 0) == 0)
+          e.event = line.substr(7), any = true;
+        else if (line.rfind("data: ", 0) == 0)
+          e.data = line.substr(6), any = true;
       }
       if (any) events.push_back(e);
     }
   };
-  auto res = c.Get(("/progress/" + task_id).c_str(), headers,
-                   [&](const char* data, size_t len) {
-                     buffer.append(data, len);
-                     parse_ready();
-                     return true;
-                   });
+  auto res = c.Get(("/progress/" + task_id).c_str(), headers, [&](const char* data, size_t len) {
+    buffer.append(data, len);
+    parse_ready();
+    return true;
+  });
   if (status) *status = res ? res->status : -1;
   return events;
 }
@@ -181,7 +184,8 @@ std::string fetch(httplib::Client& c, const std::string& url) {
 }
 
 std::string tiny_png(httplib::Client& c, int seed) {
-  auto res = post_json(c, "/generate/sync", R"({"workflow":"Builtin Tiny","prompt":"source","seed":)" + std::to_string(seed) + "}");
+  auto res = post_json(c, "/generate/sync",
+                       R"({"workflow":"Builtin Tiny","prompt":"source","seed":)" + std::to_string(seed) + "}");
   REQUIRE(res);
   INFO(res->body);
   REQUIRE(res->status == 200);
@@ -204,8 +208,10 @@ fs::path journal_file(const fs::path& data) { return data / "database" / "media-
 
 json::document durable_gallery(const fs::path& data) {
   json::document db;
-  if (fs::exists(database_file(data))) db = parse_json(read_file(database_file(data)));
-  else db.Parse(R"({"mediaData":[]})");
+  if (fs::exists(database_file(data)))
+    db = parse_json(read_file(database_file(data)));
+  else
+    db.Parse(R"({"mediaData":[]})");
   REQUIRE(db.IsObject());
   REQUIRE(db.HasMember("mediaData"));
   REQUIRE(db["mediaData"].IsArray());

@@ -191,8 +191,10 @@ TEST_CASE("shutdown: sync requests waiting at SIGTERM are answered: the running 
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (running.empty() && std::chrono::steady_clock::now() < deadline) {
     auto ids = active_ids();
-    if (!ids.empty()) running = ids[0];
-    else std::this_thread::sleep_for(10ms);
+    if (!ids.empty())
+      running = ids[0];
+    else
+      std::this_thread::sleep_for(10ms);
   }
   REQUIRE_FALSE(running.empty());
   REQUIRE(wait_for_state(c, running, is("running"), 10s) == "running");

@@ -115,8 +115,9 @@ TEST_CASE("uploads: an image becomes an entry whose file is served byte for byte
 
     // A large file (a 3 MiB text chunk before IEND) arrives whole, byte for byte.
     std::uint32_t n = 3u << 20;
-    std::string big = png.substr(0, png.size() - 12) + std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n)} +
-                      "tEXt" + std::string(n, 't') + std::string(4, '\0') + png.substr(png.size() - 12);
+    std::string big = png.substr(0, png.size() - 12) +
+                      std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n)} + "tEXt" + std::string(n, 't') +
+                      std::string(4, '\0') + png.substr(png.size() - 12);
     auto large = upload_to_complete(server, "/upload/image", {{"image", big, "big.png", "image/png"}});
     CHECK(fetch(c, string_field(large, "imageUrl")) == big);
     CHECK(server.stop() == 0);
@@ -131,9 +132,15 @@ TEST_CASE("uploads: an image becomes an entry whose file is served byte for byte
 
 TEST_CASE("uploads: WAV, MP3, OGG and FLAC become audio entries with the client's fields, and survive a kill -9") {
   temp_folder data("upload_audio");
-  struct kind { const char* name; std::string bytes; const char* ext; };
-  std::vector<kind> kinds = {{"song.wav", wav_bytes(), ".wav"}, {"song.mp3", mp3_bytes(), ".mp3"},
-                             {"song.ogg", ogg_bytes(), ".ogg"}, {"song.flac", flac_bytes(), ".flac"}};
+  struct kind {
+    const char* name;
+    std::string bytes;
+    const char* ext;
+  };
+  std::vector<kind> kinds = {{"song.wav", wav_bytes(), ".wav"},
+                             {"song.mp3", mp3_bytes(), ".mp3"},
+                             {"song.ogg", ogg_bytes(), ".ogg"},
+                             {"song.flac", flac_bytes(), ".flac"}};
   std::vector<std::pair<std::int64_t, std::string>> stored; // uid, url
   {
     server_process server(data.path());
@@ -161,7 +168,8 @@ TEST_CASE("uploads: WAV, MP3, OGG and FLAC become audio entries with the client'
       CHECK(std::string(result["tags"][1].GetString()) == "trimmed");
       CHECK(result["origin"].GetInt64() == 3);
       CHECK(json::stringify(result["clips"]) == "[[0,1.5]]");
-      CHECK(string_field(result, "audioFormat") == std::string(k.ext + 1)); // the format stored, as the Node server named it
+      CHECK(string_field(result, "audioFormat") ==
+            std::string(k.ext + 1)); // the format stored, as the Node server named it
       CHECK(result["imageUrl"].IsNull());
       std::string url = string_field(result, "audioUrl");
       CHECK(url.size() > std::strlen(k.ext));
@@ -193,7 +201,12 @@ TEST_CASE("uploads: every refusal is 4xx JSON and leaves no file and no entry be
   std::string png = tiny_png(c, 5);
   auto before_entries = durable_entries_text(data.path());
   auto before_storage = files_in(data.path() / "storage");
-  struct row { const char* what; const char* route; httplib::MultipartFormDataItems form; int status; };
+  struct row {
+    const char* what;
+    const char* route;
+    httplib::MultipartFormDataItems form;
+    int status;
+  };
   std::vector<row> rows = {
       {"no file part", "/upload/image", {{"name", "x", "", ""}}, 400},
       {"the file under another name", "/upload/image", {{"file", png, "a.png", "image/png"}}, 400},
@@ -204,12 +217,30 @@ TEST_CASE("uploads: every refusal is 4xx JSON and leaves no file and no entry be
       {"a WAV sent as an image", "/upload/image", {{"image", wav_bytes(), "a.png", "image/png"}}, 400},
       {"a PNG sent as audio", "/upload/audio", {{"audio", png, "a.wav", "audio/wav"}}, 400},
       {"an empty audio file", "/upload/audio", {{"audio", "", "a.wav", "audio/wav"}}, 400},
-      {"two image parts", "/upload/image", {{"image", png, "a.png", "image/png"}, {"image", png, "b.png", "image/png"}}, 400},
-      {"a name that is not UTF-8", "/upload/image", {{"image", png, "a.png", "image/png"}, {"name", "\xff\xfe", "", ""}}, 400},
-      {"tags that are not strings", "/upload/audio", {{"audio", wav_bytes(), "a.wav", "audio/wav"}, {"tags", "[1,2]", "", ""}}, 400},
-      {"an origin that is not a uid", "/upload/audio", {{"audio", wav_bytes(), "a.wav", "audio/wav"}, {"origin", "abc", "", ""}}, 400},
-      {"clips that are not a list", "/upload/audio", {{"audio", wav_bytes(), "a.wav", "audio/wav"}, {"clips", "{}", "", ""}}, 400},
-      {"a file over --max-upload-bytes", "/upload/image", {{"image", png + std::string(300000, 'x'), "a.png", "image/png"}}, 413},
+      {"two image parts",
+       "/upload/image",
+       {{"image", png, "a.png", "image/png"}, {"image", png, "b.png", "image/png"}},
+       400},
+      {"a name that is not UTF-8",
+       "/upload/image",
+       {{"image", png, "a.png", "image/png"}, {"name", "\xff\xfe", "", ""}},
+       400},
+      {"tags that are not strings",
+       "/upload/audio",
+       {{"audio", wav_bytes(), "a.wav", "audio/wav"}, {"tags", "[1,2]", "", ""}},
+       400},
+      {"an origin that is not a uid",
+       "/upload/audio",
+       {{"audio", wav_bytes(), "a.wav", "audio/wav"}, {"origin", "abc", "", ""}},
+       400},
+      {"clips that are not a list",
+       "/upload/audio",
+       {{"audio", wav_bytes(), "a.wav", "audio/wav"}, {"clips", "{}", "", ""}},
+       400},
+      {"a file over --max-upload-bytes",
+       "/upload/image",
+       {{"image", png + std::string(300000, 'x'), "a.png", "image/png"}},
+       413},
   };
   for (auto& r : rows) {
     INFO(r.what);

@@ -70,7 +70,10 @@ TEST_CASE("web client: --static-dir serves a front end at /, API routes first") 
   CHECK(index->body == "<!doctype html><title>ours</title>");
   CHECK(index->get_header_value("Content-Type") == "text/html; charset=utf-8");
 
-  struct kind { const char* path; const char* type; };
+  struct kind {
+    const char* path;
+    const char* type;
+  };
   for (auto k : {kind{"/index.html", "text/html; charset=utf-8"}, kind{"/js/app.mjs", "text/javascript; charset=utf-8"},
                  kind{"/js/old.js", "text/javascript; charset=utf-8"}, kind{"/css/main.css", "text/css; charset=utf-8"},
                  kind{"/icon.svg", "image/svg+xml"}, kind{"/fonts/f.woff2", "font/woff2"},
@@ -162,9 +165,12 @@ TEST_CASE("web client: entries keep description, tags, summary, orientation, ext
 
   // Multipart, as the client's form sends it: tags as JSON text; a declared input left out
   // takes its default and is stored too.
-  httplib::MultipartFormDataItems form = {
-      {"workflow", "Builtin Tiny", "", ""}, {"prompt", "a blue bird", "", ""}, {"seed", "4", "", ""},
-      {"description", "A bird", "", ""}, {"tags", R"(["bird","Blue"])", "", ""}, {"requestOrigin", "inpaint", "", ""}};
+  httplib::MultipartFormDataItems form = {{"workflow", "Builtin Tiny", "", ""},
+                                          {"prompt", "a blue bird", "", ""},
+                                          {"seed", "4", "", ""},
+                                          {"description", "A bird", "", ""},
+                                          {"tags", R"(["bird","Blue"])", "", ""},
+                                          {"requestOrigin", "inpaint", "", ""}};
   auto posted = c.Post("/generate", form);
   REQUIRE(posted);
   REQUIRE(posted->status == 202);
@@ -213,7 +219,8 @@ TEST_CASE("web client: bad description, tags or requestOrigin are refused and wr
     CHECK(parse_json(res->body)["error"].IsString());
   }
   std::string long_origin(201, 'o');
-  auto res = post_json(c, "/generate", R"({"workflow":"Builtin Tiny","prompt":"p","requestOrigin":")" + long_origin + "\"}");
+  auto res = post_json(c, "/generate",
+                       R"({"workflow":"Builtin Tiny","prompt":"p","requestOrigin":")" + long_origin + "\"}");
   REQUIRE(res);
   CHECK(res->status == 400);
   CHECK(entries_in(data.path()) == 0);
@@ -226,7 +233,8 @@ TEST_CASE("web client: /media-data without limit answers the Node server's page 
   server_process server(data.path());
   auto c = server.client();
   std::vector<std::string> ids;
-  for (int i = 0; i < 12; ++i) ids.push_back(start_async(c, R"({"workflow":"Builtin Tiny","prompt":"n)" + std::to_string(i) + "\"}"));
+  for (int i = 0; i < 12; ++i)
+    ids.push_back(start_async(c, R"({"workflow":"Builtin Tiny","prompt":"n)" + std::to_string(i) + "\"}"));
   for (auto& id : ids) wait_for_end(c, id);
   auto page = parse_json(fetch(c, "/media-data"));
   REQUIRE(page.Size() == 10);
@@ -296,7 +304,8 @@ TEST_CASE("web client: /generate/silent/sync is /generate/sync") {
   temp_folder data("silent");
   server_process server(data.path());
   auto c = server.client();
-  auto res = post_json(c, "/generate/silent/sync", R"({"workflow":"Builtin Tiny","prompt":"quiet","seed":9,"description":"d"})");
+  auto res = post_json(c, "/generate/silent/sync",
+                       R"({"workflow":"Builtin Tiny","prompt":"quiet","seed":9,"description":"d"})");
   REQUIRE(res);
   INFO(res->body);
   REQUIRE(res->status == 200);

@@ -10,7 +10,8 @@ using namespace mediagen::test;
 
 namespace {
 
-const char* tiny_graph = R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":"","seed":1,"width":32,"height":32,"steps":2}},
+const char* tiny_graph =
+    R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":"","seed":1,"width":32,"height":32,"steps":2}},
   "2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"t"}}})";
 
 const char* missing_input_graph = R"({"1":{"class_type":"LoadImage","inputs":{"image":"not-there.png"}},
@@ -27,17 +28,19 @@ backend_outcome run_job(caf::scoped_actor& self, const backend_actor& backend, c
                     out = std::move(o);
                     done = true;
                   },
-                  caf::after(std::chrono::seconds(30)) >> [&] {
-                    FAIL("the job did not end");
-                    done = true;
-                  });
+                  caf::after(std::chrono::seconds(30)) >>
+                      [&] {
+                        FAIL("the job did not end");
+                        done = true;
+                      });
   return out;
 }
 
 backend_figures figures(caf::scoped_actor& self, const backend_actor& backend) {
   backend_figures f;
   self->request(backend, std::chrono::seconds(5), atom::status::value)
-      .receive([&](actor_status& s) { f = caf::get<backend_figures>(s.figures); }, [&](caf::error& e) { FAIL(to_string(e)); });
+      .receive([&](actor_status& s) { f = caf::get<backend_figures>(s.figures); },
+               [&](caf::error& e) { FAIL(to_string(e)); });
   return f;
 }
 
@@ -58,7 +61,8 @@ TEST_CASE("builtin backend: a job renders with rising progress, and completed an
   REQUIRE(ok.outputs.size() == 1);
   CHECK(std::filesystem::exists(dir.path() / ok.outputs[0].name));
   REQUIRE_FALSE(progress.empty());
-  for (std::size_t i = 1; i < progress.size(); ++i) CHECK(progress[i].progress.percentage >= progress[i - 1].progress.percentage);
+  for (std::size_t i = 1; i < progress.size(); ++i)
+    CHECK(progress[i].progress.percentage >= progress[i - 1].progress.percentage);
   CHECK(progress.back().state == task_state::running);
 
   auto failed = run_job(self, backend, "j2", missing_input_graph, progress);

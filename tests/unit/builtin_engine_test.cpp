@@ -41,8 +41,9 @@ TEST_CASE("builtin: seeds given as int, double or numeric string draw the same p
   std::string as_int = render("x", 12345);
   auto with_seed = [](const std::string& seed_json) {
     fake_io io;
-    std::string g = R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":"x","seed":)" + seed_json +
-                    R"(,"width":"64","height":48.0,"steps":"3"}},"2":{"class_type":"SaveImage","inputs":{"images":["1",0]}}})";
+    std::string g =
+        R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":"x","seed":)" + seed_json +
+        R"(,"width":"64","height":48.0,"steps":"3"}},"2":{"class_type":"SaveImage","inputs":{"images":["1",0]}}})";
     execution_outcome o = io.run(g);
     REQUIRE_MESSAGE(o.ok, o.error);
     return io.file(0);
@@ -97,7 +98,7 @@ TEST_CASE("builtin: progress comes once per step, in order, then once for the sa
   for (int i = 0; i < 7; ++i) {
     const node_progress& p = io.progress[static_cast<std::size_t>(i)];
     CHECK(p.node_id == "1");
-    CHECK(p.title == "Generate");  // _meta.title wins over class_type
+    CHECK(p.title == "Generate"); // _meta.title wins over class_type
     CHECK(p.value == i + 1);
     CHECK(p.max == 7);
     CHECK(p.node_index == 0);
@@ -205,7 +206,8 @@ TEST_CASE("builtin: check_graph accepts a sound graph and names the node at faul
   std::string missing = check_graph(R"({"2": {"class_type": "SaveImage", "inputs": {}}})");
   CHECK(missing == "Node 2 (SaveImage): input images is not connected.");
 
-  std::string literal_link = check_graph(R"({"1": {"class_type": "EmptyImage", "inputs": {"width": ["1", 0], "height": 8}},
+  std::string literal_link = check_graph(
+      R"({"1": {"class_type": "EmptyImage", "inputs": {"width": ["1", 0], "height": 8}},
                                              "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0]}}})");
   CHECK(literal_link == "Node 1 (EmptyImage): input width must be a value, not a link.");
 
@@ -264,7 +266,8 @@ TEST_CASE("builtin: bad input values give one-sentence errors naming the node") 
 
 TEST_CASE("builtin: a prompt that arrives as a number is used as its text") {
   fake_io a, b;
-  std::string g = R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":PROMPT,"seed":1,"width":16,"height":16,"steps":1}},
+  std::string g =
+      R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":PROMPT,"seed":1,"width":16,"height":16,"steps":1}},
                       "2":{"class_type":"SaveImage","inputs":{"images":["1",0]}}})";
   auto with = [&](fake_io& io, const std::string& prompt) {
     std::string s = g;

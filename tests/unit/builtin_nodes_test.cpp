@@ -60,7 +60,7 @@ std::string with_save(const std::string& nodes) { return "{" + nodes + "," + sav
 TEST_CASE("builtin: EmptyImage makes a solid batch of the given colour") {
   fake_io io;
   auto out = run_ok(io, with_save(R"("5": {"class_type": "EmptyImage",
-      "inputs": {"width": 5, "height": 3, "batch_size": 2, "color": 3368601}})"));  // 0x336699
+      "inputs": {"width": 5, "height": 3, "batch_size": 2, "color": 3368601}})")); // 0x336699
   REQUIRE(out.size() == 2);
   for (const image& img : out) {
     CHECK(img.width == 5);
@@ -72,8 +72,9 @@ TEST_CASE("builtin: EmptyImage makes a solid batch of the given colour") {
 
 TEST_CASE("builtin: ImageInvert turns each colour into its complement") {
   fake_io io;
-  image img = run_one(io, with_save(R"("1": {"class_type": "EmptyImage", "inputs": {"width": 4, "height": 4, "color": 1056816}},
-      "5": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}})"));  // 0x102030
+  image img = run_one(
+      io, with_save(R"("1": {"class_type": "EmptyImage", "inputs": {"width": 4, "height": 4, "color": 1056816}},
+      "5": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}})")); // 0x102030
   check_pixel(img, 2, 2, 0xEF, 0xDF, 0xCF);
 }
 
@@ -84,9 +85,11 @@ TEST_CASE("builtin: ImageScale resizes, keeps aspect for a 0 side, and crops to 
     fake_io run;
     run.inputs = io.inputs;
     return run_one(run, with_save(R"("1": {"class_type": "LoadImage", "inputs": {"image": "wide.png"}},
-        "5": {"class_type": "ImageScale", "inputs": )" + inputs + "}"));
+        "5": {"class_type": "ImageScale", "inputs": )" +
+                                  inputs + "}"));
   };
-  image a = scaled(R"({"image": ["1", 0], "upscale_method": "bilinear", "width": 20, "height": 10, "crop": "disabled"})");
+  image a = scaled(
+      R"({"image": ["1", 0], "upscale_method": "bilinear", "width": 20, "height": 10, "crop": "disabled"})");
   CHECK(a.width == 20);
   CHECK(a.height == 10);
   image b = scaled(R"({"image": ["1", 0], "upscale_method": "area", "width": 0, "height": 10, "crop": "disabled"})");
@@ -95,17 +98,20 @@ TEST_CASE("builtin: ImageScale resizes, keeps aspect for a 0 side, and crops to 
   image c = scaled(R"({"image": ["1", 0], "upscale_method": "lanczos", "width": 64, "height": 64, "crop": "center"})");
   CHECK(c.width == 64);
   CHECK(c.height == 64);
-  image same = scaled(R"({"image": ["1", 0], "upscale_method": "bicubic", "width": 40, "height": 20, "crop": "disabled"})");
+  image same = scaled(
+      R"({"image": ["1", 0], "upscale_method": "bicubic", "width": 40, "height": 20, "crop": "disabled"})");
   CHECK(encode_png(same) == io.inputs["wide.png"]);
 
   // Nearest doubles every pixel; centre crop of a 40x20 to a square keeps columns 10..29.
-  image nearest = scaled(R"({"image": ["1", 0], "upscale_method": "nearest-exact", "width": 80, "height": 40, "crop": "disabled"})");
+  image nearest = scaled(
+      R"({"image": ["1", 0], "upscale_method": "nearest-exact", "width": 80, "height": 40, "crop": "disabled"})");
   image original = decode_image(io.inputs["wide.png"]).rgb;
   for (int c2 = 0; c2 < 3; ++c2) {
     CHECK(byte_at(nearest, 7, 9, c2) == byte_at(original, 3, 4, c2));
     CHECK(byte_at(nearest, 6, 8, c2) == byte_at(original, 3, 4, c2));
   }
-  image cropped = scaled(R"({"image": ["1", 0], "upscale_method": "nearest-exact", "width": 20, "height": 20, "crop": "center"})");
+  image cropped = scaled(
+      R"({"image": ["1", 0], "upscale_method": "nearest-exact", "width": 20, "height": 20, "crop": "center"})");
   for (int c2 = 0; c2 < 3; ++c2) CHECK(byte_at(cropped, 0, 0, c2) == byte_at(original, 10, 0, c2));
 }
 
@@ -115,7 +121,7 @@ TEST_CASE("builtin: ImageBlur softens edges and leaves flat areas alone") {
   image img = run_one(io, with_save(R"("1": {"class_type": "LoadImage", "inputs": {"image": "edge.png"}},
       "5": {"class_type": "ImageBlur", "inputs": {"image": ["1", 0], "blur_radius": 3, "sigma": 1.0}})"));
   CHECK(img.width == 32);
-  check_pixel(img, 2, 4, 0, 0, 0);        // far from the edge: unchanged
+  check_pixel(img, 2, 4, 0, 0, 0); // far from the edge: unchanged
   check_pixel(img, 29, 4, 255, 255, 255);
   int left = byte_at(img, 15, 4, 0), right = byte_at(img, 16, 4, 0);
   CHECK(left > 0);
@@ -135,11 +141,12 @@ TEST_CASE("builtin: ImageBlend mixes by factor in normal, multiply and screen mo
     fake_io io;
     std::string g = with_save(R"("1": {"class_type": "EmptyImage", "inputs": {"width": 6, "height": 6, "color": )" +
                               std::to_string(color1) + R"(}},
-        "2": {"class_type": "EmptyImage", "inputs": {"width": 3, "height": 2, "color": )" + std::to_string(color2) + R"(}},
+        "2": {"class_type": "EmptyImage", "inputs": {"width": 3, "height": 2, "color": )" +
+                              std::to_string(color2) + R"(}},
         "5": {"class_type": "ImageBlend", "inputs": {"image1": ["1", 0], "image2": ["2", 0], "blend_factor": )" +
                               std::to_string(factor) + R"(, "blend_mode": ")" + mode + R"("}})");
     image img = run_one(io, g);
-    CHECK(img.width == 6);  // image2 is scaled to image1
+    CHECK(img.width == 6); // image2 is scaled to image1
     CHECK(img.height == 6);
     return byte_at(img, 3, 3, 0);
   };
@@ -173,7 +180,7 @@ TEST_CASE("builtin: ImageCompositeMasked changes only masked pixels, byte for by
     for (int x = 0; x < 64; ++x) {
       bool in_rect = x >= 10 && x < 26 && y >= 5 && y < 21;
       bool masked_side = in_rect && x - 10 < 8;
-      bool surely_unmasked = !in_rect || x - 10 >= 10;  // the scaled mask's soft edge is near column 8
+      bool surely_unmasked = !in_rect || x - 10 >= 10; // the scaled mask's soft edge is near column 8
       bool surely_masked = in_rect && x - 10 < 6;
       bool same = true;
       for (int c = 0; c < 3; ++c) same = same && byte_at(out, x, y, c) == byte_at(original, x, y, c);
@@ -201,8 +208,10 @@ TEST_CASE("builtin: ImageCompositeMasked without a mask pastes the whole source,
   for (int y = 0; y < 20; ++y)
     for (int x = 0; x < 20; ++x) {
       bool pasted = x < 6 && y >= 15;
-      if (pasted) check_pixel(out, x, y, 0, 0, 255);
-      else check_pixel(out, x, y, byte_at(original, x, y, 0), byte_at(original, x, y, 1), byte_at(original, x, y, 2));
+      if (pasted)
+        check_pixel(out, x, y, 0, 0, 255);
+      else
+        check_pixel(out, x, y, byte_at(original, x, y, 0), byte_at(original, x, y, 1), byte_at(original, x, y, 2));
     }
 
   fake_io resized;
@@ -232,8 +241,8 @@ TEST_CASE("builtin: LoadImage's mask is 1 - alpha, and all 0 without alpha") {
               "x": 0, "y": 0, "resize_source": false, "mask": ["1", 1]}})"));
   };
   image with_alpha = composite_with_mask_of(encode_png(rgba));
-  check_pixel(with_alpha, 1, 1, 255, 255, 255);  // transparent: selected
-  check_pixel(with_alpha, 6, 1, 0, 0, 0);        // opaque: untouched
+  check_pixel(with_alpha, 1, 1, 255, 255, 255); // transparent: selected
+  check_pixel(with_alpha, 6, 1, 0, 0, 0);       // opaque: untouched
   image opaque = composite_with_mask_of(encode_png(solid(8, 4, 0.2f, 0.4f, 0.6f)));
   check_pixel(opaque, 1, 1, 0, 0, 0);
   check_pixel(opaque, 6, 1, 0, 0, 0);
@@ -251,14 +260,15 @@ TEST_CASE("builtin: LoadImageMask inverts alpha only") {
   image rgba = make_image(8, 4, 4, 0.0f);
   for (int y = 0; y < 4; ++y)
     for (int x = 0; x < 8; ++x) {
-      rgba.row(y)[x * 4 + 1] = x < 4 ? 1.0f : 0.0f;  // green on the left
-      rgba.row(y)[x * 4 + 3] = x < 4 ? 1.0f : 0.0f;  // opaque on the left
+      rgba.row(y)[x * 4 + 1] = x < 4 ? 1.0f : 0.0f; // green on the left
+      rgba.row(y)[x * 4 + 3] = x < 4 ? 1.0f : 0.0f; // opaque on the left
     }
   auto paste = [&](const char* channel) {
     fake_io io;
     io.inputs["m.png"] = encode_png(rgba);
     return run_one(io, with_save(std::string(R"(
-        "1": {"class_type": "LoadImageMask", "inputs": {"image": "m.png", "channel": ")") + channel + R"("}},
+        "1": {"class_type": "LoadImageMask", "inputs": {"image": "m.png", "channel": ")") +
+                                 channel + R"("}},
         "2": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 4, "color": 0}},
         "3": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 4, "color": 16777215}},
         "5": {"class_type": "ImageCompositeMasked", "inputs": {"destination": ["2", 0], "source": ["3", 0],
@@ -279,7 +289,8 @@ TEST_CASE("builtin: SaveImage keeps only safe characters of filename_prefix") {
   auto prefix_of = [](const std::string& prefix_json) {
     fake_io io;
     std::string g = R"({"1": {"class_type": "EmptyImage", "inputs": {"width": 2, "height": 2}},
-        "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": )" + prefix_json + "}}}";
+        "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": )" +
+                    prefix_json + "}}}";
     execution_outcome o = io.run(g);
     REQUIRE_MESSAGE(o.ok, o.error);
     std::string name = o.outputs.at(0).filename;
@@ -326,11 +337,16 @@ TEST_CASE("builtin: node input errors are sentences that name the node") {
   CHECK(run_error(io, with_save(R"("1": {"class_type": "LoadImage", "inputs": {"image": "ok.png"}},
         "5": {"class_type": "ImageBlur", "inputs": {"image": ["1", 0], "blur_radius": 2, "sigma": 0}})")) ==
         "Node 5 (ImageBlur): sigma must be between 0.1 and 10.");
-  CHECK(run_error(io, with_save(R"("5": {"class_type": "EmptyImage", "inputs": {"width": 4, "height": 4, "color": -1}})")) ==
+  CHECK(run_error(
+            io, with_save(R"("5": {"class_type": "EmptyImage", "inputs": {"width": 4, "height": 4, "color": -1}})")) ==
         "Node 5 (EmptyImage): color must be between 0 and 16777215.");
-  CHECK(run_error(io, with_save(R"("5": {"class_type": "EmptyImage", "inputs": {"width": 4096, "height": 4096, "batch_size": 64}})"))
-            .rfind("Node 5 (EmptyImage): batch_size times width times height", 0) == 0);
-  CHECK(run_error(io, with_save(R"("1": {"class_type": "LoadImageMask", "inputs": {"image": "ok.png", "channel": "purple"}},
+  CHECK(
+      run_error(
+          io, with_save(
+                  R"("5": {"class_type": "EmptyImage", "inputs": {"width": 4096, "height": 4096, "batch_size": 64}})"))
+          .rfind("Node 5 (EmptyImage): batch_size times width times height", 0) == 0);
+  CHECK(run_error(io,
+                  with_save(R"("1": {"class_type": "LoadImageMask", "inputs": {"image": "ok.png", "channel": "purple"}},
         "2": {"class_type": "LoadImage", "inputs": {"image": "ok.png"}},
         "5": {"class_type": "ImageCompositeMasked", "inputs": {"destination": ["2", 0], "source": ["2", 0],
               "x": 0, "y": 0, "mask": ["1", 0]}})")) ==

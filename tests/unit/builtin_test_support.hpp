@@ -26,7 +26,7 @@ struct fake_io {
   std::vector<std::string> saved_order;
   std::vector<node_progress> progress;
   std::atomic<bool> cancel{false};
-  std::function<void(const node_progress&)> on_progress;  ///< extra hook, e.g. to cancel mid-run
+  std::function<void(const node_progress&)> on_progress; ///< extra hook, e.g. to cancel mid-run
   bool fail_saves = false;
 
   execution_context context() {

@@ -81,7 +81,8 @@ std::string base64(const std::string& in) {
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const std::uint32_t n = (std::uint32_t(std::uint8_t(in[i])) << 16) | (std::uint32_t(std::uint8_t(in[i + 1])) << 8) | std::uint8_t(in[i + 2]);
+    const std::uint32_t n = (std::uint32_t(std::uint8_t(in[i])) << 16) | (std::uint32_t(std::uint8_t(in[i + 1])) << 8) |
+                            std::uint8_t(in[i + 2]);
     out += {t[n >> 18], t[(n >> 12) & 63], t[(n >> 6) & 63], t[n & 63]};
   }
   if (i + 1 == in.size()) {
@@ -94,9 +95,7 @@ std::string base64(const std::string& in) {
   return out;
 }
 
-std::string accept_key(const std::string& key) {
-  return base64(sha1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"));
-}
+std::string accept_key(const std::string& key) { return base64(sha1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")); }
 
 // ---- the server -------------------------------------------------------------------------------
 
@@ -255,12 +254,13 @@ private:
       const std::string key = request.substr(key_pos + 19, key_end - key_pos - 19);
       const std::string target = request.substr(4, request.find(' ', 4) - 4);
       write_all(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    "Sec-WebSocket-Accept: " + accept_key(key) + "\r\n\r\n");
+                    "Sec-WebSocket-Accept: " +
+                        accept_key(key) + "\r\n\r\n");
       timeval none{0, 0};
       ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (current_ >= 0) ::shutdown(current_, SHUT_RDWR);  // a new client replaces the old
+        if (current_ >= 0) ::shutdown(current_, SHUT_RDWR); // a new client replaces the old
         current_ = fd;
         open_fds_.push_back(fd);
         ++handshakes_;
@@ -292,7 +292,7 @@ private:
       std::string payload(static_cast<size_t>(len), '\0');
       if (len && !read_exact(fd, payload.data(), payload.size())) break;
       for (size_t i = 0; i < payload.size(); ++i) payload[i] ^= mask[i % 4];
-      if (opcode == 0x8) {  // close
+      if (opcode == 0x8) { // close
         {
           std::lock_guard<std::mutex> lock(mutex_);
           close_received_ = true;
@@ -302,7 +302,7 @@ private:
           write_all(fd, encode_frame(0x8, payload.substr(0, 2)));
           break;
         }
-      } else if (opcode == 0x9) {  // ping
+      } else if (opcode == 0x9) { // ping
         {
           std::lock_guard<std::mutex> lock(mutex_);
           ++pings_;
@@ -382,219 +382,220 @@ int unused_port() {
   return ntohs(addr.sin_port);
 }
 
-}  // namespace
+} // namespace
 
 TEST_SUITE("comfyui ws_listener") {
 
-TEST_CASE("the handshake helper matches RFC 6455's example") {
-  CHECK(accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-}
-
-TEST_CASE("connects with clientId, delivers text frames in order, skips binary previews") {
-  tiny_ws_server server;
-  recorder rec;
-  ws_listener ws(*parse_base_url(server.url()), "client-123", rec.frame_cb(), rec.state_cb(), fast_options());
-  CHECK(ws.url() == server.url().replace(0, 4, "ws") + "/ws?clientId=client-123");
-  CHECK(ws.start());
-  CHECK(ws.start());  // idempotent
-  const bool up = ws.wait_connected(3s);
-  INFO(ws.stats().last_error);
-  REQUIRE(up);
-  CHECK(ws.connected());
-  REQUIRE(server.wait_handshakes(1, 2s));
-  CHECK(server.last_target() == "/ws?clientId=client-123");
-  REQUIRE(rec.wait([&] { return !rec.states.empty(); }));
-  CHECK(rec.states[0].first);
-
-  server.send_text(R"({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": "client-123"}})");
-  server.send_binary(std::string("\x00\x00\x00\x01\x00\x00\x00\x02", 8) + std::string(70000, 'x'));
-  server.send_text(R"({"type": "executing", "data": {"node": "3", "display_node": "3", "prompt_id": "p1"}})");
-  server.send_text("this is not json");
-  server.send_text(R"({"type": "progress", "data": {"value": 3, "max": 20, "prompt_id": "p1", "node": "3"}})");
-  REQUIRE(rec.wait([&] { return rec.frames.size() >= 4; }));
-  {
-    std::lock_guard<std::mutex> lock(rec.mutex);
-    REQUIRE(rec.frames.size() == 4);
-    CHECK(std::get<status_frame>(rec.frames[0]).sid == "client-123");
-    CHECK(std::get<executing_frame>(rec.frames[1]).node == std::optional<std::string>("3"));
-    CHECK_FALSE(std::get<unknown_frame>(rec.frames[2]).error.empty());
-    CHECK(std::get<progress_frame>(rec.frames[3]).value == 3);
+  TEST_CASE("the handshake helper matches RFC 6455's example") {
+    CHECK(accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   }
-  const auto s = ws.stats();
-  CHECK(s.running);
-  CHECK(s.connected);
-  CHECK(s.text_frames == 4);
-  CHECK(s.binary_frames == 1);
-  CHECK(s.malformed_frames == 1);
-  CHECK(s.connects == 1);
 
-  const auto t0 = std::chrono::steady_clock::now();
-  ws.stop();
-  CHECK(std::chrono::steady_clock::now() - t0 < 2500ms);
-  CHECK_FALSE(ws.connected());
-  CHECK(rec.wait([&] { return server.close_received(); }, 1s));
-  CHECK_FALSE(ws.stats().running);
-}
-
-TEST_CASE("reconnects after a drop, with the same clientId") {
-  tiny_ws_server server;
-  recorder rec;
-  ws_listener ws(*parse_base_url(server.url()), "same-id", rec.frame_cb(), rec.state_cb(), fast_options());
-  ws.start();
-  REQUIRE(ws.wait_connected(3s));
-  server.drop();
-  REQUIRE(rec.wait([&] { return rec.states.size() >= 2; }));
-  {
-    std::lock_guard<std::mutex> lock(rec.mutex);
-    CHECK_FALSE(rec.states[1].first);
-    CHECK(rec.states[1].second.find("closed") != std::string::npos);
-  }
-  REQUIRE(server.wait_handshakes(2, 3s));
-  REQUIRE(rec.wait([&] { return rec.states.size() >= 3; }));
-  {
-    std::lock_guard<std::mutex> lock(rec.mutex);
-    CHECK(rec.states[2].first);
-  }
-  CHECK(server.last_target() == "/ws?clientId=same-id");
-  REQUIRE(ws.wait_connected(2s));
-  server.send_text(R"({"type": "execution_success", "data": {"prompt_id": "p9", "timestamp": 1}})");
-  REQUIRE(rec.wait([&] { return !rec.frames.empty(); }));
-  const auto s = ws.stats();
-  CHECK(s.connects == 2);
-  CHECK(s.drops == 1);
-}
-
-TEST_CASE("retries with back-off while ComfyUI is down, reports the failure once, connects when it appears") {
-  const int port = unused_port();
-  recorder rec;
-  auto opts = fast_options();
-  ws_listener ws(*parse_base_url("http://127.0.0.1:" + std::to_string(port)), "late", rec.frame_cb(),
-                 rec.state_cb(), opts);
-  ws.start();
-  CHECK_FALSE(ws.wait_connected(700ms));
-  auto s = ws.stats();
-  CHECK(s.attempts >= 3);   // 50 + 100 + 200 + 200 ms of back-off fit in 700 ms
-  CHECK(s.attempts <= 8);
-  CHECK(s.failures >= 3);
-  CHECK(s.next_backoff == 200ms);
-  CHECK(s.last_error.find("unreachable") != std::string::npos);
-  {
-    std::lock_guard<std::mutex> lock(rec.mutex);
-    REQUIRE(rec.states.size() == 1);  // reported once, not per attempt
-    CHECK_FALSE(rec.states[0].first);
-  }
-  tiny_ws_server server(port);
-  REQUIRE(ws.wait_connected(3s));
-  CHECK(ws.stats().next_backoff == 50ms);  // reset once connected
-  REQUIRE(rec.wait([&] { return rec.states.size() == 2; }));
-}
-
-TEST_CASE("stop() is quick while disconnected and while the peer ignores the close - no callbacks after") {
-  {
+  TEST_CASE("connects with clientId, delivers text frames in order, skips binary previews") {
+    tiny_ws_server server;
     recorder rec;
-    ws_listener ws(*parse_base_url("http://127.0.0.1:" + std::to_string(unused_port())), "x", rec.frame_cb(),
-                   rec.state_cb(), fast_options());
-    ws.start();
-    std::this_thread::sleep_for(120ms);
+    ws_listener ws(*parse_base_url(server.url()), "client-123", rec.frame_cb(), rec.state_cb(), fast_options());
+    CHECK(ws.url() == server.url().replace(0, 4, "ws") + "/ws?clientId=client-123");
+    CHECK(ws.start());
+    CHECK(ws.start()); // idempotent
+    const bool up = ws.wait_connected(3s);
+    INFO(ws.stats().last_error);
+    REQUIRE(up);
+    CHECK(ws.connected());
+    REQUIRE(server.wait_handshakes(1, 2s));
+    CHECK(server.last_target() == "/ws?clientId=client-123");
+    REQUIRE(rec.wait([&] { return !rec.states.empty(); }));
+    CHECK(rec.states[0].first);
+
+    server.send_text(
+        R"({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": "client-123"}})");
+    server.send_binary(std::string("\x00\x00\x00\x01\x00\x00\x00\x02", 8) + std::string(70000, 'x'));
+    server.send_text(R"({"type": "executing", "data": {"node": "3", "display_node": "3", "prompt_id": "p1"}})");
+    server.send_text("this is not json");
+    server.send_text(R"({"type": "progress", "data": {"value": 3, "max": 20, "prompt_id": "p1", "node": "3"}})");
+    REQUIRE(rec.wait([&] { return rec.frames.size() >= 4; }));
+    {
+      std::lock_guard<std::mutex> lock(rec.mutex);
+      REQUIRE(rec.frames.size() == 4);
+      CHECK(std::get<status_frame>(rec.frames[0]).sid == "client-123");
+      CHECK(std::get<executing_frame>(rec.frames[1]).node == std::optional<std::string>("3"));
+      CHECK_FALSE(std::get<unknown_frame>(rec.frames[2]).error.empty());
+      CHECK(std::get<progress_frame>(rec.frames[3]).value == 3);
+    }
+    const auto s = ws.stats();
+    CHECK(s.running);
+    CHECK(s.connected);
+    CHECK(s.text_frames == 4);
+    CHECK(s.binary_frames == 1);
+    CHECK(s.malformed_frames == 1);
+    CHECK(s.connects == 1);
+
     const auto t0 = std::chrono::steady_clock::now();
     ws.stop();
-    ws.stop();  // idempotent
-    CHECK(std::chrono::steady_clock::now() - t0 < 500ms);
-    CHECK_FALSE(ws.wait_connected(10ms));
-    CHECK_FALSE(ws.start());  // not restartable
+    CHECK(std::chrono::steady_clock::now() - t0 < 2500ms);
+    CHECK_FALSE(ws.connected());
+    CHECK(rec.wait([&] { return server.close_received(); }, 1s));
+    CHECK_FALSE(ws.stats().running);
   }
-  {
+
+  TEST_CASE("reconnects after a drop, with the same clientId") {
     tiny_ws_server server;
-    server.answer_close = false;
     recorder rec;
-    ws_listener ws(*parse_base_url(server.url()), "y", rec.frame_cb(), rec.state_cb(), fast_options());
+    ws_listener ws(*parse_base_url(server.url()), "same-id", rec.frame_cb(), rec.state_cb(), fast_options());
     ws.start();
     REQUIRE(ws.wait_connected(3s));
-    REQUIRE(rec.wait([&] { return rec.states.size() == 1; }));  // the "connected" report
-    const size_t states_before = rec.state_count();
-    const auto t0 = std::chrono::steady_clock::now();
-    ws.stop();
-    CHECK(std::chrono::steady_clock::now() - t0 < 2500ms);  // close_timeout 0.5 s + 0.5 s grace, bounded
-    server.send_text(R"({"type": "status", "data": {}})");
-    std::this_thread::sleep_for(50ms);
-    CHECK(rec.state_count() == states_before);
-    CHECK(rec.frame_count() == 0);
+    server.drop();
+    REQUIRE(rec.wait([&] { return rec.states.size() >= 2; }));
+    {
+      std::lock_guard<std::mutex> lock(rec.mutex);
+      CHECK_FALSE(rec.states[1].first);
+      CHECK(rec.states[1].second.find("closed") != std::string::npos);
+    }
+    REQUIRE(server.wait_handshakes(2, 3s));
+    REQUIRE(rec.wait([&] { return rec.states.size() >= 3; }));
+    {
+      std::lock_guard<std::mutex> lock(rec.mutex);
+      CHECK(rec.states[2].first);
+    }
+    CHECK(server.last_target() == "/ws?clientId=same-id");
+    REQUIRE(ws.wait_connected(2s));
+    server.send_text(R"({"type": "execution_success", "data": {"prompt_id": "p9", "timestamp": 1}})");
+    REQUIRE(rec.wait([&] { return !rec.frames.empty(); }));
+    const auto s = ws.stats();
+    CHECK(s.connects == 2);
+    CHECK(s.drops == 1);
   }
-  {
-    // Destroyed without stop(): the destructor stops and joins.
-    tiny_ws_server server;
+
+  TEST_CASE("retries with back-off while ComfyUI is down, reports the failure once, connects when it appears") {
+    const int port = unused_port();
     recorder rec;
-    auto ws = std::make_unique<ws_listener>(*parse_base_url(server.url()), "z", rec.frame_cb(), rec.state_cb(),
-                                            fast_options());
-    ws->start();
-    REQUIRE(ws->wait_connected(3s));
-    ws.reset();
-    // Never started: nothing to join.
-    ws_listener idle(*parse_base_url(server.url()), "idle", nullptr, nullptr, fast_options());
+    auto opts = fast_options();
+    ws_listener ws(*parse_base_url("http://127.0.0.1:" + std::to_string(port)), "late", rec.frame_cb(), rec.state_cb(),
+                   opts);
+    ws.start();
+    CHECK_FALSE(ws.wait_connected(700ms));
+    auto s = ws.stats();
+    CHECK(s.attempts >= 3); // 50 + 100 + 200 + 200 ms of back-off fit in 700 ms
+    CHECK(s.attempts <= 8);
+    CHECK(s.failures >= 3);
+    CHECK(s.next_backoff == 200ms);
+    CHECK(s.last_error.find("unreachable") != std::string::npos);
+    {
+      std::lock_guard<std::mutex> lock(rec.mutex);
+      REQUIRE(rec.states.size() == 1); // reported once, not per attempt
+      CHECK_FALSE(rec.states[0].first);
+    }
+    tiny_ws_server server(port);
+    REQUIRE(ws.wait_connected(3s));
+    CHECK(ws.stats().next_backoff == 50ms); // reset once connected
+    REQUIRE(rec.wait([&] { return rec.states.size() == 2; }));
   }
-}
 
-TEST_CASE("wait_connected is released by stop() from another thread") {
-  recorder rec;
-  ws_listener ws(*parse_base_url("http://127.0.0.1:" + std::to_string(unused_port())), "w", rec.frame_cb(),
-                 rec.state_cb(), fast_options());
-  ws.start();
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(100ms);
-    ws.stop();
-  });
-  const auto t0 = std::chrono::steady_clock::now();
-  CHECK_FALSE(ws.wait_connected(5s));
-  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
-  stopper.join();
-}
+  TEST_CASE("stop() is quick while disconnected and while the peer ignores the close - no callbacks after") {
+    {
+      recorder rec;
+      ws_listener ws(*parse_base_url("http://127.0.0.1:" + std::to_string(unused_port())), "x", rec.frame_cb(),
+                     rec.state_cb(), fast_options());
+      ws.start();
+      std::this_thread::sleep_for(120ms);
+      const auto t0 = std::chrono::steady_clock::now();
+      ws.stop();
+      ws.stop(); // idempotent
+      CHECK(std::chrono::steady_clock::now() - t0 < 500ms);
+      CHECK_FALSE(ws.wait_connected(10ms));
+      CHECK_FALSE(ws.start()); // not restartable
+    }
+    {
+      tiny_ws_server server;
+      server.answer_close = false;
+      recorder rec;
+      ws_listener ws(*parse_base_url(server.url()), "y", rec.frame_cb(), rec.state_cb(), fast_options());
+      ws.start();
+      REQUIRE(ws.wait_connected(3s));
+      REQUIRE(rec.wait([&] { return rec.states.size() == 1; })); // the "connected" report
+      const size_t states_before = rec.state_count();
+      const auto t0 = std::chrono::steady_clock::now();
+      ws.stop();
+      CHECK(std::chrono::steady_clock::now() - t0 < 2500ms); // close_timeout 0.5 s + 0.5 s grace, bounded
+      server.send_text(R"({"type": "status", "data": {}})");
+      std::this_thread::sleep_for(50ms);
+      CHECK(rec.state_count() == states_before);
+      CHECK(rec.frame_count() == 0);
+    }
+    {
+      // Destroyed without stop(): the destructor stops and joins.
+      tiny_ws_server server;
+      recorder rec;
+      auto ws = std::make_unique<ws_listener>(*parse_base_url(server.url()), "z", rec.frame_cb(), rec.state_cb(),
+                                              fast_options());
+      ws->start();
+      REQUIRE(ws->wait_connected(3s));
+      ws.reset();
+      // Never started: nothing to join.
+      ws_listener idle(*parse_base_url(server.url()), "idle", nullptr, nullptr, fast_options());
+    }
+  }
 
-TEST_CASE("a throwing callback is recorded and the listener goes on") {
-  tiny_ws_server server;
-  std::atomic<int> calls{0};
-  ws_listener ws(
-      *parse_base_url(server.url()), "t",
-      [&](const ws_frame&) {
-        if (++calls == 1) throw std::runtime_error("boom");
-      },
-      [](bool, const std::string&) { throw 42; }, fast_options());
-  ws.start();
-  REQUIRE(ws.wait_connected(3s));
-  // The client may see the socket open before the server has recorded the connection.
-  REQUIRE(server.wait_handshakes(1, 3s));
-  REQUIRE(server.send_text(R"({"type": "status", "data": {}})"));
-  REQUIRE(server.send_text(R"({"type": "status", "data": {}})"));
-  for (int i = 0; i < 500 && calls < 2; ++i) std::this_thread::sleep_for(10ms);
-  CHECK(calls == 2);
-  CHECK(ws.stats().last_error.find("boom") != std::string::npos);
-  CHECK(ws.connected());
-}
+  TEST_CASE("wait_connected is released by stop() from another thread") {
+    recorder rec;
+    ws_listener ws(*parse_base_url("http://127.0.0.1:" + std::to_string(unused_port())), "w", rec.frame_cb(),
+                   rec.state_cb(), fast_options());
+    ws.start();
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(100ms);
+      ws.stop();
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_FALSE(ws.wait_connected(5s));
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+    stopper.join();
+  }
 
-TEST_CASE("a peer that stops answering pings is dropped and reconnected") {
-  tiny_ws_server server;
-  server.answer_pings = false;
-  server.answer_close = false;
-  recorder rec;
-  auto opts = fast_options();
-  opts.ping_interval = 100ms;
-  opts.pong_timeout = 150ms;
-  opts.close_timeout = 200ms;
-  ws_listener ws(*parse_base_url(server.url()), "p", rec.frame_cb(), rec.state_cb(), opts);
-  ws.start();
-  REQUIRE(ws.wait_connected(3s));
-  const bool again = server.wait_handshakes(2, 5s);
-  INFO("pings=" << server.pings() << " drops=" << ws.stats().drops << " err=" << ws.stats().last_error);
-  REQUIRE(again);
-  CHECK(server.pings() >= 1);
-  CHECK(ws.stats().drops >= 1);
-}
+  TEST_CASE("a throwing callback is recorded and the listener goes on") {
+    tiny_ws_server server;
+    std::atomic<int> calls{0};
+    ws_listener ws(
+        *parse_base_url(server.url()), "t",
+        [&](const ws_frame&) {
+          if (++calls == 1) throw std::runtime_error("boom");
+        },
+        [](bool, const std::string&) { throw 42; }, fast_options());
+    ws.start();
+    REQUIRE(ws.wait_connected(3s));
+    // The client may see the socket open before the server has recorded the connection.
+    REQUIRE(server.wait_handshakes(1, 3s));
+    REQUIRE(server.send_text(R"({"type": "status", "data": {}})"));
+    REQUIRE(server.send_text(R"({"type": "status", "data": {}})"));
+    for (int i = 0; i < 500 && calls < 2; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(calls == 2);
+    CHECK(ws.stats().last_error.find("boom") != std::string::npos);
+    CHECK(ws.connected());
+  }
 
-TEST_CASE("wss URLs are refused at start") {
-  recorder rec;
-  ws_listener ws(*parse_base_url("https://comfy.example.org"), "s", rec.frame_cb(), rec.state_cb());
-  CHECK_FALSE(ws.start());
-  REQUIRE(rec.state_count() == 1);
-  CHECK(rec.states[0].second.find("TLS") != std::string::npos);
-}
+  TEST_CASE("a peer that stops answering pings is dropped and reconnected") {
+    tiny_ws_server server;
+    server.answer_pings = false;
+    server.answer_close = false;
+    recorder rec;
+    auto opts = fast_options();
+    opts.ping_interval = 100ms;
+    opts.pong_timeout = 150ms;
+    opts.close_timeout = 200ms;
+    ws_listener ws(*parse_base_url(server.url()), "p", rec.frame_cb(), rec.state_cb(), opts);
+    ws.start();
+    REQUIRE(ws.wait_connected(3s));
+    const bool again = server.wait_handshakes(2, 5s);
+    INFO("pings=" << server.pings() << " drops=" << ws.stats().drops << " err=" << ws.stats().last_error);
+    REQUIRE(again);
+    CHECK(server.pings() >= 1);
+    CHECK(ws.stats().drops >= 1);
+  }
 
-}  // TEST_SUITE
+  TEST_CASE("wss URLs are refused at start") {
+    recorder rec;
+    ws_listener ws(*parse_base_url("https://comfy.example.org"), "s", rec.frame_cb(), rec.state_cb());
+    CHECK_FALSE(ws.start());
+    REQUIRE(rec.state_count() == 1);
+    CHECK(rec.states[0].second.find("TLS") != std::string::npos);
+  }
+
+} // TEST_SUITE

@@ -49,10 +49,12 @@ TEST_CASE("a boolean compares truthiness") {
 TEST_CASE("isNot, and, or") {
   CHECK(holds(R"({"where":{"data":"o"},"isNot":{"value":"square"}})", R"({"o":"portrait"})"));
   CHECK_FALSE(holds(R"({"where":{"data":"o"},"isNot":{"value":"square"}})", R"({"o":"square"})"));
-  const char* both = R"({"and":[{"where":{"data":"a"},"equals":{"value":1}},{"where":{"data":"b"},"equals":{"value":2}}]})";
+  const char* both =
+      R"({"and":[{"where":{"data":"a"},"equals":{"value":1}},{"where":{"data":"b"},"equals":{"value":2}}]})";
   CHECK(holds(both, R"({"a":1,"b":2})"));
   CHECK_FALSE(holds(both, R"({"a":1,"b":3})"));
-  const char* either = R"({"or":[{"where":{"data":"a"},"equals":{"value":1}},{"where":{"data":"b"},"equals":{"value":2}}]})";
+  const char* either =
+      R"({"or":[{"where":{"data":"a"},"equals":{"value":1}},{"where":{"data":"b"},"equals":{"value":2}}]})";
   CHECK(holds(either, R"({"a":0,"b":2})"));
   CHECK_FALSE(holds(either, R"({"a":0,"b":0})"));
 }

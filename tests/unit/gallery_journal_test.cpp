@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <unistd.h>
@@ -196,7 +196,8 @@ TEST_CASE("gallery rewrite: a kill between any two steps opens to the same galle
   fs::remove_all(dir);
 }
 
-TEST_CASE("gallery snapshots: a reader's snapshot never changes, unpublished entries are invisible and can be dropped") {
+TEST_CASE(
+    "gallery snapshots: a reader's snapshot never changes, unpublished entries are invisible and can be dropped") {
   std::string error, record;
   auto db = media_database::parse("{}", error);
   REQUIRE(db);
@@ -245,8 +246,7 @@ TEST_CASE("gallery journal: an append a full disk refuses is one sentence, leave
     {
       std::ofstream filler((dir / "filler").string(), std::ios::binary);
       std::string block(4096, 'x');
-      for (int i = 0; i < 64 && filler.write(block.data(), static_cast<std::streamsize>(block.size())); ++i) {
-      }
+      for (int i = 0; i < 64 && filler.write(block.data(), static_cast<std::streamsize>(block.size())); ++i) {}
     }
     json::document e;
     e.SetObject();

@@ -8,7 +8,7 @@ namespace {
 
 std::string png_like() {
   std::string b("\x89PNG\r\n\x1a\n", 8);
-  b += std::string(25, 'h');                       // IHDR chunk
+  b += std::string(25, 'h');                            // IHDR chunk
   b += std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12); // IEND chunk
   return b;
 }

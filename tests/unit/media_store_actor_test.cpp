@@ -48,7 +48,8 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     }
     std::set<std::int64_t> uids;
     for (int i = 0; i < n; ++i)
-      self->receive([&](std::int64_t uid, std::string&) { uids.insert(uid); }, [&](caf::error& e) { FAIL(sys.render(e)); });
+      self->receive([&](std::int64_t uid, std::string&) { uids.insert(uid); },
+                    [&](caf::error& e) { FAIL(sys.render(e)); });
     CHECK(uids.size() == n);
     CHECK(*uids.begin() == 1);
     CHECK(*uids.rbegin() == n);
@@ -60,8 +61,8 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     CHECK(commits >= 1);
     CHECK(commits < static_cast<std::uint64_t>(n)); // grouped: not one write per append
     CHECK(figures.entries_committed == n);
-    CHECK(figures.journal_records == n);         // below the rewrite threshold: all in the journal
-    CHECK(view->current()->size() == n);         // and visible to readers without asking the store
+    CHECK(figures.journal_records == n); // below the rewrite threshold: all in the journal
+    CHECK(view->current()->size() == n); // and visible to readers without asking the store
     self->send_exit(store, caf::exit_reason::user_shutdown);
   }
   // The shutdown rewrote media-data.json and emptied the journal.

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <filesystem>
 #include <set>
 #include <thread>
 #include <unistd.h>
@@ -141,9 +141,7 @@ TEST_CASE("gallery queries filter by text, date and tags, newest first by defaul
 
 TEST_CASE("storage names are unique under concurrency and never overwrite") {
   auto dir = temp_dir("storage");
-  {
-    std::ofstream(dir / "image_7.png") << "keep";
-  }
+  { std::ofstream(dir / "image_7.png") << "keep"; }
   storage s(dir.string());
   std::vector<std::thread> threads;
   std::mutex m;
@@ -175,8 +173,8 @@ TEST_CASE("storage resolves only plain names of regular files inside it") {
   CHECK(s.resolve(name).has_value());
   std::ofstream(dir / "secret.txt") << "secret";
   fs::create_symlink(dir / "secret.txt", dir / "storage" / "link.png");
-  for (const char* bad : {"../secret.txt", "..", "", ".hidden", "a/b.png", "/etc/passwd", "link.png", "missing.png",
-                          "..%2fsecret.txt"})
+  for (const char* bad :
+       {"../secret.txt", "..", "", ".hidden", "a/b.png", "/etc/passwd", "link.png", "missing.png", "..%2fsecret.txt"})
     CHECK_MESSAGE(!s.resolve(bad).has_value(), bad);
   fs::remove_all(dir);
 }

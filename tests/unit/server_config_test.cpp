@@ -33,7 +33,8 @@ fs::path config_file(const std::string& text) {
 TEST_CASE("flags override the config file, and relative paths in it are relative to it") {
   auto file = config_file(R"({"port": 9000, "dataDir": "d", "maxQueuedTasks": 5, "comfyuiUrls": ["http://a:1"]})");
   server_config c;
-  REQUIRE(load({"--config=" + file.string(), "--port=9100", "--comfyui-url=http://b:2", "--comfyui-url=http://c:3"}, c) == "");
+  REQUIRE(load({"--config=" + file.string(), "--port=9100", "--comfyui-url=http://b:2", "--comfyui-url=http://c:3"},
+               c) == "");
   CHECK(c.port == 9100);
   CHECK(c.max_queued_tasks == 5);
   CHECK(c.data_dir == (file.parent_path() / "d").string());

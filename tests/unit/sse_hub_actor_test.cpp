@@ -40,7 +40,8 @@ caf::expected<sse_queue_ptr> subscribe(caf::scoped_actor& self, const sse_hub_ac
 sse_hub_figures figures(caf::scoped_actor& self, const sse_hub_actor& hub) {
   sse_hub_figures f;
   self->request(hub, std::chrono::seconds(5), atom::status::value)
-      .receive([&](actor_status& s) { f = caf::get<sse_hub_figures>(s.figures); }, [&](caf::error& e) { FAIL(to_string(e)); });
+      .receive([&](actor_status& s) { f = caf::get<sse_hub_figures>(s.figures); },
+               [&](caf::error& e) { FAIL(to_string(e)); });
   return f;
 }
 

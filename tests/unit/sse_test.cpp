@@ -50,8 +50,7 @@ TEST_CASE("the listener hears the first frame into an empty queue and the end, n
   q.push(text("2"));
   CHECK(calls == 1);
   sse_frame f;
-  while (q.take(f) == sse_queue::take_result::frame) {
-  }
+  while (q.take(f) == sse_queue::take_result::frame) {}
   q.push(text("3"));
   CHECK(calls == 2);
   q.close();

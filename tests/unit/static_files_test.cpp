@@ -29,7 +29,7 @@ TEST_CASE("static files: paths resolve inside the folder only, folders are their
   CHECK_FALSE(static_file_for(root, "/../secret.txt"));
   CHECK_FALSE(static_file_for(root, "/js/../../secret.txt"));
   CHECK_FALSE(static_file_for(root, "/.hidden"));
-  CHECK_FALSE(static_file_for(root, "/empty"));                  // a folder without index.html
+  CHECK_FALSE(static_file_for(root, "/empty")); // a folder without index.html
   CHECK_FALSE(static_file_for(root, "/missing.js"));
   CHECK_FALSE(static_file_for(root, "relative"));
   CHECK_FALSE(static_file_for(root, std::string("/index.html\0x", 13)));

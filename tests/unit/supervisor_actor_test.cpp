@@ -7,8 +7,8 @@
 #include "actors/media_store_actor.hpp"
 #include "actors/sse_hub_actor.hpp"
 #include "actors/supervisor_actor.hpp"
-#include "persistence/gallery_files.hpp"
 #include "http/task_json.hpp"
+#include "persistence/gallery_files.hpp"
 
 using namespace mediagen;
 using namespace mediagen::test;
@@ -143,7 +143,8 @@ TEST_CASE("supervisor: admission refuses with queue_full, then shutting_down") {
   auto catalog = shipped_catalog();
   server_actors a{f.sys, /*max_queued=*/0};
   caf::scoped_actor self{f.sys};
-  auto full = call<std::string>(self, a.supervisor, atom::start::value, planned_request(*catalog, "Builtin Tiny", "q1"));
+  auto full = call<std::string>(self, a.supervisor, atom::start::value,
+                                planned_request(*catalog, "Builtin Tiny", "q1"));
   REQUIRE_FALSE(full);
   CHECK(has_code(full.error(), error_code::queue_full));
   auto stopped = call<bool>(self, a.supervisor, atom::shutdown::value, std::int64_t{0});

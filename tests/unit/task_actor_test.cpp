@@ -61,10 +61,15 @@ TEST_CASE("task: a sync task runs, reports running once, and answers await with 
   int runnings = 0;
   bool ended = false;
   while (!ended)
-    self->receive([&](atom::progress, const std::string& id, task_state s) { runnings += id == "t-sync" && s == task_state::running; },
+    self->receive([&](atom::progress, const std::string& id,
+                      task_state s) { runnings += id == "t-sync" && s == task_state::running; },
                   [&](atom::ended, const task_snapshot& s) { ended = s.state == task_state::completed; },
                   [&](atom::publish, const task_event&) { FAIL("a silent task published an event"); },
-                  caf::after(std::chrono::seconds(5)) >> [&] { FAIL("no end reported"); ended = true; });
+                  caf::after(std::chrono::seconds(5)) >>
+                      [&] {
+                        FAIL("no end reported");
+                        ended = true;
+                      });
   CHECK(runnings == 1);
 }
 
@@ -100,7 +105,8 @@ TEST_CASE("task: a sync wait that runs out answers wait_timed_out with the task 
                  CHECK(error_extra(e) == "t-slow");
                });
   self->request(task, std::chrono::seconds(5), atom::get::value)
-      .receive([&](task_snapshot& s) { CHECK(s.state == task_state::queued); }, [&](caf::error& e) { FAIL(to_string(e)); });
+      .receive([&](task_snapshot& s) { CHECK(s.state == task_state::queued); },
+               [&](caf::error& e) { FAIL(to_string(e)); });
   // Cancel reaches the backend once, under the task's id.
   self->send(task, atom::cancel::value);
   self->send(task, atom::cancel::value);
@@ -135,11 +141,12 @@ TEST_CASE("task: an async task publishes its events and completes only once the 
   CHECK(progress.task.progress.percentage == 50);
   self->send(task, atom::done::value, made_one_image());
   // The entry goes to the store first; `complete` waits for its uid.
-  self->receive([&](atom::append, const generation_result& r) {
-                  CHECK(r.task_id == "t-async");
-                  return caf::make_message(std::int64_t{7}, std::string("folder-1")); // uid and folder
-                },
-                caf::after(std::chrono::seconds(5)) >> [] { FAIL("nothing appended"); });
+  self->receive(
+      [&](atom::append, const generation_result& r) {
+        CHECK(r.task_id == "t-async");
+        return caf::make_message(std::int64_t{7}, std::string("folder-1")); // uid and folder
+      },
+      caf::after(std::chrono::seconds(5)) >> [] { FAIL("nothing appended"); });
   auto complete = next_event();
   CHECK(complete.task.state == task_state::completed);
   CHECK(complete.task.result.uid == 7);

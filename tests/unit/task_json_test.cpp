@@ -10,11 +10,10 @@ using namespace mediagen;
 using namespace mediagen::test;
 
 TEST_CASE("each error code has its HTTP status, foreign errors are 500") {
-  std::pair<error_code, int> rows[] = {{error_code::queue_full, 429},      {error_code::shutting_down, 503},
-                                       {error_code::too_many_streams, 503}, {error_code::unknown_task, 404},
-                                       {error_code::task_ended, 409},      {error_code::wait_timed_out, 504},
-                                       {error_code::backend_failed, 502},  {error_code::internal_failure, 500},
-                                       {error_code::duplicate_task, 500}};
+  std::pair<error_code, int> rows[] = {
+      {error_code::queue_full, 429},     {error_code::shutting_down, 503},    {error_code::too_many_streams, 503},
+      {error_code::unknown_task, 404},   {error_code::task_ended, 409},       {error_code::wait_timed_out, 504},
+      {error_code::backend_failed, 502}, {error_code::internal_failure, 500}, {error_code::duplicate_task, 500}};
   for (auto& [code, status] : rows) {
     CAPTURE(to_string(code));
     auto e = make_error(code, "One sentence.", "extra");

@@ -24,8 +24,8 @@ std::string jpeg_of(unsigned width, unsigned height) {
   return b + std::string(20, 'j') + "\xFF\xD9";
 }
 
-validation_result check(const std::string& what, const std::string& bytes, std::map<std::string, std::string> fields = {},
-                        const std::string& filename = "file.bin") {
+validation_result check(const std::string& what, const std::string& bytes,
+                        std::map<std::string, std::string> fields = {}, const std::string& filename = "file.bin") {
   std::vector<upload_part> parts{upload_part{what, filename, &bytes}};
   return validate_upload(what, fields, parts);
 }

@@ -50,7 +50,11 @@ TEST_CASE("a valid request gets defaults and typed values - undeclared fields ar
 }
 
 TEST_CASE("refusals carry the status and one sentence") {
-  struct row { const char* body; int status; const char* error; };
+  struct row {
+    const char* body;
+    int status;
+    const char* error;
+  };
   row rows[] = {
       {R"({})", 400, "Workflow parameter is required"},
       {R"({"workflow":""})", 400, "Workflow parameter is required"},
@@ -64,7 +68,8 @@ TEST_CASE("refusals carry the status and one sentence") {
       {R"({"workflow":"T","prompt":"x","steps":"many"})", 400, "'steps' must be a number."},
       {R"({"workflow":"T","prompt":"x","style":"c"})", 400, "'style' is not one of its options."},
       {R"({"workflow":"T","prompt":"x","hd":"maybe"})", 400, "'hd' must be true or false."},
-      {R"({"workflow":"T","prompt":"x","orientation":"diagonal"})", 400, "Orientation must be portrait, landscape or square."},
+      {R"({"workflow":"T","prompt":"x","orientation":"diagonal"})", 400,
+       "Orientation must be portrait, landscape or square."},
       {R"({"workflow":"T","prompt":5})", 400, "'prompt' must be a string."},
       {R"({"workflow":"Named"})", 400, "Name is required for this workflow."},
       {R"({"workflow":"Comfy","prompt":"x"})", 503, nullptr},

@@ -27,7 +27,8 @@ TEST_CASE("config errors are found at load time and named") {
   CHECK(load_error(R"({"workflows":[{"name":"A","backend":"builtin","base":"g.json"}]})").empty());
   CHECK(load_error("not json").find("not valid JSON") != std::string::npos);
   CHECK(load_error(R"({"workflows":[{"name":"A","base":"missing.json"}]})").find("missing.json") != std::string::npos);
-  CHECK(load_error(R"({"workflows":[{"name":"A","base":"g.json","replace":[{"from":"prompt","to":["9","inputs","x"]}]}]})")
+  CHECK(load_error(
+            R"({"workflows":[{"name":"A","base":"g.json","replace":[{"from":"prompt","to":["9","inputs","x"]}]}]})")
             .find("'9'") != std::string::npos);
   CHECK(load_error(R"({"workflows":[{"name":"A","base":"g.json"},{"name":"A","base":"g.json"}]})").find("twice") !=
         std::string::npos);
@@ -115,7 +116,8 @@ TEST_CASE("the workflow files: a base must stay inside workflows/ and exist") {
   std::ofstream(dir / "workflows" / "g.json") << graph;
   std::ofstream(dir / "secret.json") << graph;
   auto load = [&](const std::string& base) {
-    std::ofstream(dir / "workflows.json") << R"({"workflows":[{"name":"A","backend":"builtin","base":")" << base << R"("}]})";
+    std::ofstream(dir / "workflows.json")
+        << R"({"workflows":[{"name":"A","backend":"builtin","base":")" << base << R"("}]})";
     std::string error;
     auto c = load_workflow_catalog((dir / "workflows.json").string(), error);
     return c ? std::string() : error;

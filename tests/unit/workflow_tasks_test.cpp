@@ -33,7 +33,7 @@ TEST_CASE("copy and math tasks, with conditions") {
   ])");
   REQUIRE(run_workflow_tasks(&tasks, data).empty());
   CHECK(data["copy"].GetInt64() == 10);
-  CHECK(data["half"].GetInt64() == 6); // (10*0.5 + 0.2) → ceil = 6
+  CHECK(data["half"].GetInt64() == 6);  // (10*0.5 + 0.2) → ceil = 6
   CHECK(data["calc"].GetInt64() == 37); // (10+2)*3+1
   CHECK_FALSE(data.HasMember("never"));
 }
