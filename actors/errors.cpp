@@ -17,6 +17,7 @@ std::string to_string(error_code code) {
     case error_code::wait_timed_out: return "wait_timed_out";
     case error_code::backend_failed: return "backend_failed";
     case error_code::internal_failure: return "internal_failure";
+    case error_code::key_conflict: return "key_conflict";
   }
   return "unknown";
 }

@@ -26,6 +26,7 @@ enum class error_code : std::uint8_t {
   wait_timed_out,   ///< a sync wait ended before the task; context: sentence, task id
   backend_failed,   ///< the backend could not run the job
   internal_failure, ///< something inside the server failed
+  key_conflict,     ///< an idempotency key already names a task of another request
 };
 
 /// The category all our errors carry.

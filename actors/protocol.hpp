@@ -130,12 +130,14 @@ typename Inspector::result_type inspect(Inspector& f, task_event& x) {
 struct supervisor_figures {
   std::uint64_t live = 0, queued = 0, running = 0, retained_ended = 0;
   std::uint64_t started = 0, refused = 0, completed = 0, failed = 0, cancelled = 0;
+  std::uint64_t idempotency_keys = 0; ///< keys that name a live or retained task
+  std::uint64_t repeats = 0;          ///< starts answered with the task their key already names
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, supervisor_figures& x) {
   return f(caf::meta::type_name("supervisor_figures"), x.live, x.queued, x.running, x.retained_ended, x.started,
-           x.refused, x.completed, x.failed, x.cancelled);
+           x.refused, x.completed, x.failed, x.cancelled, x.idempotency_keys, x.repeats);
 }
 
 struct sse_hub_figures {

@@ -30,6 +30,12 @@ struct live_task {
   bool silent = false;
 };
 
+/// What an idempotency key names: its task, and the fingerprint of the request that started it.
+struct keyed_task {
+  std::string task_id;
+  std::string fingerprint;
+};
+
 struct supervisor_data {
   supervisor_settings settings;
   /// Task id → its actor, until it ends.
@@ -39,8 +45,14 @@ struct supervisor_data {
   /// Ended tasks' final snapshots, for GET /tasks/:id until retention ends.
   std::unordered_map<std::string, task_snapshot> ended;
   retention_queue ended_order{std::chrono::seconds(300), 100000};
+  /// Scoped idempotency key → its task, for as long as the task is live or retained: a key is
+  /// recorded in the same handler that starts its task, so two starts with one key (however
+  /// close together) start one task.
+  std::unordered_map<std::string, keyed_task> keyed;
+  /// Task id → its scoped key, to free the key when the task is forgotten.
+  std::unordered_map<std::string, std::string> key_of;
   std::size_t queued = 0; ///< live tasks not yet running
-  std::uint64_t started = 0, refused = 0, completed = 0, failed = 0, cancelled = 0;
+  std::uint64_t started = 0, refused = 0, completed = 0, failed = 0, cancelled = 0, repeats = 0;
   bool shutting_down = false;
   std::optional<caf::typed_response_promise<bool>> shutdown_done;
 
@@ -51,7 +63,33 @@ struct supervisor_data {
   }
 
   void forget_later(const std::string& id) {
-    ended_order.add(id, std::chrono::steady_clock::now(), [this](const std::string& old) { ended.erase(old); });
+    ended_order.add(id, std::chrono::steady_clock::now(), [this](const std::string& old) { forget(old); });
+  }
+
+  /// An ended task's retention is over: its snapshot and its key go.
+  void forget(const std::string& id) {
+    ended.erase(id);
+    if (auto it = key_of.find(id); it != key_of.end()) {
+      keyed.erase(it->second);
+      key_of.erase(it);
+    }
+  }
+
+  /// The task `req`'s key already names, or null; key_conflict when it was started by another request.
+  caf::expected<const keyed_task*> named_by_key(const generation_request& req) const {
+    if (req.idempotency_key.empty()) return nullptr;
+    auto it = keyed.find(req.idempotency_key);
+    if (it == keyed.end()) return nullptr;
+    if (it->second.fingerprint != req.fingerprint)
+      return make_error(error_code::key_conflict,
+                        "This idempotency key was used with a different request; use a new key for a new request.");
+    return &it->second;
+  }
+
+  void remember_key(const generation_request& req) {
+    if (req.idempotency_key.empty()) return;
+    keyed[req.idempotency_key] = keyed_task{req.task_id, req.fingerprint};
+    key_of[req.task_id] = req.idempotency_key;
   }
 };
 
@@ -100,6 +138,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   self->monitor(task);
   st.id_of.emplace(task.address(), id);
   st.live.emplace(id, live_task{task, req.workflow, task_state::queued, req.silent});
+  st.remember_key(req);
   ++st.queued;
   ++st.started;
   before_run(task);
@@ -168,6 +207,29 @@ void ask_every_task(supervisor_pointer self, Question question, Done done) {
             [one_more](caf::error&) mutable { one_more(); });
 }
 
+// A sync repeat waits for the task its key names, live or ended. Not delegated: a task that just
+// ended may be gone before the await reaches it; its `ended` report came first, so the answer is
+// then in `ended` (as for atom::get).
+caf::result<task_snapshot> await_repeat(supervisor_pointer self, const std::string& id, std::int64_t timeout_ms) {
+  auto& st = self->state;
+  if (auto it = st.ended.find(id); it != st.ended.end()) return it->second;
+  auto it = st.live.find(id);
+  if (it == st.live.end()) return make_error(error_code::unknown_task, "Task '" + id + "' not found.");
+  auto rp = self->make_response_promise<task_snapshot>();
+  // The task answers wait_timed_out itself after timeout_ms; the margin only guards a lost reply.
+  self->request(it->second.handle, std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(5), atom::await::value,
+                timeout_ms)
+      .then([rp](task_snapshot& snap) mutable { rp.deliver(std::move(snap)); },
+            [self, rp, id](caf::error& e) mutable {
+              auto ended = self->state.ended.find(id);
+              if (ended != self->state.ended.end())
+                rp.deliver(ended->second);
+              else
+                rp.deliver(std::move(e));
+            });
+  return rp;
+}
+
 actor_status status_of(supervisor_pointer self) {
   auto& st = self->state;
   supervisor_figures f;
@@ -180,6 +242,8 @@ actor_status status_of(supervisor_pointer self) {
   f.completed = st.completed;
   f.failed = st.failed;
   f.cancelled = st.cancelled;
+  f.idempotency_keys = st.keyed.size();
+  f.repeats = st.repeats;
   return make_status("supervisor", "supervisor", st.shutting_down ? "shutting-down" : "running", self->mailbox().size(),
                      f);
 }
@@ -219,6 +283,16 @@ supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervi
   self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
   return {
       [self](atom::start, const generation_request& req) -> caf::result<std::string> {
+        auto& st = self->state;
+        auto named = st.named_by_key(req);
+        if (!named) {
+          ++st.refused;
+          return std::move(named.error());
+        }
+        if (*named) { // a repeat: the task its key names answers, nothing starts
+          ++st.repeats;
+          return (*named)->task_id;
+        }
         if (auto refused = refusal(self->state, req)) {
           ++self->state.refused;
           return refused;
@@ -227,6 +301,16 @@ supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervi
         return req.task_id;
       },
       [self](atom::start, atom::await, const generation_request& req) -> caf::result<task_snapshot> {
+        auto& st = self->state;
+        auto named = st.named_by_key(req);
+        if (!named) {
+          ++st.refused;
+          return std::move(named.error());
+        }
+        if (*named) {
+          ++st.repeats;
+          return await_repeat(self, (*named)->task_id, req.timeout_ms);
+        }
         if (auto refused = refusal(self->state, req)) {
           ++self->state.refused;
           return refused;
@@ -286,7 +370,7 @@ supervisor_self_actor::behavior_type supervisor(supervisor_pointer self, supervi
       },
       [self](atom::internal, atom::tick) {
         auto& st = self->state;
-        st.ended_order.expire(std::chrono::steady_clock::now(), [&st](const std::string& id) { st.ended.erase(id); });
+        st.ended_order.expire(std::chrono::steady_clock::now(), [&st](const std::string& id) { st.forget(id); });
         self->delayed_send(self, retention_queue::sweep_interval, atom::internal::value, atom::tick::value);
       },
       [self](atom::shutdown, std::int64_t grace_seconds) -> caf::result<bool> {

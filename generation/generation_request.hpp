@@ -43,6 +43,12 @@ struct generation_request {
   /// "image" or "audio" for POST /upload/*: files[0] becomes a new entry, no backend runs
   /// (generation/upload_request.hpp). "" for a generation.
   std::string upload;
+  /// Idempotency-Key / clientTaskId, prefixed with its scope (the API key's), or "" for none: a
+  /// start whose key already names a task answers that task instead (actors/supervisor_actor).
+  std::string idempotency_key;
+  /// SHA-256 (hex) of the request as http/request_fingerprint canonicalizes it: a key reused
+  /// with another fingerprint is refused (key_conflict).
+  std::string fingerprint;
 };
 
 /// A workflow handle is inspected by its name only: requests never leave the process, so
@@ -57,7 +63,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
            x.request_origin, x.extra_inputs_json, x.silent, x.timeout_ms, x.cancel_on_disconnect, x.files, x.inpaint,
-           x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload);
+           x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload, x.idempotency_key,
+           x.fingerprint);
 }
 
 /// Which endpoint a request came through.

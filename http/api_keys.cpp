@@ -14,7 +14,8 @@ bool same_in_constant_time(const std::string& given, const std::string& key) {
   return difference == 0;
 }
 
-/// The token of `Authorization: Bearer <token>` (scheme case-insensitive), or "".
+} // namespace
+
 std::string bearer_token(const std::string& header) {
   static const std::string scheme = "bearer";
   if (header.size() <= scheme.size() + 1) return {};
@@ -26,8 +27,6 @@ std::string bearer_token(const std::string& header) {
   auto end = header.find_last_not_of(' ');
   return header.substr(start, end - start + 1);
 }
-
-} // namespace
 
 bool open_without_key(const std::string& path) { return path == "/healthz"; }
 

@@ -30,6 +30,9 @@ private:
   std::vector<std::string> keys_;
 };
 
+/// The token of `Authorization: Bearer <token>` (scheme case-insensitive), or "".
+std::string bearer_token(const std::string& header);
+
 /// Routes that need no key: GET /healthz (load balancers and probes have none).
 bool open_without_key(const std::string& path);
 

@@ -1,11 +1,16 @@
 #include "http/generation_routes.hpp"
 
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "actors/supervisor_actor.hpp"
+#include "common/base64.hpp"
 #include "generation/plan.hpp"
 #include "http/actor_calls.hpp"
 #include "http/guarded_stream.hpp"
+#include "http/idempotency.hpp"
+#include "http/media_routes.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/status_codes.hpp"
@@ -46,21 +51,49 @@ std::string store_uploads(http_context& ctx, const std::vector<uploaded_part>& p
 bool validated_fields(http_context& ctx, const json::value& fields, const std::vector<uploaded_part>& parts,
                       request_kind kind, httplib::Response& res, generation_request& out);
 
-// Reads and validates the body, then stores its files; on refusal writes the answer and
-// returns false, having written nothing.
+// outputFormat: "url" (the default) or, on /generate/sync only, "base64" (true).
+std::string read_output_format(const json::value& fields, request_kind kind, bool& base64_outputs) {
+  base64_outputs = false;
+  auto* v = json::member(fields, "outputFormat");
+  if (!v || v->IsNull()) return {};
+  std::string format = v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
+  if (format == "url") return {};
+  if (format != "base64") return "outputFormat must be \"url\" or \"base64\".";
+  if (kind != request_kind::sync) return "outputFormat \"base64\" is only for /generate/sync.";
+  base64_outputs = true;
+  return {};
+}
+
+// Reads and validates the body (its idempotency key and outputFormat too), then stores its
+// files; on refusal writes the answer and returns false, having written nothing.
 bool validated_request(http_context& ctx, const httplib::Request& req, httplib::Response& res, request_kind kind,
-                       generation_request& out) {
+                       generation_request& out, bool* base64_outputs = nullptr) {
   if (!ctx.accepting) {
     send_error(res, 503, "The server is shutting down.");
     return false;
   }
-  json::document fields;
-  std::vector<uploaded_part> parts;
-  if (auto e = read_generation_fields(req, fields, parts, kind == request_kind::inpaint); e.status) {
+  generation_body body;
+  if (auto e = read_generation_fields(req, body); e.status) {
     send_error(res, e.status, e.message);
     return false;
   }
-  return validated_fields(ctx, fields, parts, kind, res, out);
+  std::string key;
+  if (auto e = read_idempotency_key(req, body.fields, key); !e.empty()) {
+    send_error(res, 400, e);
+    return false;
+  }
+  bool base64 = false;
+  if (auto e = read_output_format(body.fields, kind, base64); !e.empty()) {
+    send_error(res, 400, e);
+    return false;
+  }
+  if (base64_outputs) *base64_outputs = base64;
+  if (!validated_fields(ctx, body.fields, body.parts, kind, res, out)) return false;
+  if (!key.empty()) {
+    out.idempotency_key = scoped_idempotency_key(req, !ctx.config.api_keys.empty(), key);
+    out.fingerprint = request_fingerprint(kind, body);
+  }
+  return true;
 }
 
 // Validates fields already read (and stores their files), as validated_request.
@@ -100,6 +133,9 @@ void submit_async(http_context& ctx, generation_request& request, httplib::Respo
     remove_stored_inputs(ctx, request);
     return send_actor_error(res, ctx.sys, id.error(), "The task could not be started");
   }
+  // A repeat of an idempotency key is answered with the task the key names: this request's
+  // copies of its files serve no task.
+  if (*id != request.task_id) remove_stored_inputs(ctx, request);
   json::writer w;
   w.begin_object()
       .field("success", true)
@@ -155,9 +191,34 @@ void regenerate(http_context& ctx, const httplib::Request& req, httplib::Respons
   submit_async(ctx, request, res);
 }
 
+// The result with each output's bytes inline (outputFormat "base64"): outputs[].base64 and
+// outputs[].mimeType beside its url. "" or the sentence saying which file could not be read.
+std::string result_with_base64(http_context& ctx, const generation_result& result, std::string& out) {
+  json::document d;
+  result_to_json(result, d, d.GetAllocator());
+  auto& a = d.GetAllocator();
+  auto& outputs = d["outputs"];
+  for (std::size_t i = 0; i < result.outputs.size() && i < outputs.Size(); ++i) {
+    const std::string& name = result.outputs[i].name;
+    auto path = ctx.outputs->resolve(name);
+    std::ifstream file(path ? *path : std::string(), std::ios::binary);
+    std::ostringstream bytes;
+    if (!path || !(bytes << file.rdbuf())) return "The output file " + name + " could not be read.";
+    outputs[i].AddMember("base64", json::str(base64_encode(bytes.str()), a), a);
+    outputs[i].AddMember("mimeType", json::str(media_content_type(name), a), a);
+  }
+  out = json::stringify(d);
+  return {};
+}
+
 // The ended task as the sync answer: 200 with the result, 409 cancelled, else its failure's status.
-void answer_sync(const task_snapshot& task, httplib::Response& res) {
-  if (task.state == task_state::completed) return send_json(res, 200, result_to_json(task.result));
+void answer_sync(http_context& ctx, const task_snapshot& task, bool base64_outputs, httplib::Response& res) {
+  if (task.state == task_state::completed) {
+    if (!base64_outputs) return send_json(res, 200, result_to_json(task.result));
+    std::string body;
+    if (auto e = result_with_base64(ctx, task.result, body); !e.empty()) return send_error(res, 500, e);
+    return send_json(res, 200, body);
+  }
   if (task.state == task_state::cancelled)
     return send_json(res, 409, sync_failure_json("The generation was cancelled.", "", task.task_id));
   send_json(res, http_status_of(task.failure),
@@ -183,7 +244,8 @@ void answer_sync_error(http_context& ctx, const caf::error& e, httplib::Response
 // POST /generate/sync: the task's outcome is received on this thread and mapped to the answer.
 void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response& res) {
   generation_request request;
-  if (!validated_request(ctx, req, res, request_kind::sync, request)) return;
+  bool base64_outputs = false;
+  if (!validated_request(ctx, req, res, request_kind::sync, request, &base64_outputs)) return;
   // The task answers wait_timed_out itself after timeout_ms; the extra margin only guards
   // against a reply that never comes.
   auto deadline = std::chrono::milliseconds(request.timeout_ms) + std::chrono::seconds(10);
@@ -197,10 +259,15 @@ void run_sync(http_context& ctx, const httplib::Request& req, httplib::Response&
   }
   auto task = ask<task_snapshot>(ctx.sys, ctx.supervisor, deadline, atom::start::value, atom::await::value, request);
   if (watch) ctx.hangups.unwatch(watch);
-  if (task) return answer_sync(*task, res);
+  if (task) {
+    // A repeat of an idempotency key was answered by the task the key names, not by ours.
+    if (task->task_id != request.task_id) remove_stored_inputs(ctx, request);
+    return answer_sync(ctx, *task, base64_outputs, res);
+  }
   // Refused, or lost on the way: the task never ran, its uploads are ours to remove (a timed-out
-  // task goes on and removes them itself).
-  if (!has_code(task.error(), error_code::wait_timed_out)) remove_stored_inputs(ctx, request);
+  // task goes on and removes them itself, unless it is another request's).
+  if (!has_code(task.error(), error_code::wait_timed_out) || error_extra(task.error()) != request.task_id)
+    remove_stored_inputs(ctx, request);
   answer_sync_error(ctx, task.error(), res);
 }
 

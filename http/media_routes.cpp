@@ -11,9 +11,7 @@
 
 namespace mediagen {
 
-namespace {
-
-std::string content_type_of(const std::string& name) {
+std::string media_content_type(const std::string& name) {
   auto dot = name.rfind('.');
   std::string ext = dot == std::string::npos ? "" : name.substr(dot + 1);
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -29,6 +27,8 @@ std::string content_type_of(const std::string& name) {
   if (ext == "flac") return "audio/flac";
   return "application/octet-stream";
 }
+
+namespace {
 
 // Whether every range of a "bytes=a-b, c-, -n" header can be served from `size` bytes.
 bool ranges_satisfiable(const std::string& header, std::uint64_t size) {
@@ -84,7 +84,7 @@ void serve_file(http_context& ctx, const httplib::Request& req, httplib::Respons
   // requested ranges and answers 200, or 206 with Content-Range. Status left unset for that.
   auto file = std::make_shared<std::ifstream>(*path, std::ios::binary);
   if (!*file) return refuse(404, "No such media file.");
-  res.set_content_provider(static_cast<std::size_t>(st.st_size), content_type_of(name).c_str(),
+  res.set_content_provider(static_cast<std::size_t>(st.st_size), media_content_type(name).c_str(),
                            [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
                              char chunk[64 * 1024];
                              file->seekg(static_cast<std::streamoff>(offset));

@@ -111,6 +111,9 @@ std::string metrics_text(http_context& ctx) {
                                                       {"cancelled", sup.cancelled}, {"refused", sup.refused}};
   for (auto& [state, n] : by_state) out << "mediagen_tasks{state=\"" << state << "\"} " << n << "\n";
   gauge(out, "mediagen_queue_depth", "Tasks waiting to run.", static_cast<double>(sup.queued));
+  gauge(out, "mediagen_idempotent_repeats_total",
+        "Generation requests answered with the task their idempotency key already named.",
+        static_cast<double>(sup.repeats), "counter");
   auto hub = figures_of<sse_hub_figures>(ctx, ctx.hub);
   gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", static_cast<double>(hub.subscribers));
   gauge(out, "mediagen_sse_dropped_slow_total", "SSE subscribers the hub cut off because their queue was full.",

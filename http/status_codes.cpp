@@ -16,6 +16,7 @@ int http_status_of(const caf::error& e) {
     case error_code::task_ended: return 409;
     case error_code::wait_timed_out: return 504;
     case error_code::backend_failed: return 502;
+    case error_code::key_conflict: return 422;
     case error_code::duplicate_task:
     case error_code::internal_failure: return 500;
   }

@@ -15,7 +15,9 @@ void write_figures(json::writer& w, const supervisor_figures& f) {
       .field("refused", f.refused)
       .field("completed", f.completed)
       .field("failed", f.failed)
-      .field("cancelled", f.cancelled);
+      .field("cancelled", f.cancelled)
+      .field("idempotencyKeys", f.idempotency_keys)
+      .field("idempotentRepeats", f.repeats);
 }
 
 void write_figures(json::writer& w, const sse_hub_figures& f) {

@@ -16,6 +16,7 @@ Needs python3-yaml and python3-jsonschema (Debian 12); run by ctest as `openapi_
 """
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -274,8 +275,10 @@ def run_probes(c, port):
     probe("sync text body", "post", "/generate/sync", "/generate/sync", 415, b"x", {"Content-Type": "text/plain"})
     probe("sync no ComfyUI", "post", "/generate/sync", "/generate/sync", 503,
           *json_body({"workflow": "ComfyUI Text to Image", "prompt": "x"}))
-    probe("inpaint as JSON", "post", "/generate/inpaint", "/generate/inpaint", 415,
-          *json_body({"workflow": "Builtin Inpaint"}))
+    probe("inpaint text body", "post", "/generate/inpaint", "/generate/inpaint", 415, b"x",
+          {"Content-Type": "text/plain"})
+    probe("inpaint JSON with bad base64", "post", "/generate/inpaint", "/generate/inpaint", 400,
+          *json_body({"workflow": "Builtin Inpaint", "prompt": "p", "name": "n", "image": "!!", "mask": "!!"}))
     probe("inpaint without mask", "post", "/generate/inpaint", "/generate/inpaint", 400,
           *multipart({"workflow": "Builtin Inpaint", "prompt": "p", "name": "n"}, {"image": ("a.png", png(16, 16, 90))}))
     probe("upload as JSON", "post", "/upload/image", "/upload/image", 415, *json_body({"image": "x"}))
@@ -302,6 +305,19 @@ def run_probes(c, port):
     result = probe("sync", "post", "/generate/sync", "/generate/sync", 200,
                    *json_body({"workflow": "Builtin Tiny", "prompt": "contract", "seed": 7})).json()
     url = result["imageUrl"]
+    probe("sync base64 outputs", "post", "/generate/sync", "/generate/sync", 200,
+          *json_body({"workflow": "Builtin Tiny", "prompt": "contract", "seed": 7, "outputFormat": "base64"}))
+    keyed = {"workflow": "Builtin Tiny", "prompt": "contract key", "clientTaskId": "contract-1"}
+    first = probe("keyed async", "post", "/generate", "/generate", 202, *json_body(keyed)).json()
+    wait_for_state(port, first["taskId"], ("completed", "failed", "cancelled"))
+    probe("keyed repeat", "post", "/generate", "/generate", 202, *json_body(keyed))
+    probe("key reused with another body", "post", "/generate", "/generate", 422,
+          *json_body(dict(keyed, prompt="another")))
+    probe("sync key reused with another body", "post", "/generate/sync", "/generate/sync", 422,
+          *json_body(dict(keyed, prompt="another")))
+    probe("inpaint key reused", "post", "/generate/inpaint", "/generate/inpaint", 422,
+          *json_body(dict(keyed, workflow="Builtin Inpaint", name="n", image=base64.b64encode(png(16, 16, 90)).decode(),
+                          mask=base64.b64encode(png(16, 16, 90)).decode())))
     f = probe("file", "get", url, "/media/{filename}", 200)
     probe("file range", "get", url, "/media/{filename}", 206, headers={"Range": "bytes=0-9"})
     probe("file not modified", "get", url, "/media/{filename}", 304, headers={"If-None-Match": f.headers.get("etag", "")})
