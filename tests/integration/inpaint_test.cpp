@@ -200,9 +200,13 @@ TEST_CASE("bad uploads are refused with 4xx JSON and nothing is written") {
     auto d = parse_json(res->body);
     CHECK(d["error"].IsString());
   }
-  auto json_body = post_json(c, "/generate/inpaint", R"({"workflow":"Builtin Inpaint"})");
+  // JSON is taken (files as base64), so one without its files is a 400; another type is a 415.
+  auto json_body = post_json(c, "/generate/inpaint", R"({"workflow":"Builtin Inpaint","prompt":"p","name":"n"})");
   REQUIRE(json_body);
-  CHECK(json_body->status == 415);
+  CHECK(json_body->status == 400);
+  auto text_body = c.Post("/generate/inpaint", R"({"workflow":"Builtin Inpaint"})", "text/plain");
+  REQUIRE(text_body);
+  CHECK(text_body->status == 415);
   CHECK(files_in(data.path() / "inputs") == 0);
   CHECK(files_in(data.path() / "storage") == storage_before);
   CHECK_FALSE(fs::exists(data.path() / "database" / "media-data.json"));
