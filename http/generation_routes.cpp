@@ -1,8 +1,8 @@
 #include "http/generation_routes.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <random>
-#include <sstream>
 
 #include "actors/supervisor_actor.hpp"
 #include "common/base64.hpp"
@@ -202,9 +202,9 @@ std::string result_with_base64(http_context& ctx, const generation_result& resul
     const std::string& name = result.outputs[i].name;
     auto path = ctx.outputs->resolve(name);
     std::ifstream file(path ? *path : std::string(), std::ios::binary);
-    std::ostringstream bytes;
-    if (!path || !(bytes << file.rdbuf())) return "The output file " + name + " could not be read.";
-    outputs[i].AddMember("base64", json::str(base64_encode(bytes.str()), a), a);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (!path || !file.is_open() || file.bad()) return "The output file " + name + " could not be read.";
+    outputs[i].AddMember("base64", json::str(base64_encode(bytes), a), a);
     outputs[i].AddMember("mimeType", json::str(media_content_type(name), a), a);
   }
   out = json::stringify(d);

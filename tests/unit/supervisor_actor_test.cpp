@@ -17,7 +17,9 @@ namespace {
 
 /// A supervisor with everything behind it, in a scratch folder.
 struct server_actors {
-  explicit server_actors(caf::actor_system& system, std::size_t max_queued = 1000) : sys(system) {
+  explicit server_actors(caf::actor_system& system, std::size_t max_queued = 1000,
+                         std::chrono::seconds retention = std::chrono::seconds(300))
+      : sys(system) {
     std::filesystem::create_directories(dir.path() / "storage");
     std::filesystem::create_directories(dir.path() / "inputs");
     outputs = std::make_shared<storage>(dir.str("storage"));
@@ -46,6 +48,7 @@ struct server_actors {
     s.store = store;
     s.inputs = inputs;
     s.max_queued_tasks = max_queued;
+    s.retention = retention;
     supervisor = spawn_supervisor(sys, s);
   }
   ~server_actors() {
@@ -176,4 +179,49 @@ TEST_CASE("supervisor: get and cancel answer unknown_task and task_ended as erro
   auto cancel_ended = call<atom::ok>(self, a.supervisor, atom::cancel::value, std::string("c1"));
   REQUIRE_FALSE(cancel_ended);
   CHECK(has_code(cancel_ended.error(), error_code::task_ended));
+}
+
+TEST_CASE(
+    "supervisor: an idempotency key answers its task until retention forgets it, and refuses another fingerprint") {
+  actor_system_fixture f;
+  auto catalog = shipped_catalog();
+  server_actors a{f.sys, 1000, std::chrono::seconds(1)};
+  caf::scoped_actor self{f.sys};
+  auto keyed = [&](const std::string& id, const std::string& fingerprint, bool sync = false) {
+    auto r = planned_request(*catalog, "Builtin Tiny", id, sync);
+    r.idempotency_key = "open order-1";
+    r.fingerprint = fingerprint;
+    r.timeout_ms = 20000;
+    return r;
+  };
+  auto first = call<std::string>(self, a.supervisor, atom::start::value, keyed("k-1", "f1"));
+  REQUIRE(first);
+  CHECK(*first == "k-1");
+  auto repeat = call<std::string>(self, a.supervisor, atom::start::value, keyed("k-2", "f1"));
+  REQUIRE(repeat);
+  CHECK(*repeat == "k-1");
+  auto other = call<std::string>(self, a.supervisor, atom::start::value, keyed("k-3", "f2"));
+  REQUIRE_FALSE(other);
+  CHECK(has_code(other.error(), error_code::key_conflict));
+  // A waiting repeat gets the task's end, live or already ended.
+  auto waited = call<task_snapshot>(self, a.supervisor, atom::start::value, atom::await::value,
+                                    keyed("k-4", "f1", true));
+  REQUIRE(waited);
+  CHECK(waited->task_id == "k-1");
+  CHECK(waited->state == task_state::completed);
+  auto fig = figures(self, a.supervisor);
+  CHECK(fig.started == 1);
+  CHECK(fig.repeats == 2);
+  CHECK(fig.idempotency_keys == 1);
+  CHECK(call<std::string>(self, a.supervisor, atom::start::value, keyed("k-5", "f1")) == std::string("k-1"));
+  // Once the task is forgotten (retention 1 s, swept every 5 s) the key starts a new task.
+  std::string answered;
+  for (int i = 0; i < 300 && answered != "k-6"; ++i) {
+    auto again = call<std::string>(self, a.supervisor, atom::start::value, keyed("k-6", "f2"));
+    answered = again ? *again : std::string();
+    if (answered != "k-6") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(answered == "k-6");
+  CHECK(figures(self, a.supervisor).started == 2);
+  wait_until_ended(self, a.supervisor, "k-6");
 }
