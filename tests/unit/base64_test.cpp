@@ -1,4 +1,4 @@
-// common/base64: RFC 4648's test vectors both ways, and what the decoder refuses.
+// common/base64: RFC 4648's test vectors both ways, every byte value, and what the decoder refuses.
 
 #include <doctest/doctest.h>
 
@@ -66,4 +66,17 @@ TEST_CASE("base64 decoding refuses what is not base64") {
     CHECK_FALSE(base64_decode(text).has_value());
   }
   CHECK_FALSE(base64_decode(std::string_view("Zm9v\0", 5)).has_value()); // a NUL
+}
+
+TEST_CASE("base64: binary bytes, high bit and zero included, use the + and / alphabet") {
+  CHECK(base64_encode(std::string("\xFF\xD8\xFF", 3)) == "/9j/");
+  CHECK(base64_encode(std::string("\x00\x00\x00", 3)) == "AAAA");
+  CHECK(base64_encode(std::string("\xFB\xEF\xBE", 3)) == "++++");
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  auto text = base64_encode(all);
+  CHECK(text.size() == (256 + 2) / 3 * 4);
+  CHECK(text.substr(0, 8) == "AAECAwQF");
+  CHECK(text.substr(text.size() - 8) == "/P3+/w==");
+  CHECK(base64_decode(text) == all);
 }
