@@ -23,6 +23,8 @@ struct supervisor_settings {
   /// Threads for upload tasks' file copies (never CAF's scheduler threads).
   std::shared_ptr<worker_pool> upload_workers;
   std::size_t max_queued_tasks = 1000;
+  /// A cancelled task waits this long at most for its backend to confirm the stop.
+  std::chrono::milliseconds cancel_grace{10000};
   std::chrono::seconds retention{300};
   std::size_t max_retained = 100000; ///< ended tasks kept at most (oldest go first)
   /// Records starts and ends so a crash's unfinished tasks are reported `lost` (may be null).

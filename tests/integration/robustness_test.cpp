@@ -168,6 +168,11 @@ TEST_CASE("robustness: cancelling running and queued tasks") {
     CHECK(std::string(d["taskId"].GetString()) == id);
     CHECK(std::string(d["status"].GetString()) == "cancelled");
     for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].id == static_cast<std::int64_t>(i + 1));
+    // The cancel is one progress event of its own (`cancelling`), the last before the end.
+    REQUIRE(events.size() >= 2);
+    auto& before = events[events.size() - 2];
+    CHECK(before.event == "progress");
+    CHECK(std::string(parse_json(before.data)["status"].GetString()) == "cancelling");
   };
 
   SUBCASE("DELETE /tasks/:id of a running task") {
