@@ -12,6 +12,7 @@
 
 using namespace mediagen;
 using namespace mediagen::testing;
+using namespace mediagen::testing::robust;
 using namespace std::chrono_literals;
 
 namespace {
@@ -34,12 +35,13 @@ std::string start_inpaint(httplib::Client& c) {
   auto image = png_of(c);
   httplib::MultipartFormDataItems form{{"workflow", "ComfyUI Inpaint", "", ""},
                                        {"prompt", "a cat on the sofa", "", ""},
+                                       {"name", "moved inpaint", "", ""},
                                        {"seed", "5", "", ""},
                                        {"steps", "3", "", ""},
                                        {"inpaintArea", R"({"x1":16,"y1":16,"x2":48,"y2":48})", "", ""},
                                        {"image", image, "photo.png", "image/png"},
                                        {"mask", image, "mask.png", "image/png"}};
-  auto res = c.Post("/generate", form);
+  auto res = c.Post("/generate/inpaint", form);
   REQUIRE(res);
   INFO(res->body);
   REQUIRE(res->status == 202);
@@ -136,7 +138,8 @@ TEST_CASE("comfyui cancel: a node that ignores /interrupt ends cancelled after t
   auto c = server.client();
   auto id = start_async(c, t2i("never ends", 2));
   event_reader events(server.port(), id);
-  REQUIRE(eventually([&] { return fake.state()["running"].IsString(); }, 10s));
+  // Inside the stuck KSampler (node 3): an interrupt before it would end the prompt at its start.
+  REQUIRE(eventually([&] { return str(fake.state(), "last_node_id") == "3"; }, 10s));
   REQUIRE(eventually([&] { return str(task_of(c, id), "state") == "running"; }, 10s));
 
   auto del = c.Delete(("/tasks/" + id).c_str());
@@ -164,7 +167,9 @@ TEST_CASE("comfyui cancel: a node that ignores /interrupt ends cancelled after t
   CHECK(str(task_of(c, id), "state") == "cancelled");
   // ComfyUI was asked to stop it, and still runs it: the grace period, not the backend, ended it.
   CHECK(fake.log()["interrupts"].Size() >= 1);
-  CHECK(fake.state()["running"].IsString());
+  auto fake_state = fake.state();
+  INFO("fake state: " << json::stringify(fake_state));
+  CHECK(fake_state["running"].IsString());
   CHECK(entries_in(data.path()) == 0);
   server.kill_hard(); // the stuck prompt would hold a graceful stop for nothing
 }
@@ -218,6 +223,7 @@ TEST_CASE("comfyui cancel: a sync request whose task is cancelled is answered wh
         return str(list[0], "state") == "running";
       },
       10s));
+  REQUIRE(eventually([&] { return str(fake.state(), "last_node_id") == "3"; }, 10s)); // in the stuck node
   REQUIRE(c.Delete(("/tasks/" + id).c_str())->status == 202);
   waiter.join();
   CHECK(status == 409);

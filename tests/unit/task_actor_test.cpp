@@ -129,7 +129,7 @@ TEST_CASE("task: a cancel is cancelling at once and ends cancelled after the gra
   caf::scoped_actor self{f.sys};
   auto task = spawn_peer_task(f.sys, self, planned_request(*catalog, "Builtin Tiny", "t-grace", true),
                               std::chrono::milliseconds(200));
-  self->send(task, running(40));
+  self->send(task, atom::progress::value, running(40));
   self->receive([&](atom::progress, const std::string&, task_state s) { CHECK(s == task_state::running); },
                 caf::after(std::chrono::seconds(5)) >> [] { FAIL("no running report"); });
   self->send(task, atom::cancel::value);
@@ -145,7 +145,7 @@ TEST_CASE("task: a cancel is cancelling at once and ends cancelled after the gra
       .receive([&](task_snapshot& s) { CHECK(s.state == task_state::cancelling); },
                [&](caf::error& e) { FAIL(to_string(e)); });
   // Progress from a backend that goes on changes nothing now.
-  self->send(task, running(80));
+  self->send(task, atom::progress::value, running(80));
   // The backend never confirms: the grace period ends the task.
   self->receive([&](atom::ended, const task_snapshot& s) { CHECK(s.state == task_state::cancelled); },
                 caf::after(std::chrono::seconds(5)) >> [] { FAIL("the grace period did not end the task"); });
