@@ -230,3 +230,26 @@ TEST_CASE("comfyui cancel: a sync request whose task is cancelled is answered wh
   CHECK(str(task_of(c, id), "state") == "cancelled");
   server.kill_hard();
 }
+
+TEST_CASE("comfyui failover: a prompt the instance forgot (not queued, no history) is lost, not waited for") {
+  // The first task holds the instance in a stuck node; the second waits in its queue until the
+  // fake's reset empties that queue, as a restarted ComfyUI would have forgotten it.
+  fake_comfyui_process fake({"--stuck-node=KSampler"});
+  temp_folder data("comfy-forgotten");
+  server_process server(data.path(), {fake.flag()});
+  auto c = server.client();
+  auto first = start_async(c, t2i("holds the instance", 2));
+  REQUIRE(eventually([&] { return str(fake.state(), "last_node_id") == "3"; }, 10s));
+  auto second = start_async(c, t2i("forgotten", 2));
+  REQUIRE(eventually([&] { return fake.state()["pending"].Size() == 1; }, 10s));
+  fake.reset();
+  // Three /history polls (2 s apart) in a row find it nowhere; no other instance can take it.
+  REQUIRE(eventually([&] { return str(task_of(c, second), "state") == "failed"; }, 15s));
+  auto message = str(task_of(c, second)["error"], "message");
+  INFO(message);
+  CHECK(message.find("neither queued nor in its history") != std::string::npos);
+  CHECK(message.find("no other healthy ComfyUI instance can take it") != std::string::npos);
+  // The one still running there is not touched.
+  CHECK(str(task_of(c, first), "state") == "running");
+  server.kill_hard(); // the stuck prompt would hold a graceful stop for nothing
+}
