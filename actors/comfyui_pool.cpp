@@ -108,11 +108,10 @@ void resubmit(pool_pointer self, std::size_t from, backend_job& job, task_actor&
   std::string from_url = from < st.members.size() ? st.members[from].url : "?";
   std::fprintf(stderr, "warn comfyui task resubmitted task=%s from=%s to=%s\n", id.c_str(), from_url.c_str(),
                st.members[to].url.c_str());
-  // One progress event says so; the task keeps its state and percentage (queued leaves a
-  // running task running).
+  // One progress event says so; the task keeps its state, step and percentage (a queued
+  // report leaves a running task running, and carries only the message to it).
   backend_progress p;
   p.state = task_state::queued;
-  p.progress.current_step = "Resubmitted";
   p.progress.message = "ComfyUI instance " + from_url + " lost; resubmitted to " + st.members[to].url + ".";
   self->send(task, atom::progress::value, p);
   place(self, to, std::move(job), std::move(task));

@@ -246,8 +246,8 @@ task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
       [self](atom::internal, atom::cancel, atom::tick) {
         auto& st = self->state;
         if (st.ended()) return;
-        std::fprintf(stderr, "warn task cancel grace over id=%s backend did not confirm the stop\n",
-                     st.snap.task_id.c_str());
+        // The backend did not confirm the stop in time (docs/OPERATIONS.md "Logs").
+        std::fprintf(stderr, "warn task cancel grace over id=%s\n", st.snap.task_id.c_str());
         finish(self, task_state::cancelled);
       },
       [self](atom::progress, const backend_progress& p) { on_backend_progress(self, p); },
