@@ -25,6 +25,8 @@ struct supervisor_settings {
   std::size_t max_queued_tasks = 1000;
   /// A cancelled task waits this long at most for its backend to confirm the stop.
   std::chrono::milliseconds cancel_grace{10000};
+  /// previewIntervalMs: how often a task that asked for previews gets one at most.
+  std::int64_t preview_interval_ms = 500;
   std::chrono::seconds retention{300};
   std::size_t max_retained = 100000; ///< ended tasks kept at most (oldest go first)
   /// Records starts and ends so a crash's unfinished tasks are reported `lost` (may be null).
