@@ -8,6 +8,7 @@
 
 #include "common/json.hpp"
 #include "generation/input_files.hpp"
+#include "generation/webhook_spec.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {
@@ -43,6 +44,8 @@ struct generation_request {
   /// "image" or "audio" for POST /upload/*: files[0] becomes a new entry, no backend runs
   /// (generation/upload_request.hpp). "" for a generation.
   std::string upload;
+  /// Where the task's events are POSTed, signed ("" url: nowhere); checked against webhookHosts.
+  webhook_spec webhook;
 };
 
 /// A workflow handle is inspected by its name only: requests never leave the process, so
@@ -57,7 +60,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
            x.request_origin, x.extra_inputs_json, x.silent, x.timeout_ms, x.cancel_on_disconnect, x.files, x.inpaint,
-           x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload);
+           x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload, x.webhook);
 }
 
 /// Which endpoint a request came through.

@@ -1,0 +1,33 @@
+#pragma once
+// Runs tests/fakes/webhook_receiver.py (verifies signatures with Python's hmac, records each
+// delivery, answers scripted statuses) as a child process on a free loopback port.
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "server_harness.hpp"
+
+namespace mediagen::testing {
+
+class webhook_receiver_process {
+public:
+  explicit webhook_receiver_process(const std::string& secret);
+  ~webhook_receiver_process(); ///< SIGKILL and reap
+  webhook_receiver_process(const webhook_receiver_process&) = delete;
+  webhook_receiver_process& operator=(const webhook_receiver_process&) = delete;
+
+  int port() const { return port_; }
+  /// "http://127.0.0.1:<port><path>".
+  std::string url(const std::string& path = "/hook") const;
+  /// The next answers (then `fallback` for every later one).
+  void answer(const std::vector<int>& statuses, int fallback = 200) const;
+  /// Every delivery so far, oldest first: [{id, timestamp, valid, fresh, answered, body}].
+  json::document received() const;
+
+private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+} // namespace mediagen::testing
