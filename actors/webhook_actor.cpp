@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <deque>
 #include <random>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <caf/all.hpp>
