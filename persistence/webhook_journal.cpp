@@ -47,7 +47,7 @@ std::string progress_payload(const char* op, const webhook_message& m, const boo
 }
 
 // Applies one record to the pending list; false when it is not one we wrote.
-bool apply(const json::value& r, std::vector<webhook_message>& pending) {
+bool apply_record(const json::value& r, std::vector<webhook_message>& pending) {
   auto op = json::get_string(r, "op");
   auto id = json::get_string(r, "id");
   if (!op || !id) return false;
@@ -105,7 +105,7 @@ std::unique_ptr<webhook_journal> webhook_journal::open(const std::string& path, 
       break;
     }
     json::document record;
-    if (!json::parse(std::string(payload), record).empty() || !record.IsObject() || !apply(record, pending)) {
+    if (!json::parse(std::string(payload), record).empty() || !record.IsObject() || !apply_record(record, pending)) {
       // The checksum matched, so this was written as it is: a record of another version. Keep
       // what came before it rather than guess.
       replayed.dropped_bytes = text.size() - pos;
