@@ -69,8 +69,8 @@ TEST_CASE("webhook signature: the Standard Webhooks example and a fixed vector f
 }
 
 TEST_CASE("webhook base64 round-trips every padding length and refuses what is not base64") {
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
-                                                       std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
     std::string back;
     REQUIRE(base64_decode(base64_encode(s), back));
     CHECK(back == s);
