@@ -5,7 +5,9 @@ status of a script the test sets.
 
     webhook_receiver.py --port 0 --secret whsec_...    prints "LISTENING <port>" when ready
 
-POST /_control {"statuses": [500, 500], "default": 200}   answers to come, then the default
+POST /_control {"statuses": [500, 500], "default": 200, "delayMs": 0}
+                                                         answers to come, then the default; each
+                                                         answer waits delayMs
 GET  /_received                                          every delivery so far, oldest first
 POST <any other path>                                    a delivery
 """
@@ -34,6 +36,8 @@ class State:
         self.statuses = []
         self.default = 200
         self.received = []
+        self.delay_ms = 0
+        self.in_flight = 0  # deliveries being answered now (each record says how many at its arrival)
 
 
 def make_handler(state):
@@ -68,6 +72,7 @@ def make_handler(state):
                 with state.lock:
                     state.statuses = list(knobs.get("statuses", []))
                     state.default = int(knobs.get("default", state.default))
+                    state.delay_ms = int(knobs.get("delayMs", state.delay_ms))
                 return self.answer(200, {"ok": True})
             msg_id = self.headers.get("webhook-id", "")
             timestamp = self.headers.get("webhook-timestamp", "")
@@ -82,8 +87,16 @@ def make_handler(state):
                 parsed = None
             with state.lock:
                 status = state.statuses.pop(0) if state.statuses else state.default
+                state.in_flight += 1
                 state.received.append({"path": self.path, "id": msg_id, "timestamp": timestamp,
-                                       "valid": valid, "fresh": fresh, "answered": status, "body": parsed})
+                                       "valid": valid, "fresh": fresh, "answered": status, "body": parsed,
+                                       "concurrent": state.in_flight})
+                delay = state.delay_ms
+            time.sleep(delay / 1000.0)
+            # Counted out before the answer is written: the sender may start its next attempt as
+            # soon as it has the answer, and that one must not find this one still counted.
+            with state.lock:
+                state.in_flight -= 1
             self.answer(status, {"status": status})
 
     return Handler

@@ -56,10 +56,10 @@ std::string webhook_receiver_process::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
-void webhook_receiver_process::answer(const std::vector<int>& statuses, int fallback) const {
+void webhook_receiver_process::answer(const std::vector<int>& statuses, int fallback, int delay_ms) const {
   std::string body = "{\"statuses\":[";
   for (std::size_t i = 0; i < statuses.size(); ++i) body += (i ? "," : "") + std::to_string(statuses[i]);
-  body += "],\"default\":" + std::to_string(fallback) + "}";
+  body += "],\"default\":" + std::to_string(fallback) + ",\"delayMs\":" + std::to_string(delay_ms) + "}";
   httplib::Client c("127.0.0.1", port_);
   c.set_read_timeout(5, 0);
   auto res = c.Post("/_control", body, "application/json");

@@ -20,9 +20,10 @@ public:
   int port() const { return port_; }
   /// "http://127.0.0.1:<port><path>".
   std::string url(const std::string& path = "/hook") const;
-  /// The next answers (then `fallback` for every later one).
-  void answer(const std::vector<int>& statuses, int fallback = 200) const;
-  /// Every delivery so far, oldest first: [{id, timestamp, valid, fresh, answered, body}].
+  /// The next answers (then `fallback` for every later one), each after `delay_ms`.
+  void answer(const std::vector<int>& statuses, int fallback = 200, int delay_ms = 0) const;
+  /// Every delivery so far, oldest first: [{id, timestamp, valid, fresh, answered, body,
+  /// concurrent (deliveries being answered when it arrived, itself included)}].
   json::document received() const;
 
 private:

@@ -218,3 +218,25 @@ TEST_CASE("webhook: a pending delivery survives kill -9 and goes out after the r
   // The gallery entry was made before the kill and is still there, once.
   CHECK(entries_in(data.path()) == 1);
 }
+
+TEST_CASE("webhook: attempts to one host:port are bounded by webhookConcurrencyPerHost") {
+  webhook_receiver_process receiver(secret);
+  receiver.answer({}, 200, 400); // slow enough that unbounded deliveries would overlap
+  temp_folder data("webhook-bound");
+  // Two allowed hosts make the worker pool twice the bound: only the bound itself can hold it at 2.
+  server_process server(data.path(), webhook_flags({"--webhook-host=localhost", "--webhook-concurrency-per-host=2"}));
+  auto c = server.client();
+  // Every event of several tasks at once: far more messages than the bound.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(start_async(c, request_with_webhook(receiver.url(), R"(["progress","complete"])")));
+  REQUIRE(eventually([&] { return of_type(receiver.received(), "complete").size() == ids.size(); },
+                     std::chrono::seconds(120)));
+  auto received = receiver.received();
+  int most = 0;
+  for (auto& r : received.GetArray()) most = std::max(most, r["concurrent"].GetInt());
+  INFO("deliveries: " << received.Size());
+  CHECK(received.Size() > 4);
+  CHECK(most == 2); // reached, never passed
+  for (auto& id : ids) CHECK(webhook_when(c, id, "delivered").IsObject());
+}

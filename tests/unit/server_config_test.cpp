@@ -156,3 +156,17 @@ TEST_CASE("staticDir: a folder, relative to the config file, and a missing one s
   CHECK(server_config{}.static_dir.empty()); // none by default
   fs::remove_all(file.parent_path());
 }
+
+TEST_CASE("server config: webhook hosts need a secret, repeat as a list, and refuse URLs") {
+  server_config c;
+  CHECK(load({"--webhook-host=127.0.0.1"}, c).find("webhookSecret") != std::string::npos);
+  server_config d;
+  CHECK(load({"--webhook-host=127.0.0.1", "--webhook-host=hooks.example:8443", "--webhook-secret=s"}, d) == "");
+  CHECK(d.webhook_hosts == std::vector<std::string>{"127.0.0.1", "hooks.example:8443"});
+  CHECK(d.webhook_attempts == 5);
+  CHECK(d.webhook_per_host == 4);
+  server_config e;
+  CHECK(load({"--webhook-host=http://127.0.0.1/", "--webhook-secret=s"}, e).find("--webhook-host") !=
+        std::string::npos);
+  CHECK(load({"--webhook-attempts=0"}, e).find("--webhook-attempts") != std::string::npos);
+}
