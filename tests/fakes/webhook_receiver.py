@@ -4,6 +4,7 @@ Python's own hmac (independently of the server's code), records it, and answers 
 status of a script the test sets.
 
     webhook_receiver.py --port 0 --secret whsec_...    prints "LISTENING <port>" when ready
+                        [--tls-cert FILE --tls-key FILE]   speaks https with that certificate
 
 POST /_control {"statuses": [500, 500], "default": 200, "delayMs": 0}
                                                          answers to come, then the default; each
@@ -17,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 import sys
 import threading
 import time
@@ -106,9 +108,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--secret", required=True)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     state = State(signing_key(args.secret))
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     print("LISTENING", server.server_address[1], flush=True)
     try:

@@ -12,9 +12,12 @@
 
 namespace mediagen::testing {
 
-webhook_receiver_process::webhook_receiver_process(const std::string& secret) {
+webhook_receiver_process::webhook_receiver_process(const std::string& secret, const std::string& tls_cert,
+                                                   const std::string& tls_key)
+    : tls_(!tls_cert.empty()) {
   std::vector<std::string> args = {
       "/usr/bin/python3", MEDIAGEN_SOURCE_DIR "/tests/fakes/webhook_receiver.py", "--port", "0", "--secret", secret};
+  if (tls_) args.insert(args.end(), {"--tls-cert", tls_cert, "--tls-key", tls_key});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -53,23 +56,28 @@ webhook_receiver_process::~webhook_receiver_process() {
 }
 
 std::string webhook_receiver_process::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+httplib::Client webhook_receiver_process::client() const {
+  httplib::Client c(url(""));
+  c.enable_server_certificate_verification(false); // the test's own self-signed receiver
+  c.set_read_timeout(5, 0);
+  return c;
 }
 
 void webhook_receiver_process::answer(const std::vector<int>& statuses, int fallback, int delay_ms) const {
   std::string body = "{\"statuses\":[";
   for (std::size_t i = 0; i < statuses.size(); ++i) body += (i ? "," : "") + std::to_string(statuses[i]);
   body += "],\"default\":" + std::to_string(fallback) + ",\"delayMs\":" + std::to_string(delay_ms) + "}";
-  httplib::Client c("127.0.0.1", port_);
-  c.set_read_timeout(5, 0);
+  auto c = client();
   auto res = c.Post("/_control", body, "application/json");
   REQUIRE(res);
   REQUIRE(res->status == 200);
 }
 
 json::document webhook_receiver_process::received() const {
-  httplib::Client c("127.0.0.1", port_);
-  c.set_read_timeout(5, 0);
+  auto c = client();
   auto res = c.Get("/_received");
   REQUIRE(res);
   REQUIRE(res->status == 200);

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "server_harness.hpp"
@@ -239,4 +240,26 @@ TEST_CASE("webhook: attempts to one host:port are bounded by webhookConcurrencyP
   CHECK(received.Size() > 4);
   CHECK(most == 2); // reached, never passed
   for (auto& id : ids) CHECK(webhook_when(c, id, "delivered").IsObject());
+}
+
+TEST_CASE("webhook: https goes through TLS and checks the receiver's certificate") {
+  temp_folder tls("webhook-tls");
+  auto cert = (tls.path() / "cert.pem").string(), key = (tls.path() / "key.pem").string();
+  std::string make_cert = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
+                          " -out " + cert + " >/dev/null 2>&1";
+  REQUIRE(std::system(make_cert.c_str()) == 0);
+  webhook_receiver_process receiver(secret, cert, key);
+  temp_folder data("webhook-https");
+  server_process server(data.path(), webhook_flags({"--webhook-attempts=2"}));
+  auto c = server.client();
+  auto id = start_async(c, request_with_webhook(receiver.url()));
+  // A self-signed certificate is no CA's: both attempts fail in the handshake, none gets through.
+  auto hook = webhook_when(c, id, "failed");
+  REQUIRE(hook.IsObject());
+  auto& d = hook["deliveries"][0];
+  CHECK(d["attempts"].GetInt() == 2);
+  CHECK(d["lastStatus"].IsNull());
+  INFO(d["lastError"].GetString());
+  CHECK(std::string(d["lastError"].GetString()).find("did not answer") != std::string::npos);
+  CHECK(receiver.received().Size() == 0);
 }
