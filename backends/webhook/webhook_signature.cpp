@@ -3,16 +3,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "common/base64.hpp"
+
 namespace mediagen {
 
-std::string base64_encode(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
+namespace {
 
+// Strict standard base64 (padding required, no whitespace): the whsec_ secret. false when `text` is not.
 bool base64_decode(const std::string& text, std::string& out) {
   // EVP_DecodeBlock keeps the padding's zero bytes and accepts whitespace: decoded here instead.
   auto value = [](char c) -> int {
@@ -41,6 +38,8 @@ bool base64_decode(const std::string& text, std::string& out) {
   out = std::move(bytes);
   return true;
 }
+
+} // namespace
 
 std::string decode_webhook_secret(const std::string& configured, std::string& key) {
   const std::string prefix = "whsec_";

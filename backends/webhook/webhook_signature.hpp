@@ -16,9 +16,4 @@ std::string decode_webhook_secret(const std::string& configured, std::string& ke
 std::string webhook_signature(const std::string& key, const std::string& id, std::int64_t timestamp,
                               const std::string& body);
 
-/// Standard base64 with padding.
-std::string base64_encode(const std::string& bytes);
-/// Strict standard base64 (padding required, no whitespace); false when `text` is not.
-bool base64_decode(const std::string& text, std::string& out);
-
 } // namespace mediagen
