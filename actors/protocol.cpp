@@ -6,6 +6,7 @@ const char* to_string(task_state s) {
   switch (s) {
     case task_state::queued: return "queued";
     case task_state::running: return "running";
+    case task_state::cancelling: return "cancelling";
     case task_state::completed: return "completed";
     case task_state::failed: return "failed";
     case task_state::cancelled: return "cancelled";
@@ -17,7 +18,8 @@ const char* to_string(task_state s) {
 webhook_event webhook_event_of(task_state s) {
   switch (s) {
     case task_state::queued:
-    case task_state::running: return webhook_event::progress;
+    case task_state::running:
+    case task_state::cancelling: return webhook_event::progress; // still live: its end comes later
     case task_state::completed: return webhook_event::complete;
     case task_state::cancelled: return webhook_event::cancelled;
     case task_state::failed:
