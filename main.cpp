@@ -15,12 +15,15 @@
 #include "actors/media_store_actor.hpp"
 #include "actors/sse_hub_actor.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "actors/webhook_actor.hpp"
 #include "backends/builtin/graph_executor.hpp"
+#include "backends/webhook/webhook_signature.hpp"
 #include "config/build_info.hpp"
 #include "config/server_config.hpp"
 #include "config/workflow_files.hpp"
 #include "http/http_server.hpp"
 #include "http/task_json.hpp"
+#include "http/webhook_json.hpp"
 #include "persistence/gallery_files.hpp"
 
 using namespace mediagen;
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
   malloc_trim(0); // the parsed file's DOM is gone: give its pages back (~100 MB at 100k entries)
   auto outputs = std::make_shared<storage>(config.data_dir + "/storage");
   auto inputs = std::make_shared<storage>(config.data_dir + "/inputs");
+  webhook_journal::replay_result webhook_replay;
   std::vector<lost_task> lost;
   std::shared_ptr<task_journal> journal = task_journal::open(
       config.data_dir + "/database/task-journal", std::chrono::seconds(config.task_retention_seconds), lost, error);
@@ -97,6 +101,11 @@ int main(int argc, char** argv) {
   lost.erase(std::remove_if(lost.begin(), lost.end(), [&](const lost_task& t) { return stored->has_task(t.id); }),
              lost.end());
   if (!lost.empty()) std::fprintf(stderr, "warn mediagen tasks lost by an earlier run count=%zu\n", lost.size());
+
+  std::string webhook_key;
+  if (!config.webhook_secret.empty())
+    if (auto e = decode_webhook_secret(config.webhook_secret, webhook_key); !e.empty())
+      return fail("webhookSecret " + e + ".");
 
   caf::actor_system_config cfg;
   // Work stealing walks a list per steal and turned task bursts quadratic (docs/TOOLCHAIN.md).
@@ -145,11 +154,39 @@ int main(int argc, char** argv) {
     ctx.comfyui_configured = true;
   }
 
+  // Webhooks only when a host is allowed; a journal left by an earlier run waits until then.
+  // The pool is declared after the actor system, so it is joined (its last attempts done) first.
+  std::shared_ptr<worker_pool> webhook_workers;
+  if (!config.webhook_hosts.empty()) {
+    webhook_settings hooks;
+    hooks.journal = webhook_journal::open(config.data_dir + "/database/webhook-journal", hooks.resumed, webhook_replay,
+                                          error);
+    if (!hooks.journal)
+      std::fprintf(stderr, "error mediagen webhooks run without a journal reason=\"%s\"\n", error.c_str());
+    if (webhook_replay.dropped_bytes > 0)
+      std::fprintf(stderr, "warn mediagen webhook journal tail dropped bytes=%llu reason=\"%s\"\n",
+                   static_cast<unsigned long long>(webhook_replay.dropped_bytes),
+                   webhook_replay.dropped_reason.c_str());
+    hooks.key = webhook_key;
+    hooks.max_attempts = static_cast<std::uint32_t>(config.webhook_attempts);
+    hooks.base_delay = std::chrono::milliseconds(config.webhook_retry_base_ms);
+    hooks.per_host = static_cast<std::size_t>(config.webhook_per_host);
+    hooks.timeout = std::chrono::milliseconds(config.webhook_timeout_ms);
+    // Enough threads for every allowed host's bound at once (a host entry without a port may
+    // stand for several receivers; the bound stays per host:port).
+    webhook_workers = std::make_shared<worker_pool>(
+        std::clamp<std::size_t>(hooks.per_host * config.webhook_hosts.size(), 1, 64));
+    hooks.workers = webhook_workers;
+    hooks.render = webhook_body_json;
+    ctx.webhooks = spawn_webhook_actor(sys, std::move(hooks));
+  }
+
   supervisor_settings sup;
   sup.builtin = builtin;
   sup.comfyui = comfyui;
   sup.hub = ctx.hub;
   sup.store = ctx.store;
+  sup.webhooks = ctx.webhooks;
   sup.max_queued_tasks = static_cast<std::size_t>(config.max_queued_tasks);
   sup.cancel_grace = std::chrono::seconds(config.cancel_grace_seconds);
   sup.preview_interval_ms = config.preview_interval_ms;
@@ -167,6 +204,7 @@ int main(int argc, char** argv) {
     caf::anon_send_exit(ctx.supervisor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(ctx.hub, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(ctx.store, caf::exit_reason::user_shutdown);
+    if (ctx.webhooks) caf::anon_send_exit(ctx.webhooks, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
   };
 

@@ -56,6 +56,7 @@ using cancel = caf::atom_constant<caf::atom("cancel")>;
 using change = caf::atom_constant<caf::atom("change")>;
 using close_all = caf::atom_constant<caf::atom("close_all")>;
 using compacted = caf::atom_constant<caf::atom("compacted")>;
+using deliver = caf::atom_constant<caf::atom("deliver")>;
 using done = caf::atom_constant<caf::atom("done")>;
 using ended = caf::atom_constant<caf::atom("ended")>;
 using fetched = caf::atom_constant<caf::atom("fetched")>;
@@ -97,6 +98,10 @@ const char* to_string(task_state s);
 constexpr bool has_ended(task_state s) {
   return s != task_state::queued && s != task_state::running && s != task_state::cancelling;
 }
+
+/// Which webhook event a task in this state makes: progress while it lives (cancelling included), then complete,
+/// error (failed, lost) or cancelled.
+webhook_event webhook_event_of(task_state s);
 
 using wall_time = std::chrono::system_clock::time_point;
 
@@ -211,6 +216,23 @@ typename Inspector::result_type inspect(Inspector& f, backend_figures& x) {
            x.frees, x.lost, x.resubmitted, x.round_trip_seconds, x.client_id, x.socket);
 }
 
+struct webhook_figures {
+  std::uint64_t pending = 0;                            ///< messages not yet delivered nor failed for good
+  std::uint64_t in_flight = 0;                          ///< attempts under way
+  std::uint64_t waiting = 0;                            ///< due, but their host has all its attempts under way
+  std::uint64_t delivered = 0, failed = 0, retried = 0; ///< since start
+  std::uint64_t resumed = 0;                            ///< pending messages the journal handed over at start
+  std::uint64_t journal_records = 0;                    ///< records since the journal was last rewritten
+  std::uint64_t journal_failures = 0;
+  std::string last_error; ///< the last attempt's or the journal's
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, webhook_figures& x) {
+  return f(caf::meta::type_name("webhook_figures"), x.pending, x.in_flight, x.waiting, x.delivered, x.failed, x.retried,
+           x.resumed, x.journal_records, x.journal_failures, x.last_error);
+}
+
 struct task_figures {
   std::string workflow;
   bool silent = false;
@@ -229,11 +251,12 @@ typename Inspector::result_type inspect(Inspector& f, task_figures& x) {
 /// What every actor answers (atom::status) with: who it is, how it is, its own figures, and
 /// the statuses of the actors it is made of (a pool's instances).
 struct actor_status {
-  std::string kind; ///< supervisor | sse_hub | media_store | backend | task
+  std::string kind; ///< supervisor | sse_hub | media_store | webhooks | backend | task
   std::string id;
   std::string state; ///< running | shutting-down | closing | unhealthy | unreachable | a task_state
   std::uint64_t mailbox = 0;
-  caf::variant<supervisor_figures, sse_hub_figures, media_store_figures, backend_figures, task_figures> figures;
+  caf::variant<supervisor_figures, sse_hub_figures, media_store_figures, backend_figures, task_figures, webhook_figures>
+      figures;
   std::vector<actor_status> parts;
 };
 
@@ -441,6 +464,39 @@ using sse_hub_actor = status_client_actor::extend<
     caf::reacts_to<atom::unsub, std::string, sse_queue_ptr>,
     /// Shutdown: close every stream.
     caf::reacts_to<atom::close_all>>;
+
+// -- webhooks ------------------------------------------------------------------------------------
+
+/// pending (attempts to come) → delivered (a 2xx) | failed (a 4xx other than 408/429, or out of attempts).
+enum class webhook_state : std::uint8_t { pending, delivered, failed };
+
+/// "pending", "delivered", "failed".
+const char* to_string(webhook_state s);
+
+/// One webhook message of a task, as the webhook actor knows it (GET /tasks/:id).
+struct webhook_delivery {
+  std::string id; ///< the webhook-id header
+  std::string url;
+  webhook_event event = webhook_event::complete;
+  webhook_state state = webhook_state::pending;
+  std::uint32_t attempts = 0;
+  int last_status = 0;      ///< the receiver's last HTTP status; 0 = none yet, or no answer
+  std::string last_error;   ///< "" or why the last attempt failed
+  wall_time next_attempt{}; ///< pending and waiting for a retry: when; epoch = now or under way
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, webhook_delivery& x) {
+  return f(caf::meta::type_name("webhook_delivery"), x.id, x.url, x.event, x.state, x.attempts, x.last_status,
+           x.last_error, x.next_attempt);
+}
+
+/// Signed webhook deliveries with retries, journaled (actors/webhook_actor.hpp).
+using webhook_actor = status_client_actor::extend<
+    /// A task's event for the webhook its request named; sent only for events the webhook wants.
+    caf::reacts_to<atom::deliver, webhook_spec, task_event>,
+    /// The deliveries of a task, oldest first (none: an empty list).
+    caf::replies_to<atom::get, std::string>::with<std::vector<webhook_delivery>>>;
 
 /// What tasks tell their supervisor.
 using task_listener_actor = caf::typed_actor<

@@ -126,6 +126,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   ctx.request = req;
   ctx.hub = st.settings.hub;
   ctx.store = st.settings.store;
+  ctx.webhooks = st.settings.webhooks;
   ctx.supervisor = task_listener_actor{self};
   ctx.inputs = st.settings.inputs;
   ctx.outputs = st.settings.outputs;

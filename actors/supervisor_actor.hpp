@@ -18,6 +18,7 @@ struct supervisor_settings {
   backend_actor comfyui; ///< runs workflows of backend "comfyui" (may be invalid)
   sse_hub_actor hub;
   media_store_actor store;
+  webhook_actor webhooks;           ///< where tasks send the events their request's webhook wants (may be invalid)
   std::shared_ptr<storage> inputs;  ///< uploaded files, removed by each task at its end
   std::shared_ptr<storage> outputs; ///< where an upload task stores its file (POST /upload/*)
   /// Threads for upload tasks' file copies (never CAF's scheduler threads).

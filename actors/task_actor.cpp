@@ -49,8 +49,13 @@ struct task_data {
 using task_pointer = task_self_actor::stateful_pointer<task_data>;
 
 void publish(task_pointer self, clock::time_point at) {
-  if (self->state.ctx.request.silent) return;
-  self->send(self->state.ctx.hub, atom::publish::value, task_event{self->state.snap, at});
+  auto& st = self->state;
+  // A sync task has a webhook too: its events go to the webhook actor, never to the hub.
+  const auto& hook = st.ctx.request.webhook;
+  if (st.ctx.webhooks && hook.wants(webhook_event_of(st.snap.state)))
+    self->send(st.ctx.webhooks, atom::deliver::value, hook, task_event{st.snap, at});
+  if (st.ctx.request.silent) return;
+  self->send(st.ctx.hub, atom::publish::value, task_event{st.snap, at});
 }
 
 // The one way a task ends: one terminal event, every waiter answered, the supervisor told.

@@ -18,6 +18,7 @@ struct task_context {
   backend_actor backend;            ///< where the supervisor sent the job (cancel goes there); none for an upload
   sse_hub_actor hub;                ///< unused for silent tasks
   media_store_actor store;          ///< never messaged by silent (sync) tasks
+  webhook_actor webhooks;           ///< gets the events the request's webhook wants, sync or not (may be invalid)
   task_listener_actor supervisor;   ///< hears `progress` (running) and `ended`
   std::shared_ptr<storage> inputs;  ///< the request's uploaded files live here until the task ends
   std::shared_ptr<storage> outputs; ///< outputs of a cancelled task that still reach it are removed here

@@ -124,7 +124,7 @@ const std::vector<setting>& settings() {
       text("host", "--host", &server_config::host, false, "address to listen on"),
       integer("port", "--port", &server_config::port, 0, 65535, "port to listen on; 0 picks a free one (logged)"),
       text("dataDir", "--data-dir", &server_config::data_dir, true,
-           "holds storage/, inputs/ and database/ (media-data.json, task-journal)"),
+           "holds storage/, inputs/ and database/ (media-data.json, task-journal, webhook-journal)"),
       text("workflows", "--workflows", &server_config::workflows, true, "the workflow config (docs/WORKFLOWS.md)"),
       {"staticDir", "--static-dir", "a folder of static files served at / (a web front end); API routes come first",
        "PATH", [](const server_config& c) { return c.static_dir.empty() ? std::string("none") : c.static_dir; },
@@ -217,6 +217,33 @@ const std::vector<setting>& settings() {
          c.access_log = v == "true";
          return std::string();
        }},
+      {"webhookHosts", "--webhook-host",
+       "a host (host or host:port) a request's webhook may POST to; repeat for more (none: webhooks refused)", "HOST",
+       [](const server_config& c) {
+         return c.webhook_hosts.empty() ? std::string("none: webhooks refused") : c.webhook_hosts.front();
+       },
+       [](server_config& c, const std::string& v, const fs::path&) {
+         if (v.empty() || v.find_first_of("/?#@ \t") != std::string::npos)
+           return std::string("must be a host name or address, with an optional :port");
+         c.webhook_hosts.push_back(v);
+         return std::string();
+       }},
+      {"webhookSecret", "--webhook-secret",
+       "the key webhook deliveries are signed with (Standard Webhooks): whsec_<base64>, or any text", "SECRET",
+       [](const server_config& c) { return c.webhook_secret.empty() ? std::string("none") : std::string("(set)"); },
+       [](server_config& c, const std::string& v, const fs::path&) {
+         if (v.empty()) return std::string("must not be empty");
+         c.webhook_secret = v;
+         return std::string();
+       }},
+      integer("webhookAttempts", "--webhook-attempts", &server_config::webhook_attempts, 1, 100,
+              "attempts per webhook message before it fails"),
+      integer("webhookRetryBaseMs", "--webhook-retry-base-ms", &server_config::webhook_retry_base_ms, 1, 3600000,
+              "delay before a webhook's first retry; each further one doubles it (at most 10 minutes)"),
+      integer("webhookConcurrencyPerHost", "--webhook-concurrency-per-host", &server_config::webhook_per_host, 1, 256,
+              "webhook attempts under way at once per receiver host:port"),
+      integer("webhookTimeoutMs", "--webhook-timeout-ms", &server_config::webhook_timeout_ms, 100, 600000,
+              "a webhook attempt's limit to connect, and to wait for the answer"),
   };
   return all;
 }
@@ -245,9 +272,9 @@ std::string apply_file(const std::string& path, server_config& out) {
     auto* s = by_key(key);
     if (!s) return "config file '" + path + "' has an unknown key '" + key + "'.";
     std::vector<const json::value*> values;
-    if (key == "comfyuiUrls" || key == "corsOrigins") {
+    if (key == "comfyuiUrls" || key == "corsOrigins" || key == "webhookHosts") {
       if (!m.value.IsArray()) return "config key '" + key + "' must be an array of strings.";
-      (key == "comfyuiUrls" ? out.comfyui_urls : out.cors_origins).clear();
+      (key == "comfyuiUrls" ? out.comfyui_urls : key == "corsOrigins" ? out.cors_origins : out.webhook_hosts).clear();
       for (auto& v : m.value.GetArray()) values.push_back(&v);
     } else {
       values.push_back(&m.value);
@@ -275,7 +302,7 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
   if (config_given || !config_path.empty())
     if (auto e = apply_file(config_path, out); !e.empty()) return e;
   // A list flag replaces the file's list (the first time it appears).
-  bool urls_from_flags = false, origins_from_flags = false;
+  bool urls_from_flags = false, origins_from_flags = false, hooks_from_flags = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--config=", 0) == 0) continue;
@@ -292,6 +319,10 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
       out.cors_origins.clear();
       origins_from_flags = true;
     }
+    if (s->key == std::string("webhookHosts") && !hooks_from_flags) {
+      out.webhook_hosts.clear();
+      hooks_from_flags = true;
+    }
     if (auto e = s->apply(out, arg.substr(eq + 1), {}); !e.empty())
       return "flag '" + arg.substr(0, eq) + "' " + e + ".";
   }
@@ -302,6 +333,9 @@ std::string load_server_config(int argc, char** argv, server_config& out) {
   if (out.http_workers > out.http_workers_max)
     return "httpWorkers (" + std::to_string(out.http_workers) + ") must not exceed httpWorkersMax (" +
            std::to_string(out.http_workers_max) + ").";
+  // Unsigned deliveries would let anyone forge them to the receiver.
+  if (!out.webhook_hosts.empty() && out.webhook_secret.empty())
+    return "webhookHosts needs a webhookSecret to sign deliveries with.";
   return {};
 }
 

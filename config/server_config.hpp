@@ -46,6 +46,14 @@ struct server_config {
   std::vector<std::string> api_keys;      ///< none: open (no Authorization needed)
   std::string api_keys_file;              ///< where api_keys were read from ("" : flags only)
   bool access_log = false;                ///< one key=value line per request on stderr
+  /// Webhooks (docs/API.md "Webhooks"): the hosts a request's webhook may name ("host" or
+  /// "host:port"; none: webhooks refused), the signing secret, and how deliveries are retried.
+  std::vector<std::string> webhook_hosts;
+  std::string webhook_secret;                ///< "whsec_<base64>" or any text (its bytes are the key)
+  std::int64_t webhook_attempts = 5;         ///< attempts per message, then it fails
+  std::int64_t webhook_retry_base_ms = 1000; ///< before retry n: this × 2^(n-1), at most 10 minutes
+  std::int64_t webhook_per_host = 4;         ///< attempts under way at once per host:port
+  std::int64_t webhook_timeout_ms = 10000;   ///< to connect, and to wait for the answer
 };
 
 /// Reads `--config` (default: the first server.json that config_location finds) and applies

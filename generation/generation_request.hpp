@@ -8,6 +8,7 @@
 
 #include "common/json.hpp"
 #include "generation/input_files.hpp"
+#include "generation/webhook_spec.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {
@@ -52,6 +53,8 @@ struct generation_request {
   /// SHA-256 (hex) of the request as http/request_fingerprint canonicalizes it: a key reused
   /// with another fingerprint is refused (key_conflict).
   std::string fingerprint;
+  /// Where the task's events are POSTed, signed ("" url: nowhere); checked against webhookHosts.
+  webhook_spec webhook;
 };
 
 /// A workflow handle is inspected by its name only: requests never leave the process, so
@@ -67,7 +70,7 @@ typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
            x.request_origin, x.extra_inputs_json, x.silent, x.previews, x.timeout_ms, x.cancel_on_disconnect, x.files,
            x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload, x.idempotency_key,
-           x.fingerprint);
+           x.fingerprint, x.webhook);
 }
 
 /// Which endpoint a request came through.

@@ -109,6 +109,11 @@ bool validated_fields(http_context& ctx, const json::value& fields, const std::v
     return false;
   }
   out = std::move(v.request);
+  // Checked before anything is stored or started: a refused webhook leaves no trace.
+  if (auto e = parse_webhook_field(fields, ctx.config.webhook_hosts, out.webhook); !e.empty()) {
+    send_error(res, 400, e);
+    return false;
+  }
   if (auto e = store_uploads(ctx, parts, out); !e.empty()) {
     send_error(res, 500, "The upload could not be stored (" + e + ").");
     return false;

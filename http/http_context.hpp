@@ -35,6 +35,7 @@ struct http_context {
   supervisor_actor supervisor;
   sse_hub_actor hub;
   media_store_actor store;
+  webhook_actor webhooks; ///< invalid when no webhook host is allowed
   /// The gallery as the store last published it: queries read it without asking the store.
   std::shared_ptr<const gallery_view> gallery;
   std::vector<named_backend> backends;

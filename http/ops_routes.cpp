@@ -67,6 +67,7 @@ std::string all_actors(http_context& ctx) {
   add(status_of(ctx, ctx.supervisor), "supervisor");
   add(status_of(ctx, ctx.hub), "sse_hub");
   add(status_of(ctx, ctx.store), "media_store");
+  if (ctx.webhooks) add(status_of(ctx, ctx.webhooks), "webhooks");
   for (auto& b : ctx.backends) add(status_of(ctx, b.handle), "backend");
   auto tasks = ask<std::vector<actor_status>>(ctx.sys, ctx.supervisor, status_timeout, atom::list::value,
                                               atom::status::value);
@@ -143,6 +144,16 @@ std::string metrics_text(http_context& ctx) {
   gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", store.total_commit_ms / 1000,
         "counter");
   gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", store.last_commit_ms / 1000);
+  // Zero when webhooks are off (no webhookHosts): the families exist either way.
+  auto hooks = ctx.webhooks ? figures_of<webhook_figures>(ctx, ctx.webhooks) : webhook_figures{};
+  gauge(out, "mediagen_webhooks_pending", "Webhook messages not yet delivered nor failed for good.",
+        static_cast<double>(hooks.pending));
+  gauge(out, "mediagen_webhooks_delivered_total", "Webhook messages a receiver took (2xx).",
+        static_cast<double>(hooks.delivered), "counter");
+  gauge(out, "mediagen_webhooks_failed_total", "Webhook messages given up: refused (4xx) or out of attempts.",
+        static_cast<double>(hooks.failed), "counter");
+  gauge(out, "mediagen_webhooks_retried_total", "Webhook attempts that failed and were scheduled again.",
+        static_cast<double>(hooks.retried), "counter");
   // Per unit: its queue, and its round trips (one job, from reaching the backend to its end).
   std::ostringstream queue, trips, seconds;
   for (auto& unit : backend_units(ctx)) {

@@ -102,6 +102,19 @@ void write_figures(json::writer& w, const task_figures& f) {
       .field("ageSeconds", f.age_seconds);
 }
 
+void write_figures(json::writer& w, const webhook_figures& f) {
+  w.field("pending", f.pending)
+      .field("inFlight", f.in_flight)
+      .field("waiting", f.waiting)
+      .field("delivered", f.delivered)
+      .field("failed", f.failed)
+      .field("retried", f.retried)
+      .field("resumed", f.resumed)
+      .field("journalRecords", f.journal_records)
+      .field("journalFailures", f.journal_failures)
+      .field("lastError", f.last_error);
+}
+
 struct figures_writer {
   using result_type = void;
   json::writer& w;

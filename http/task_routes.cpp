@@ -7,8 +7,23 @@
 #include "http/status_codes.hpp"
 #include "http/task_json.hpp"
 #include "http/timed_route.hpp"
+#include "http/webhook_json.hpp"
 
 namespace mediagen {
+
+namespace {
+
+// The task's JSON, with its webhook deliveries when it has any (the webhook actor keeps them).
+std::string with_webhook(http_context& ctx, const task_snapshot& task) {
+  auto text = task_json(task);
+  if (!ctx.webhooks || ctx.config.webhook_hosts.empty()) return text;
+  auto deliveries = ask<std::vector<webhook_delivery>>(ctx.sys, ctx.webhooks, std::chrono::seconds(5), atom::get::value,
+                                                       task.task_id);
+  if (!deliveries || deliveries->empty()) return text;
+  return with_member(std::move(text), "webhook", webhook_deliveries_json(*deliveries));
+}
+
+} // namespace
 
 void cancel_task(http_context& ctx, const std::string& task_id, httplib::Response& res) {
   auto ok = ask<atom::ok>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::cancel::value, task_id);
@@ -22,7 +37,7 @@ void add_task_routes(route_table& svr, http_context& ctx) {
             if (!plausible_task_id(id)) return send_error(res, 404, "Task not found.");
             auto task = ask<task_snapshot>(ctx.sys, ctx.supervisor, std::chrono::seconds(10), atom::get::value, id);
             if (!task) return send_actor_error(res, ctx.sys, task.error(), "The task's status could not be read");
-            send_json(res, 200, task_json(*task));
+            send_json(res, 200, with_webhook(ctx, *task));
           }));
 
   svr.Delete(R"(/tasks/([^/]+))",

@@ -1,7 +1,6 @@
 #include "persistence/gallery_journal.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -9,7 +8,7 @@
 #include <unistd.h>
 
 #include "persistence/atomic_file.hpp"
-#include "persistence/crc32.hpp"
+#include "persistence/record_framing.hpp"
 
 namespace mediagen {
 
@@ -18,33 +17,6 @@ namespace {
 // Names the file, not its folder: these sentences reach clients, which never see server paths.
 std::string sentence(const std::string& what, const std::string& path) {
   return what + " '" + std::filesystem::path(path).filename().string() + "' failed: " + std::strerror(errno) + ".";
-}
-
-// Parses one framed record at `pos`; on success sets the payload and moves `pos` past the line.
-// Returns "" or why the bytes at `pos` are not a whole record.
-std::string parse_record(const std::string& text, std::size_t& pos, std::string_view& payload) {
-  std::size_t p = pos;
-  std::uint64_t length = 0;
-  std::size_t digits = 0;
-  while (p < text.size() && text[p] >= '0' && text[p] <= '9' && digits < 10) {
-    length = length * 10 + static_cast<std::uint64_t>(text[p] - '0');
-    ++p;
-    ++digits;
-  }
-  if (digits == 0 || p >= text.size() || text[p] != ' ') return "a record does not start with its length";
-  ++p;
-  if (text.size() - p < 9 || text[p + 8] != ' ') return "a record's checksum is cut off";
-  char* end = nullptr;
-  std::string hex = text.substr(p, 8);
-  unsigned long crc = std::strtoul(hex.c_str(), &end, 16);
-  if (end != hex.c_str() + 8) return "a record's checksum is not hexadecimal";
-  p += 9;
-  if (text.size() - p < length + 1) return "the last record is torn";
-  if (text[p + length] != '\n') return "a record is longer than its length says";
-  payload = std::string_view(text).substr(p, length);
-  if (crc32(payload) != static_cast<std::uint32_t>(crc)) return "a record's checksum does not match";
-  pos = p + length + 1;
-  return {};
 }
 
 bool write_all_at(int fd, const std::string& bytes, std::uint64_t offset) {
@@ -62,11 +34,7 @@ bool write_all_at(int fd, const std::string& bytes, std::uint64_t offset) {
 
 } // namespace
 
-std::string gallery_journal::frame(const std::string& payload) {
-  char head[32];
-  std::snprintf(head, sizeof head, "%zu %08x ", payload.size(), static_cast<unsigned>(crc32(payload)));
-  return head + payload + "\n";
-}
+std::string gallery_journal::frame(const std::string& payload) { return frame_record(payload); }
 
 std::unique_ptr<gallery_journal> gallery_journal::open(const std::string& path,
                                                        const std::function<std::string(const json::value&)>& apply,

@@ -329,6 +329,15 @@ def run_probes(c, port):
     tid = started["taskId"]
     wait_for_state(port, tid, ("completed", "failed", "cancelled"))
     probe("task completed", "get", "/tasks/" + tid, "/tasks/{taskId}", 200)
+    # A webhook to a port nothing listens on: the task shows its delivery, retried later.
+    hooked = probe("async with webhook", "post", "/generate", "/generate", 202,
+                   *json_body({"workflow": "Builtin Tiny", "prompt": "hooked",
+                               "webhook": {"url": "http://127.0.0.1:9/hook"}})).json()
+    wait_for_state(port, hooked["taskId"], ("completed",))
+    if "webhook" not in probe("task with webhook", "get", "/tasks/" + hooked["taskId"], "/tasks/{taskId}", 200).json():
+        fail("GET /tasks/:id of a task with a webhook has no webhook member")
+    probe("webhook host not allowed", "post", "/generate", "/generate", 400,
+          *json_body({"workflow": "Builtin Tiny", "prompt": "x", "webhook": {"url": "http://203.0.113.1/hook"}}))
     probe("events replayed", "get", "/progress/" + tid, "/progress/{taskId}", 200)
     replay = probe("events after id 2", "get", "/progress/" + tid, "/progress/{taskId}", 200,
                    headers={"Last-Event-ID": "2"})
@@ -504,7 +513,10 @@ def main():
             fail("schema %s is not valid JSON Schema: %s" % (name, e))
     check_route_lists(spec, args.source)
     with tempfile.TemporaryDirectory(prefix="mediagen-contract-") as data:
-        server = Server(args.binary, args.source, data)
+        # Webhooks on (to loopback only), so their fields and figures are checked too.
+        server = Server(args.binary, args.source, data,
+                        ["--webhook-host=127.0.0.1", "--webhook-secret=contract-secret",
+                         "--webhook-retry-base-ms=60000", "--webhook-timeout-ms=500"])
         try:
             families = run_probes(c, server.port)
             check_undescribed_methods(c, server.port)

@@ -76,7 +76,7 @@ TEST_CASE("--help names every setting, and every flag it names is one the parser
     auto e = load({flag + "=1"}, c); // a bad value or fine, but never an unknown flag
     CHECK(e.find("unknown flag") == std::string::npos);
   }
-  CHECK(flags == 32);
+  CHECK(flags == 38);
   server_config c;
   CHECK(load({"--no-such-flag=1"}, c).find("unknown flag") != std::string::npos);
 }
@@ -168,4 +168,18 @@ TEST_CASE("comfyuiRetries and cancelGraceSeconds: defaults, flags and ranges") {
   CHECK(c.cancel_grace_seconds == 2);
   CHECK(load({"--comfyui-retries=11"}, c).find("--comfyui-retries") != std::string::npos);
   CHECK(load({"--cancel-grace-seconds=-1"}, c).find("--cancel-grace-seconds") != std::string::npos);
+}
+
+TEST_CASE("server config: webhook hosts need a secret, repeat as a list, and refuse URLs") {
+  server_config c;
+  CHECK(load({"--webhook-host=127.0.0.1"}, c).find("webhookSecret") != std::string::npos);
+  server_config d;
+  CHECK(load({"--webhook-host=127.0.0.1", "--webhook-host=hooks.example:8443", "--webhook-secret=s"}, d) == "");
+  CHECK(d.webhook_hosts == std::vector<std::string>{"127.0.0.1", "hooks.example:8443"});
+  CHECK(d.webhook_attempts == 5);
+  CHECK(d.webhook_per_host == 4);
+  server_config e;
+  CHECK(load({"--webhook-host=http://127.0.0.1/", "--webhook-secret=s"}, e).find("--webhook-host") !=
+        std::string::npos);
+  CHECK(load({"--webhook-attempts=0"}, e).find("--webhook-attempts") != std::string::npos);
 }
