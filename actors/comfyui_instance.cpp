@@ -321,7 +321,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         if (!outcome.ok) {
           backend_outcome o;
           o.error = outcome.error;
-          o.details_json = outcome.details_json;
+          o.details = outcome.details;
           return finish(self, task_id, o);
         }
         ++st.submitted;

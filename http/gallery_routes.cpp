@@ -4,6 +4,7 @@
 
 #include "generation/generation_request.hpp"
 #include "http/actor_calls.hpp"
+#include "http/gallery_change_json.hpp"
 #include "http/responses.hpp"
 #include "http/status_codes.hpp"
 #include "http/timed_route.hpp"
@@ -25,12 +26,9 @@ std::string trimmed(std::string s) {
 
 // Sends the change to the media store and its outcome to the client.
 void run_change(http_context& ctx, const gallery_change& change, httplib::Response& res) {
-  auto outcome = ask<change_outcome>(ctx.sys, ctx.store, std::chrono::seconds(30), atom::change::value, change);
-  if (!outcome) return send_actor_error(res, ctx.sys, outcome.error(), "The gallery could not be changed");
-  if (outcome->refusal == "invalid") return send_error(res, 400, outcome->error);
-  if (outcome->refusal == "not_found") return send_error(res, 404, outcome->error);
-  if (!outcome->refusal.empty()) return send_error(res, 500, outcome->error);
-  send_json(res, 200, outcome->answer);
+  auto done = ask<change_done>(ctx.sys, ctx.store, std::chrono::seconds(30), atom::change::value, change);
+  if (!done) return send_actor_error(res, ctx.sys, done.error(), "The gallery could not be changed");
+  send_json(res, 200, change_answer_json(change, *done));
 }
 
 bool parsed_body(const httplib::Request& req, httplib::Response& res, json::document& body) {

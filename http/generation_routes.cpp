@@ -5,6 +5,7 @@
 #include "actors/supervisor_actor.hpp"
 #include "generation/plan.hpp"
 #include "http/actor_calls.hpp"
+#include "http/failure_json.hpp"
 #include "http/guarded_stream.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
@@ -100,15 +101,7 @@ void submit_async(http_context& ctx, generation_request& request, httplib::Respo
     remove_stored_inputs(ctx, request);
     return send_actor_error(res, ctx.sys, id.error(), "The task could not be started");
   }
-  json::writer w;
-  w.begin_object()
-      .field("success", true)
-      .field("taskId", *id)
-      .field("message", "Generation task created")
-      .field("progressUrl", "/progress/" + *id)
-      .field("statusUrl", "/tasks/" + *id)
-      .end_object();
-  send_json(res, 202, w.str());
+  send_json(res, 202, task_created_json(*id, "Generation task created"));
 }
 
 // Async start shared by /generate and /generate/inpaint.
@@ -161,7 +154,7 @@ void answer_sync(const task_snapshot& task, httplib::Response& res) {
   if (task.state == task_state::cancelled)
     return send_json(res, 409, sync_failure_json("The generation was cancelled.", "", task.task_id));
   send_json(res, http_status_of(task.failure),
-            sync_failure_json(error_sentence(task.failure), error_extra(task.failure), task.task_id));
+            sync_failure_json(error_sentence(task.failure), failure_details_json(task.failure), task.task_id));
 }
 
 // A sync wait that ended without the task: refused (nothing started), timed out (it goes on),

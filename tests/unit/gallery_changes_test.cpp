@@ -31,9 +31,9 @@ std::unique_ptr<media_database> with_entries(int n) {
 
 // prepare, then apply what it made, as the store does.
 std::string change(media_database& db, const gallery_change& c, std::string* record_out = nullptr) {
-  std::string record, error;
-  auto refusal = db.prepare(c, "folder-new", record, error);
-  if (!refusal.empty()) return refusal + ": " + error;
+  std::string record;
+  if (auto refusal = db.prepare(c, "folder-new", record))
+    return "refused " + std::to_string(static_cast<int>(refusal->reason)) + ": " + refusal->subject;
   json::document d;
   REQUIRE(json::parse(record, d).empty());
   REQUIRE(db.apply(d).empty());
@@ -96,7 +96,13 @@ TEST_CASE("gallery changes: an edit changes the four fields only, and old snapsh
 TEST_CASE("gallery changes: refusals change nothing and make no record") {
   auto db = with_entries(2);
   auto rendered = db->render(*db->index().current());
-  std::string record, error;
+  std::string record;
+  using reason = change_refusal_reason;
+  auto refusal = [&](const gallery_change& c) {
+    auto r = db->prepare(c, "f", record);
+    REQUIRE(r);
+    return r->reason;
+  };
   gallery_change edit;
   edit.what = "edit";
   entry_edit good, missing;
@@ -105,24 +111,28 @@ TEST_CASE("gallery changes: refusals change nothing and make no record") {
   good.name = "x";
   missing.uid = 99;
   edit.edits = {good, missing};
-  CHECK(db->prepare(edit, "f", record, error) == "not_found");
+  CHECK(refusal(edit) == reason::entries_not_found);
+  CHECK(db->prepare(edit, "f", record)->uids == std::vector<std::int64_t>{99});
   entry_edit bad_folder = good;
   bad_folder.has_folder = true;
   bad_folder.folder = "nowhere";
   edit.edits = {bad_folder};
-  CHECK(db->prepare(edit, "f", record, error) == "invalid");
+  CHECK(refusal(edit) == reason::no_such_folder);
+  CHECK(db->prepare(edit, "f", record)->subject == "nowhere");
   gallery_change del;
   del.what = "remove";
   del.uids = {1, 42};
-  CHECK(db->prepare(del, "f", record, error) == "not_found");
+  CHECK(refusal(del) == reason::entries_not_found);
+  CHECK(db->prepare(del, "f", record)->uids == std::vector<std::int64_t>{42});
   gallery_change folder;
   folder.what = "delete_folder";
   folder.folder_uid = "";
-  CHECK(db->prepare(folder, "f", record, error) == "invalid");
+  CHECK(refusal(folder) == reason::unsorted_deleted);
   folder.folder_uid = "absent";
-  CHECK(db->prepare(folder, "f", record, error) == "not_found");
+  CHECK(refusal(folder) == reason::folder_not_found);
   folder.what = "select_folder";
-  CHECK(db->prepare(folder, "f", record, error) == "not_found");
+  CHECK(refusal(folder) == reason::folder_not_found);
+  CHECK(db->prepare(folder, "f", record)->subject == "absent");
   CHECK(record.empty());
   CHECK(db->render(*db->index().current()) == rendered);
 }
