@@ -95,6 +95,17 @@ async def wait_for(devtools, expression, timeout):
     return False
 
 
+async def page_results(devtools, url, ready, timeout):
+    """Opens `url` and waits until the JavaScript `ready` holds: (whether it did in time, the
+    page's window.results as Python values, {} when it has none)."""
+    await devtools.call("Page.navigate", url=url)
+    done = await wait_for(devtools, ready, timeout)
+    results = await devtools.evaluate("JSON.stringify(window.results || null)")
+    results = json.loads(results) if results else {}
+    print("page results: " + json.dumps(results), flush=True)
+    return done, results
+
+
 @contextlib.asynccontextmanager
 async def browser_page(chromium, work):
     """Headless Chromium with a profile in `work`: yields the DevTools of its page; ends it on exit."""

@@ -22,12 +22,11 @@ from system_python import ensure_aiohttp  # noqa: E402
 ensure_aiohttp("eventsource_cors_browser_test")
 
 import asyncio  # noqa: E402
-import json  # noqa: E402
 import re  # noqa: E402
 
 from aiohttp import web  # noqa: E402
 
-from devtools_driver import browser_page, check, main, start_server, stop, wait_for  # noqa: E402
+from devtools_driver import browser_page, check, main, page_results, start_server, stop, wait_for  # noqa: E402
 API_KEY = "browser-test-key-0123"
 RETRY_MS = 300  # the server's retry: line; short, so a reconnect loop would show within seconds
 
@@ -84,12 +83,8 @@ async def run(binary, source_dir, chromium, work):
     page["html"] = PAGE % {"api": "http://127.0.0.1:%d" % api_port, "key": API_KEY}
     try:
         async with browser_page(chromium, work) as devtools:
-            await devtools.call("Page.navigate", url=page_origin + "/")
-
-            done = await wait_for(devtools, "window.results && window.results.img !== null", 30)
-            results = await devtools.evaluate("JSON.stringify(window.results)")
-            results = json.loads(results) if results else {}
-            print("page results: " + json.dumps(results), flush=True)
+            done, results = await page_results(devtools, page_origin + "/",
+                                               "window.results && window.results.img !== null", 30)
             check(done, "the page finished (generate, progress, image) within 30 s")
             check(results.get("failure") is None, "no script error (%s)" % results.get("failure"))
             check(results.get("generateStatus") == 202, "cross-origin POST /generate with a key answered 202")

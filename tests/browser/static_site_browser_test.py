@@ -22,10 +22,9 @@ from system_python import ensure_aiohttp  # noqa: E402
 
 ensure_aiohttp("static_site_browser_test")
 
-import json  # noqa: E402
 import re  # noqa: E402
 
-from devtools_driver import browser_page, check, main, start_server, stop, wait_for  # noqa: E402
+from devtools_driver import browser_page, check, main, page_results, start_server, stop  # noqa: E402
 
 INDEX = """<!doctype html><html><head><meta charset="utf-8"><title>mediagen page</title>
 <link rel="stylesheet" href="/css/page.css"></head>
@@ -99,11 +98,8 @@ async def run(binary, source_dir, chromium, work):
     origin = "http://127.0.0.1:%d" % api_port
     try:
         async with browser_page(chromium, work) as devtools:
-            await devtools.call("Page.navigate", url=origin + "/")
-            done = await wait_for(devtools, "window.results && window.results.done === true", 60)
-            results = await devtools.evaluate("JSON.stringify(window.results || null)")
-            results = json.loads(results) if results else {}
-            print("page results: " + json.dumps(results), flush=True)
+            done, results = await page_results(devtools, origin + "/", "window.results && window.results.done === true",
+                                               60)
             title = await devtools.evaluate("document.title")
             style = await devtools.evaluate("getComputedStyle(document.body).fontFamily")
     finally:
