@@ -248,7 +248,7 @@ caf::result<change_done> apply_change(store_pointer self, const gallery_change& 
   while (taken(new_folder)) new_folder = base + "-" + std::to_string(++st.folder_suffix);
   if (auto refusal = db.prepare(change, new_folder, payload)) return make_error(std::move(*refusal));
   std::vector<std::string> files;
-  if (change.what == "remove")
+  if (change.what == change_kind::remove)
     for (auto uid : change.uids)
       for (auto& name : db.files_of(uid)) files.push_back(name);
   auto begin = steady::now();
@@ -258,7 +258,7 @@ caf::result<change_done> apply_change(store_pointer self, const gallery_change& 
   if (!error.empty()) {
     ++st.commit_failures;
     st.last_error = error;
-    std::fprintf(stderr, "error media_store change failed change=%s reason=\"%s\"\n", change.what.c_str(),
+    std::fprintf(stderr, "error media_store change failed change=%s reason=\"%s\"\n", to_string(change.what),
                  error.c_str());
     return make_error(change_refusal{change_refusal_reason::not_stored, error, {}});
   }

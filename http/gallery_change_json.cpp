@@ -18,12 +18,12 @@ std::string joined(const std::vector<std::int64_t>& uids) {
 } // namespace
 
 std::string change_answer_json(const gallery_change& change, const change_done& done) {
-  if (change.what == "edit") {
+  if (change.what == change_kind::edit) {
     std::string list;
     for (auto& entry : done.entries) list += (list.empty() ? "" : ",") + entry;
     return "{\"success\":true,\"data\":" + (change.edits_as_list ? "[" + list + "]" : list) + "}";
   }
-  if (change.what == "remove") {
+  if (change.what == change_kind::remove) {
     auto n = std::to_string(change.uids.size());
     return "{\"success\":true,\"deletedCount\":" + n + ",\"message\":\"Successfully deleted " + n + " entries\"}";
   }
@@ -34,7 +34,6 @@ std::string change_refusal_sentence(const change_refusal& r) {
   switch (r.reason) {
     case change_refusal_reason::nothing_to_edit: return "Nothing to edit.";
     case change_refusal_reason::no_uids: return "uids must not be empty.";
-    case change_refusal_reason::unknown_change: return "Unknown gallery change '" + r.subject + "'.";
     case change_refusal_reason::no_such_folder: return "Folder '" + short_text(r.subject) + "' does not exist.";
     case change_refusal_reason::unsorted_renamed: return "Cannot rename the Unsorted folder.";
     case change_refusal_reason::unsorted_deleted: return "Cannot delete the Unsorted folder.";

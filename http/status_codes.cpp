@@ -15,7 +15,6 @@ int status_of(const change_refusal& r) {
   switch (r.reason) {
     case change_refusal_reason::nothing_to_edit:
     case change_refusal_reason::no_uids:
-    case change_refusal_reason::unknown_change:
     case change_refusal_reason::no_such_folder:
     case change_refusal_reason::unsorted_renamed:
     case change_refusal_reason::unsorted_deleted: return 400;

@@ -47,14 +47,38 @@ typename Inspector::result_type inspect(Inspector& f, entry_edit& x) {
   return f(x.uid, x.has_name, x.has_description, x.has_tags, x.has_folder, x.name, x.description, x.tags, x.folder);
 }
 
+/// What a change does. edit: `edits` · remove: delete the entries `uids` (and their files) ·
+/// select_folder: make `folder_uid` current · create_folder: the folder labelled `label` (created
+/// when none has that label) becomes current · put_folder: `folder_uid` gets `label` (created when
+/// absent) and becomes current · rename_folder: `folder_uid` gets `label` · delete_folder: remove
+/// `folder_uid`, its entries go to Unsorted.
+enum class change_kind : std::uint8_t {
+  edit,
+  remove,
+  select_folder,
+  create_folder,
+  put_folder,
+  rename_folder,
+  delete_folder
+};
+
+/// "edit", "remove", ... (for logs).
+inline const char* to_string(change_kind k) {
+  switch (k) {
+    case change_kind::edit: return "edit";
+    case change_kind::remove: return "remove";
+    case change_kind::select_folder: return "select_folder";
+    case change_kind::create_folder: return "create_folder";
+    case change_kind::put_folder: return "put_folder";
+    case change_kind::rename_folder: return "rename_folder";
+    case change_kind::delete_folder: return "delete_folder";
+  }
+  return "unknown";
+}
+
 /// One change, applied whole or not at all.
 struct gallery_change {
-  /// edit: `edits` · remove: delete the entries `uids` (and their files) · select_folder: make
-  /// `folder_uid` current · create_folder: the folder labelled `label` (created when none has that
-  /// label) becomes current · put_folder: `folder_uid` gets `label` (created when absent) and
-  /// becomes current · rename_folder: `folder_uid` gets `label` · delete_folder: remove
-  /// `folder_uid`, its entries go to Unsorted.
-  std::string what;
+  change_kind what = change_kind::edit;
   std::vector<entry_edit> edits;
   bool edits_as_list = false; ///< answer a list (the request was one) or a single entry
   std::vector<std::int64_t> uids;
@@ -72,7 +96,6 @@ typename Inspector::result_type inspect(Inspector& f, gallery_change& x) {
 enum class change_refusal_reason : std::uint8_t {
   nothing_to_edit,   ///< an edit of no entries
   no_uids,           ///< a delete of no entries
-  unknown_change,    ///< `what` names no change; `subject`: it
   no_such_folder,    ///< an edit moves an entry into a folder that does not exist; `subject`: its uid
   unsorted_renamed,  ///< put_folder or rename_folder of Unsorted
   unsorted_deleted,  ///< delete_folder of Unsorted
@@ -82,7 +105,7 @@ enum class change_refusal_reason : std::uint8_t {
 };
 
 struct change_refusal {
-  change_refusal_reason reason = change_refusal_reason::unknown_change;
+  change_refusal_reason reason = change_refusal_reason::nothing_to_edit;
   std::string subject;
   std::vector<std::int64_t> uids;
 };

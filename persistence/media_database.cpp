@@ -181,7 +181,7 @@ std::optional<change_refusal> media_database::prepare(const gallery_change& chan
                                                       std::string& record) const {
   using reason = change_refusal_reason;
   const auto& folders = *folders_;
-  if (change.what == "edit") {
+  if (change.what == change_kind::edit) {
     if (change.edits.empty()) return refused(reason::nothing_to_edit);
     json::document out(rapidjson::kArrayType);
     auto& a = out.GetAllocator();
@@ -210,7 +210,7 @@ std::optional<change_refusal> media_database::prepare(const gallery_change& chan
     record = "{\"op\":\"edit\",\"entries\":" + json::stringify(out) + "}";
     return std::nullopt;
   }
-  if (change.what == "remove") {
+  if (change.what == change_kind::remove) {
     if (change.uids.empty()) return refused(reason::no_uids);
     std::string list;
     std::vector<std::int64_t> missing;
@@ -224,10 +224,10 @@ std::optional<change_refusal> media_database::prepare(const gallery_change& chan
   }
   gallery_folders next = folders;
   std::string unfile;
-  if (change.what == "select_folder") {
+  if (change.what == change_kind::select_folder) {
     if (!folder_exists(folders, change.folder_uid)) return refused(reason::folder_not_found, change.folder_uid);
     next.current = change.folder_uid;
-  } else if (change.what == "create_folder") {
+  } else if (change.what == change_kind::create_folder) {
     const gallery_folder* same = nullptr;
     for (auto& f : folders.list)
       if (f.label == change.label) same = &f;
@@ -237,15 +237,15 @@ std::optional<change_refusal> media_database::prepare(const gallery_change& chan
       next.list.push_back(gallery_folder{new_folder_uid, change.label});
       next.current = new_folder_uid;
     }
-  } else if (change.what == "put_folder") {
+  } else if (change.what == change_kind::put_folder) {
     if (change.folder_uid.empty()) return refused(reason::unsorted_renamed);
     if (!relabel(next, change.folder_uid, change.label))
       next.list.push_back(gallery_folder{change.folder_uid, change.label});
     next.current = change.folder_uid;
-  } else if (change.what == "rename_folder") {
+  } else if (change.what == change_kind::rename_folder) {
     if (change.folder_uid.empty()) return refused(reason::unsorted_renamed);
     if (!relabel(next, change.folder_uid, change.label)) return refused(reason::folder_not_found, change.folder_uid);
-  } else if (change.what == "delete_folder") {
+  } else if (change.what == change_kind::delete_folder) {
     if (change.folder_uid.empty()) return refused(reason::unsorted_deleted);
     auto before = next.list.size();
     next.list.erase(std::remove_if(next.list.begin(), next.list.end(),
@@ -254,8 +254,6 @@ std::optional<change_refusal> media_database::prepare(const gallery_change& chan
     if (next.list.size() == before) return refused(reason::folder_not_found, change.folder_uid);
     if (next.current == change.folder_uid) next.current.clear();
     unfile = change.folder_uid;
-  } else {
-    return refused(reason::unknown_change, change.what);
   }
   record = folders_record(next, unfile);
   return std::nullopt;
@@ -316,7 +314,7 @@ std::string media_database::apply_folders(const json::value& record) {
 
 change_done media_database::answer(const gallery_change& change) const {
   change_done done;
-  if (change.what == "edit")
+  if (change.what == change_kind::edit)
     for (auto& edit : change.edits)
       if (auto at = index_.position_of(edit.uid)) done.entries.push_back(index_.at(*at).json);
   done.folders = *folders_;

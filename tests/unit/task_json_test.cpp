@@ -81,7 +81,6 @@ TEST_CASE("a refused gallery change has the status of its reason and a sentence 
   std::tuple<change_refusal, int, std::string> rows[] = {
       {{reason::nothing_to_edit, "", {}}, 400, "Nothing to edit."},
       {{reason::no_uids, "", {}}, 400, "uids must not be empty."},
-      {{reason::unknown_change, "paint", {}}, 400, "Unknown gallery change 'paint'."},
       {{reason::no_such_folder, "nowhere", {}}, 400, "Folder 'nowhere' does not exist."},
       {{reason::unsorted_renamed, "", {}}, 400, "Cannot rename the Unsorted folder."},
       {{reason::unsorted_deleted, "", {}}, 400, "Cannot delete the Unsorted folder."},
