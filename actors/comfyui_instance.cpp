@@ -4,6 +4,7 @@
 #include "actors/comfyui_instance.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "actors/comfyui_jobs.hpp"
+#include "actors/preview_throttle.hpp"
 #include "backends/comfyui/instance_client.hpp"
 #include "backends/comfyui/prompt_id.hpp"
 #include "backends/worker_pool.hpp"
@@ -28,6 +30,10 @@ constexpr double submit_share = 5, fetch_share = 10;
 /// prompt per tick.
 constexpr std::size_t prompts_polled = 4;
 
+/// A preview frame past this is dropped unread. ComfyUI's own previews are JPEGs of at most
+/// 512 px (a few tens of KiB); anything near this is not a preview a browser should get.
+constexpr std::size_t max_preview_frame_bytes = 4 * 1024 * 1024;
+
 struct comfy_job {
   backend_job job;
   task_actor task;
@@ -40,6 +46,7 @@ struct comfy_job {
   std::set<std::string> done_nodes;          ///< executed or cached
   std::string current_node;
   double percentage = 0;
+  preview_throttle previews; ///< off unless the job asked for previews
 };
 
 struct instance_state {
@@ -53,6 +60,9 @@ struct instance_state {
   std::unique_ptr<worker_pool> pool;
   std::unordered_map<std::string, comfy_job> jobs;        ///< by task id
   std::unordered_map<std::string, std::string> by_prompt; ///< prompt id → task id
+  /// Whether any job here wants previews; the socket thread reads it to skip every binary frame
+  /// (no copy, no message) when none does.
+  std::shared_ptr<std::atomic<bool>> previews_wanted = std::make_shared<std::atomic<bool>>(false);
   std::string running_prompt; ///< last prompt seen executing (frames of older servers lack ids)
   std::string last_base;      ///< the workflow last sent here (a change frees VRAM first)
   std::uint64_t next_sequence = 0;
@@ -78,6 +88,11 @@ struct instance_state {
 };
 
 using instance_pointer = comfyui_instance_actor::stateful_pointer<instance_state>;
+
+void update_previews_wanted(instance_state& st) {
+  bool any = std::any_of(st.jobs.begin(), st.jobs.end(), [](auto& entry) { return entry.second.previews.enabled(); });
+  st.previews_wanted->store(any, std::memory_order_relaxed);
+}
 
 std::map<std::string, std::string> node_titles(const std::string& graph_json) {
   std::map<std::string, std::string> out;
@@ -131,6 +146,7 @@ void finish(instance_pointer self, std::string task_id, backend_outcome outcome)
   self->send(it->second.task, atom::done::value, std::move(outcome));
   if (!it->second.prompt_id.empty()) st.by_prompt.erase(it->second.prompt_id);
   st.jobs.erase(it);
+  update_previews_wanted(st);
   if (st.settings.pool) self->send(st.settings.pool, atom::finished::value, task_id);
 }
 
@@ -292,6 +308,13 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
       [handle](bool up, const std::string& detail) {
         caf::anon_send(handle, atom::internal::value, atom::ws::value, up, detail);
       });
+  // Preview frames are parsed on the socket thread, and only while a job wants them.
+  state.client->set_binary_callback([handle, wanted = state.previews_wanted](std::string_view bytes) {
+    if (!wanted->load(std::memory_order_relaxed)) return;
+    auto parsed = comfyui::parse_preview_frame(bytes, max_preview_frame_bytes);
+    if (parsed.status == comfyui::preview_status::ok)
+      caf::anon_send(handle, atom::internal::value, atom::preview::value, std::move(parsed.frame));
+  });
   state.client->start();
   probe_health(self);
   self->delayed_send(self, state.settings.health_interval, atom::internal::value, atom::health::value);
@@ -302,10 +325,12 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         auto id = job.task_id;
         comfy_job j;
         j.titles = node_titles(job.graph_json);
+        j.previews = preview_throttle(std::chrono::milliseconds(job.preview_interval_ms));
         j.sequence = st.next_sequence++;
         j.job = std::move(job);
         j.task = std::move(task);
         auto& placed = st.jobs.emplace(id, std::move(j)).first->second;
+        update_previews_wanted(st);
         backend_progress p;
         p.state = task_state::queued;
         p.queue_position = static_cast<std::int64_t>(st.jobs.size() - 1);
@@ -334,6 +359,12 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         j.at = comfy_job::stage::waiting;
       },
       [self](atom::internal, atom::ws, comfyui::ws_frame& frame) { on_frame(self, frame); },
+      [self](atom::internal, atom::preview, comfyui::preview_frame& frame) {
+        // Types 1/2 name no prompt: they are the running prompt's (job_of), as in ComfyUI's UI.
+        comfy_job* j = job_of(self, frame.prompt_id);
+        if (!j || j->at != comfy_job::stage::running || !j->previews.due()) return;
+        self->send(j->task, atom::preview::value, preview_image{std::move(frame.mime), std::move(frame.image)});
+      },
       [self](atom::internal, atom::ws, bool up, const std::string& detail) {
         self->state.connected = up;
         if (!up) self->state.health_detail = detail;

@@ -127,6 +127,7 @@ TEST_CASE("CORS origins, API keys, the SSE retry and the access log are read fro
   CHECK(defaults.api_keys.empty());
   CHECK_FALSE(defaults.access_log);
   CHECK(defaults.sse_retry_ms == 3000);
+  CHECK(defaults.preview_interval_ms == 500);
   fs::remove_all(file.parent_path());
   fs::remove_all(dir);
 }
