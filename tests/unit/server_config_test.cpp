@@ -166,3 +166,15 @@ TEST_CASE("staticDir: a folder, relative to the config file, and a missing one s
   CHECK(server_config{}.static_dir.empty()); // none by default
   fs::remove_all(file.parent_path());
 }
+
+TEST_CASE("comfyuiRetries and cancelGraceSeconds: defaults, flags and ranges") {
+  server_config defaults;
+  CHECK(defaults.comfyui_retries == 1);
+  CHECK(defaults.cancel_grace_seconds == 10);
+  server_config c;
+  REQUIRE(load({"--comfyui-retries=3", "--cancel-grace-seconds=2"}, c) == "");
+  CHECK(c.comfyui_retries == 3);
+  CHECK(c.cancel_grace_seconds == 2);
+  CHECK(load({"--comfyui-retries=11"}, c).find("--comfyui-retries") != std::string::npos);
+  CHECK(load({"--cancel-grace-seconds=-1"}, c).find("--cancel-grace-seconds") != std::string::npos);
+}
