@@ -393,7 +393,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
                         "ComfyUI at " + st.settings.url + " could not take the task (" + outcome.error + ")");
           backend_outcome o;
           o.error = outcome.error;
-          o.details_json = outcome.details_json;
+          o.details = outcome.details;
           return finish(self, task_id, o);
         }
         ++st.submitted;

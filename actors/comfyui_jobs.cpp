@@ -26,22 +26,19 @@ std::string rename_inputs(const std::string& graph_json, const std::string& from
   return json::stringify(graph);
 }
 
-void write_detail(json::writer& w, const comfyui::prompt_error_detail& d) {
-  w.begin_object().field("type", d.type).field("message", d.message).field("details", d.details).end_object();
-}
+backend_error_report report_of(const comfyui::prompt_error_detail& d) { return {d.type, d.message, d.details}; }
 
 // ComfyUI's `error` and `node_errors`, for the task's error.details.
-std::string prompt_error_json(const comfyui::prompt_answer& answer) {
-  json::writer w;
-  w.begin_object().key("error");
-  write_detail(w, answer.error);
-  w.key("node_errors").begin_object();
+backend_failure prompt_refusal(const comfyui::prompt_answer& answer) {
+  backend_failure f;
+  f.kind = backend_failure_kind::prompt_refused;
+  f.error = report_of(answer.error);
   for (auto& n : answer.node_errors) {
-    w.key(n.node_id).begin_object().field("class_type", n.class_type).key("errors").begin_array();
-    for (auto& e : n.errors) write_detail(w, e);
-    w.end_array().end_object();
+    backend_node_error node{n.node_id, n.class_type, {}};
+    for (auto& e : n.errors) node.errors.push_back(report_of(e));
+    f.node_errors.push_back(std::move(node));
   }
-  return w.end_object().end_object().str();
+  return f;
 }
 
 std::string extension_of(const std::string& filename) {
@@ -49,10 +46,10 @@ std::string extension_of(const std::string& filename) {
   return dot == std::string::npos ? "bin" : filename.substr(dot + 1);
 }
 
-backend_outcome failed(std::string error, std::string details = {}) {
+backend_outcome failed(std::string error, backend_failure details = {}) {
   backend_outcome o;
   o.error = std::move(error);
-  o.details_json = std::move(details);
+  o.details = std::move(details);
   return o;
 }
 
@@ -82,7 +79,7 @@ submit_outcome submit_job(const comfyui::http_api& api, const submit_request& re
   if (!submitted.ok) {
     if (submitted.http_status == 400) {
       out.error = submitted.answer.describe();
-      out.details_json = prompt_error_json(submitted.answer);
+      out.details = prompt_refusal(submitted.answer);
     } else {
       out.unreachable = submitted.unreachable();
       out.error = submitted.error;
@@ -146,14 +143,13 @@ backend_outcome execution_failure(const comfyui::execution_error_frame& e) {
                          (e.exception_type.empty() ? "" : ": ") + e.exception_message;
   while (!sentence.empty() && (sentence.back() == '\n' || sentence.back() == ' ')) sentence.pop_back();
   if (sentence.empty() || sentence.back() != '.') sentence += ".";
-  json::writer details;
-  details.begin_object()
-      .field("node_id", e.node_id)
-      .field("node_type", e.node_type)
-      .field("exception_type", e.exception_type)
-      .field("exception_message", e.exception_message)
-      .end_object();
-  return failed(sentence, details.str());
+  backend_failure details;
+  details.kind = backend_failure_kind::execution_error;
+  details.node_id = e.node_id;
+  details.node_type = e.node_type;
+  details.exception_type = e.exception_type;
+  details.exception_message = e.exception_message;
+  return failed(sentence, std::move(details));
 }
 
 } // namespace mediagen

@@ -139,7 +139,7 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
       [self](atom::run, backend_job& job, task_actor& task) {
         if (self->state.members.empty())
           return self->send(task, atom::done::value,
-                            backend_outcome{false, false, "No ComfyUI instance is configured.", "", {}});
+                            backend_outcome{false, false, "No ComfyUI instance is configured.", {}, {}});
         place(self, pick(self->state), std::move(job), std::move(task));
       },
       [self](atom::cancel, const std::string& task_id) {

@@ -18,6 +18,7 @@ std::string to_string(error_code code) {
     case error_code::backend_failed: return "backend_failed";
     case error_code::internal_failure: return "internal_failure";
     case error_code::key_conflict: return "key_conflict";
+    case error_code::change_refused: return "change_refused";
   }
   return "unknown";
 }
@@ -26,6 +27,17 @@ caf::error make_error(error_code code, std::string sentence, std::string extra) 
   auto context = extra.empty() ? caf::make_message(std::move(sentence))
                                : caf::make_message(std::move(sentence), std::move(extra));
   return caf::error{static_cast<std::uint8_t>(code), error_category, std::move(context)};
+}
+
+caf::error make_error(error_code code, std::string sentence, backend_failure details) {
+  if (details.empty()) return make_error(code, std::move(sentence));
+  return caf::error{static_cast<std::uint8_t>(code), error_category,
+                    caf::make_message(std::move(sentence), std::move(details))};
+}
+
+caf::error make_error(change_refusal refusal) {
+  return caf::error{static_cast<std::uint8_t>(error_code::change_refused), error_category,
+                    caf::make_message(std::move(refusal))};
 }
 
 bool has_code(const caf::error& e, error_code code) {
@@ -49,6 +61,18 @@ std::string error_sentence(const caf::error& e) {
 
 std::string error_extra(const caf::error& e) {
   return e.category() == error_category ? context_string(e, 1) : std::string();
+}
+
+const backend_failure* error_details(const caf::error& e) {
+  const auto& ctx = e.context();
+  if (e.category() != error_category || ctx.size() < 2 || !ctx.match_element<backend_failure>(1)) return nullptr;
+  return &ctx.get_as<backend_failure>(1);
+}
+
+const change_refusal* error_refusal(const caf::error& e) {
+  const auto& ctx = e.context();
+  if (!has_code(e, error_code::change_refused) || ctx.empty() || !ctx.match_element<change_refusal>(0)) return nullptr;
+  return &ctx.get_as<change_refusal>(0);
 }
 
 void register_error_category(caf::actor_system_config& cfg) {

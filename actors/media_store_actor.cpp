@@ -230,11 +230,10 @@ void commit(store_pointer self) {
 // A change the gallery's clients ask for: appends still pending are committed first (so the
 // journal keeps the order things happened in and nothing unpublished is in the index), then the
 // change is checked, written as one record and made durable, and only then applied and published.
-change_outcome apply_change(store_pointer self, const gallery_change& change) {
+caf::result<change_done> apply_change(store_pointer self, const gallery_change& change) {
   auto& st = self->state;
   commit(self);
   auto& db = *st.settings.db;
-  change_outcome out;
   std::string payload;
   // Folder uids as the Node server made them, unique among the folders.
   auto base = "folder-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -247,10 +246,9 @@ change_outcome apply_change(store_pointer self, const gallery_change& change) {
   };
   auto new_folder = base;
   while (taken(new_folder)) new_folder = base + "-" + std::to_string(++st.folder_suffix);
-  out.refusal = db.prepare(change, new_folder, payload, out.error);
-  if (!out.refusal.empty()) return out;
+  if (auto refusal = db.prepare(change, new_folder, payload)) return make_error(std::move(*refusal));
   std::vector<std::string> files;
-  if (change.what == "remove")
+  if (change.what == change_kind::remove)
     for (auto uid : change.uids)
       for (auto& name : db.files_of(uid)) files.push_back(name);
   auto begin = steady::now();
@@ -260,11 +258,9 @@ change_outcome apply_change(store_pointer self, const gallery_change& change) {
   if (!error.empty()) {
     ++st.commit_failures;
     st.last_error = error;
-    std::fprintf(stderr, "error media_store change failed change=%s reason=\"%s\"\n", change.what.c_str(),
+    std::fprintf(stderr, "error media_store change failed change=%s reason=\"%s\"\n", to_string(change.what),
                  error.c_str());
-    out.refusal = "failed";
-    out.error = "The change could not be stored: " + error;
-    return out;
+    return make_error(change_refusal{change_refusal_reason::not_stored, error, {}});
   }
   ++st.commits;
   ++st.changes;
@@ -277,9 +273,9 @@ change_outcome apply_change(store_pointer self, const gallery_change& change) {
   st.settings.view->publish(db.folders());
   // The entries are gone for good (the record is durable): their files may go too.
   for (auto& name : files) st.settings.outputs->remove(name);
-  out.answer = db.answer(change);
+  auto done = db.answer(change);
   maybe_compact(self);
-  return out;
+  return done;
 }
 
 media_store_self_actor::behavior_type media_store(store_pointer self) {

@@ -24,6 +24,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/variant.hpp>
 
+#include "actors/backend_failure.hpp"
 #include "actors/errors.hpp"
 #include "actors/sse_queue.hpp"
 #include "backends/comfyui/messages.hpp"
@@ -298,14 +299,14 @@ typename Inspector::result_type inspect(Inspector& f, backend_progress& x) {
 struct backend_outcome {
   bool ok = false;
   bool cancelled = false;
-  std::string error;        ///< one sentence when failed
-  std::string details_json; ///< optional: the backend's own error report, as JSON ("" = none)
+  std::string error;       ///< one sentence when failed
+  backend_failure details; ///< optional: the backend's own report of the failure
   std::vector<output_file> outputs;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backend_outcome& x) {
-  return f(x.ok, x.cancelled, x.error, x.details_json, x.outputs);
+  return f(x.ok, x.cancelled, x.error, x.details, x.outputs);
 }
 
 /// A prepared graph for a backend.
@@ -382,13 +383,13 @@ struct submit_outcome {
   bool ok = false;
   bool unreachable = false; ///< no HTTP answer at all (the instance is down): another may take the job
   std::string prompt_id;
-  std::string error;        ///< one sentence when !ok
-  std::string details_json; ///< ComfyUI's error and node_errors ("" = none)
+  std::string error;       ///< one sentence when !ok
+  backend_failure details; ///< a refused prompt: ComfyUI's error and node_errors
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_outcome& x) {
-  return f(x.ok, x.unreachable, x.prompt_id, x.error, x.details_json);
+  return f(x.ok, x.unreachable, x.prompt_id, x.error, x.details);
 }
 
 /// Where an instance has a prompt we gave it.
@@ -439,8 +440,8 @@ using media_store_actor = status_client_actor::extend<
     /// Append an entry; answered with its uid and folder once the journal record holding it is durable.
     caf::replies_to<atom::append, generation_result>::with<std::int64_t, std::string>,
     /// Edit or delete entries, or change the folders: checked, one journal record, applied and
-    /// published, or refused with nothing changed.
-    caf::replies_to<atom::change, gallery_change>::with<change_outcome>>;
+    /// published, or refused with nothing changed (change_refused, carrying the change_refusal).
+    caf::replies_to<atom::change, gallery_change>::with<change_done>>;
 
 /// Renders one event as a ready SSE frame with event id `id` (http/ provides it).
 using sse_frame_renderer = std::function<std::string(std::int64_t id, const task_event& event)>;

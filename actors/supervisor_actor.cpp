@@ -152,7 +152,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
     post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(), req.upload,
                     task);
   else
-    self->send(task, atom::done::value, backend_outcome{false, false, "This server does not take uploads.", "", {}});
+    self->send(task, atom::done::value, backend_outcome{false, false, "This server does not take uploads.", {}, {}});
   return task;
 }
 

@@ -82,8 +82,8 @@ void finish(task_pointer self, task_state final_state) {
   self->quit();
 }
 
-void fail(task_pointer self, error_code code, std::string error, std::string details_json = {}) {
-  self->state.snap.failure = make_error(code, std::move(error), std::move(details_json));
+void fail(task_pointer self, error_code code, std::string error, backend_failure details = {}) {
+  self->state.snap.failure = make_error(code, std::move(error), std::move(details));
   finish(self, task_state::failed);
 }
 
@@ -131,7 +131,7 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
   if (outcome.cancelled) return finish(self, task_state::cancelled);
   if (!outcome.ok)
     return fail(self, error_code::backend_failed, outcome.error.empty() ? "The backend failed." : outcome.error,
-                outcome.details_json);
+                std::move(outcome.details));
   if (outcome.outputs.empty()) return fail(self, error_code::backend_failed, "The workflow produced no output file.");
   st.snap.result = make_result(st, std::move(outcome.outputs));
   if (st.ctx.request.silent) return finish(self, task_state::completed);

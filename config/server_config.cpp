@@ -358,4 +358,10 @@ std::string server_config_help() {
   return out;
 }
 
+std::vector<setting_names> server_config_settings() {
+  std::vector<setting_names> out;
+  for (auto& s : settings()) out.push_back(setting_names{s.key, s.flag});
+  return out;
+}
+
 } // namespace mediagen

@@ -64,4 +64,12 @@ std::string load_server_config(int argc, char** argv, server_config& out);
 /// from the settings table so it cannot drift from what is parsed.
 std::string server_config_help();
 
+/// One row of the settings table, by its names: the config key ("" for a flag-only setting)
+/// and the flag. In table order; what --help lists and the parser accepts (tests count them).
+struct setting_names {
+  std::string key;
+  std::string flag;
+};
+std::vector<setting_names> server_config_settings();
+
 } // namespace mediagen

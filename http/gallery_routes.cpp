@@ -4,6 +4,7 @@
 
 #include "generation/generation_request.hpp"
 #include "http/actor_calls.hpp"
+#include "http/gallery_change_json.hpp"
 #include "http/responses.hpp"
 #include "http/status_codes.hpp"
 #include "http/timed_route.hpp"
@@ -25,12 +26,9 @@ std::string trimmed(std::string s) {
 
 // Sends the change to the media store and its outcome to the client.
 void run_change(http_context& ctx, const gallery_change& change, httplib::Response& res) {
-  auto outcome = ask<change_outcome>(ctx.sys, ctx.store, std::chrono::seconds(30), atom::change::value, change);
-  if (!outcome) return send_actor_error(res, ctx.sys, outcome.error(), "The gallery could not be changed");
-  if (outcome->refusal == "invalid") return send_error(res, 400, outcome->error);
-  if (outcome->refusal == "not_found") return send_error(res, 404, outcome->error);
-  if (!outcome->refusal.empty()) return send_error(res, 500, outcome->error);
-  send_json(res, 200, outcome->answer);
+  auto done = ask<change_done>(ctx.sys, ctx.store, std::chrono::seconds(30), atom::change::value, change);
+  if (!done) return send_actor_error(res, ctx.sys, done.error(), "The gallery could not be changed");
+  send_json(res, 200, change_answer_json(change, *done));
 }
 
 bool parsed_body(const httplib::Request& req, httplib::Response& res, json::document& body) {
@@ -73,7 +71,7 @@ void post_folder(http_context& ctx, const httplib::Request& req, httplib::Respon
     if (auto e = read_folder_uid(*uid, change.folder_uid); !e.empty()) return send_error(res, 400, e);
   if (label)
     if (auto e = read_label(*label, change.label); !e.empty()) return send_error(res, 400, e);
-  change.what = uid && label ? "put_folder" : uid ? "select_folder" : "create_folder";
+  change.what = uid && label ? change_kind::put_folder : uid ? change_kind::select_folder : change_kind::create_folder;
   run_change(ctx, change, res);
 }
 
@@ -88,7 +86,7 @@ void put_folder(http_context& ctx, const httplib::Request& req, httplib::Respons
     return send_error(res, 400, "Missing or invalid folder uid");
   if (!label) return send_error(res, 400, "Missing or invalid folder label");
   gallery_change change;
-  change.what = "rename_folder";
+  change.what = change_kind::rename_folder;
   if (auto e = read_folder_uid(*uid, change.folder_uid); !e.empty()) return send_error(res, 400, e);
   if (auto e = read_label(*label, change.label); !e.empty()) return send_error(res, 400, e);
   run_change(ctx, change, res);
@@ -125,7 +123,7 @@ void edit(http_context& ctx, const httplib::Request& req, httplib::Response& res
   json::document body;
   if (!parsed_body(req, res, body)) return;
   gallery_change change;
-  change.what = "edit";
+  change.what = change_kind::edit;
   change.edits_as_list = body.IsArray();
   if (body.IsArray()) {
     if (body.Empty()) return send_error(res, 400, "The list of entries to edit is empty.");
@@ -152,7 +150,7 @@ void delete_entries(http_context& ctx, const httplib::Request& req, httplib::Res
   if (uids->Empty()) return send_error(res, 400, "uids array cannot be empty");
   if (uids->Size() > max_items) return send_error(res, 400, "At most 10000 entries can be deleted at once.");
   gallery_change change;
-  change.what = "remove";
+  change.what = change_kind::remove;
   for (auto& u : uids->GetArray()) {
     if (!u.IsInt64() || u.GetInt64() < 0) return send_error(res, 400, "All UIDs must be integers");
     if (std::find(change.uids.begin(), change.uids.end(), u.GetInt64()) == change.uids.end())
@@ -187,7 +185,7 @@ void add_gallery_routes(route_table& svr, http_context& ctx) {
   svr.Delete(R"(/folder/([^/]+))",
              timed(ctx, "folder_delete", [&ctx](const httplib::Request& req, httplib::Response& res) {
                gallery_change change;
-               change.what = "delete_folder";
+               change.what = change_kind::delete_folder;
                change.folder_uid = req.matches[1];
                run_change(ctx, change, res);
              }));

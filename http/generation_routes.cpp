@@ -8,6 +8,7 @@
 #include "common/base64.hpp"
 #include "generation/plan.hpp"
 #include "http/actor_calls.hpp"
+#include "http/failure_json.hpp"
 #include "http/guarded_stream.hpp"
 #include "http/idempotency.hpp"
 #include "http/media_routes.hpp"
@@ -141,15 +142,7 @@ void submit_async(http_context& ctx, generation_request& request, httplib::Respo
   // A repeat of an idempotency key is answered with the task the key names: this request's
   // copies of its files serve no task.
   if (*id != request.task_id) remove_stored_inputs(ctx, request);
-  json::writer w;
-  w.begin_object()
-      .field("success", true)
-      .field("taskId", *id)
-      .field("message", "Generation task created")
-      .field("progressUrl", "/progress/" + *id)
-      .field("statusUrl", "/tasks/" + *id)
-      .end_object();
-  send_json(res, 202, w.str());
+  send_json(res, 202, task_created_json(*id, "Generation task created"));
 }
 
 // Async start shared by /generate and /generate/inpaint.
@@ -227,7 +220,7 @@ void answer_sync(http_context& ctx, const task_snapshot& task, bool base64_outpu
   if (task.state == task_state::cancelled)
     return send_json(res, 409, sync_failure_json("The generation was cancelled.", "", task.task_id));
   send_json(res, http_status_of(task.failure),
-            sync_failure_json(error_sentence(task.failure), error_extra(task.failure), task.task_id));
+            sync_failure_json(error_sentence(task.failure), failure_details_json(task.failure), task.task_id));
 }
 
 // A sync wait that ended without the task: refused (nothing started), timed out (it goes on),

@@ -4,6 +4,7 @@
 #include <memory>
 #include <sys/stat.h>
 
+#include "http/file_answer.hpp"
 #include "http/request_body.hpp"
 #include "http/responses.hpp"
 #include "http/status_codes.hpp"
@@ -70,29 +71,11 @@ void serve_file(http_context& ctx, const httplib::Request& req, httplib::Respons
     res.set_header("Content-Range", "bytes */" + std::to_string(st.st_size));
     return refuse(416, "The requested range is not satisfiable.");
   }
-  char etag[64];
-  std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
-                static_cast<unsigned long long>(st.st_mtime));
-  res.set_header("ETag", etag);
   res.set_header("Cache-Control", "public, max-age=31536000, immutable");
-  if (req.get_header_value("If-None-Match") == etag) {
-    const_cast<httplib::Request&>(req).ranges.clear();
-    res.status = 304;
-    return;
-  }
-  // Streamed from the file in chunks (a video need not fit in memory); httplib asks for the
-  // requested ranges and answers 200, or 206 with Content-Range. Status left unset for that.
+  if (answered_not_modified(req, res, file_etag(st))) return;
   auto file = std::make_shared<std::ifstream>(*path, std::ios::binary);
   if (!*file) return refuse(404, "No such media file.");
-  res.set_content_provider(static_cast<std::size_t>(st.st_size), media_content_type(name).c_str(),
-                           [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                             char chunk[64 * 1024];
-                             file->seekg(static_cast<std::streamoff>(offset));
-                             std::size_t n = std::min(length, sizeof chunk);
-                             file->read(chunk, static_cast<std::streamsize>(n));
-                             auto got = static_cast<std::size_t>(file->gcount());
-                             return got > 0 && sink.write(chunk, got);
-                           });
+  stream_file(res, std::move(file), static_cast<std::size_t>(st.st_size), media_content_type(name));
 }
 
 constexpr std::int64_t default_page_size = 10;

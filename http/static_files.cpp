@@ -5,6 +5,7 @@
 #include <memory>
 #include <sys/stat.h>
 
+#include "http/file_answer.hpp"
 #include "http/responses.hpp"
 #include "http/timed_route.hpp"
 
@@ -76,29 +77,13 @@ void add_static_routes(route_table& svr, http_context& ctx) {
             struct stat st {};
             if (::stat(file->c_str(), &st) != 0)
               return send_error(res, 404, "No such file or route: " + req.path + ".");
-            char etag[64];
-            std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
-                          static_cast<unsigned long long>(st.st_mtime));
-            res.set_header("ETag", etag);
             // A front end changes with each deployment under the same names: revalidate every time
             // (a 304 costs one round trip, no body).
             res.set_header("Cache-Control", "no-cache");
-            if (req.get_header_value("If-None-Match") == etag) {
-              const_cast<httplib::Request&>(req).ranges.clear();
-              res.status = 304;
-              return;
-            }
+            if (answered_not_modified(req, res, file_etag(st))) return;
             auto in = std::make_shared<std::ifstream>(*file, std::ios::binary);
             if (!*in) return send_error(res, 404, "No such file or route: " + req.path + ".");
-            res.set_content_provider(static_cast<std::size_t>(st.st_size), static_content_type(*file).c_str(),
-                                     [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                                       char chunk[64 * 1024];
-                                       in->seekg(static_cast<std::streamoff>(offset));
-                                       std::size_t n = std::min(length, sizeof chunk);
-                                       in->read(chunk, static_cast<std::streamsize>(n));
-                                       auto got = static_cast<std::size_t>(in->gcount());
-                                       return got > 0 && sink.write(chunk, got);
-                                     });
+            stream_file(res, std::move(in), static_cast<std::size_t>(st.st_size), static_content_type(*file));
           }));
 }
 

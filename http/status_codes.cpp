@@ -1,9 +1,31 @@
 #include "http/status_codes.hpp"
 
 #include "actors/errors.hpp"
+#include "http/failure_json.hpp"
+#include "http/gallery_change_json.hpp"
 #include "http/responses.hpp"
 
 namespace mediagen {
+
+namespace {
+
+// 400 for a change that can never apply, 404 for one naming what is not there, 500 when the
+// journal could not be written.
+int status_of(const change_refusal& r) {
+  switch (r.reason) {
+    case change_refusal_reason::nothing_to_edit:
+    case change_refusal_reason::no_uids:
+    case change_refusal_reason::no_such_folder:
+    case change_refusal_reason::unsorted_renamed:
+    case change_refusal_reason::unsorted_deleted: return 400;
+    case change_refusal_reason::entries_not_found:
+    case change_refusal_reason::folder_not_found: return 404;
+    case change_refusal_reason::not_stored: return 500;
+  }
+  return 500;
+}
+
+} // namespace
 
 int http_status_of(const caf::error& e) {
   if (e.category() != error_category) return 500;
@@ -17,6 +39,10 @@ int http_status_of(const caf::error& e) {
     case error_code::wait_timed_out: return 504;
     case error_code::backend_failed: return 502;
     case error_code::key_conflict: return 422;
+    case error_code::change_refused: {
+      auto* refusal = error_refusal(e);
+      return refusal ? status_of(*refusal) : 500;
+    }
     case error_code::duplicate_task:
     case error_code::internal_failure: return 500;
   }
@@ -28,8 +54,8 @@ void send_actor_error(httplib::Response& res, caf::actor_system& sys, const caf:
   if (e.category() != error_category) return send_error(res, 500, failed_call + " (" + sys.render(e) + ").");
   int status = http_status_of(e);
   if (status == 429) res.set_header("Retry-After", "1");
-  bool has_details = has_code(e, error_code::backend_failed) || has_code(e, error_code::internal_failure);
-  send_error(res, status, error_sentence(e), has_details ? error_extra(e) : std::string());
+  if (auto* refusal = error_refusal(e)) return send_error(res, status, change_refusal_sentence(*refusal));
+  send_error(res, status, error_sentence(e), failure_details_json(e));
 }
 
 } // namespace mediagen

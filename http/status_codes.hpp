@@ -10,7 +10,8 @@
 namespace mediagen {
 
 /// 429 queue full, 503 shutting down or too many streams, 204 stream finished, 404 unknown task, 409 ended,
-/// 504 sync wait over, 502 backend failure, 500 anything else.
+/// 504 sync wait over, 502 backend failure, a refused gallery change 400 (it can never apply),
+/// 404 (what it names is not there) or 500 (not stored), 500 anything else.
 int http_status_of(const caf::error& e);
 
 /// Answers `e` as docs/API.md's one-sentence error: ours with its own sentence (and the

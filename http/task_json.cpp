@@ -4,6 +4,7 @@
 #include "common/base64.hpp"
 #include "common/iso_time.hpp"
 #include "common/json.hpp"
+#include "http/failure_json.hpp"
 
 namespace mediagen {
 
@@ -26,7 +27,7 @@ void write_time_or_null(json::writer& w, const char* key, wall_time t) {
 // {"message", "details"?}: the failure's sentence and the backend's details.
 void write_failure(json::writer& w, const caf::error& failure) {
   w.begin_object().field("message", error_sentence(failure));
-  if (auto details = error_extra(failure); !details.empty()) w.key("details").raw(details);
+  if (auto details = failure_details_json(failure); !details.empty()) w.key("details").raw(details);
   w.end_object();
 }
 
@@ -127,6 +128,18 @@ std::string event_json(const task_event& e) {
 
 std::string render_sse_frame(std::int64_t id, const task_event& event) {
   return format_sse_frame(id, event_name(event), event_json(event));
+}
+
+std::string task_created_json(const std::string& task_id, const std::string& message) {
+  json::writer w;
+  return w.begin_object()
+      .field("success", true)
+      .field("taskId", task_id)
+      .field("message", message)
+      .field("progressUrl", "/progress/" + task_id)
+      .field("statusUrl", "/tasks/" + task_id)
+      .end_object()
+      .str();
 }
 
 std::string preview_json(const task_preview& preview) {

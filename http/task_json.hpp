@@ -26,6 +26,9 @@ std::string event_json(const task_event& event);
 /// The whole SSE frame of event number `id` (the hub's sse_frame_renderer).
 std::string render_sse_frame(std::int64_t id, const task_event& event);
 
+/// The answer to a started task: {success, taskId, message, progressUrl, statusUrl}.
+std::string task_created_json(const std::string& task_id, const std::string& message);
+
 /// A live preview's `data:` JSON: {taskId, image (a data: URL), step, max}.
 std::string preview_json(const task_preview& preview);
 

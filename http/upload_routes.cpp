@@ -8,6 +8,7 @@
 #include "http/actor_calls.hpp"
 #include "http/responses.hpp"
 #include "http/status_codes.hpp"
+#include "http/task_json.hpp"
 #include "http/timed_route.hpp"
 
 namespace mediagen {
@@ -56,15 +57,7 @@ void upload(http_context& ctx, const std::string& what, const httplib::Request& 
     return send_actor_error(res, ctx.sys, id.error(), "The upload task could not be started");
   }
   // 200, as the Node server answered; the client follows the task on /progress/:taskId.
-  json::writer w;
-  w.begin_object()
-      .field("success", true)
-      .field("taskId", *id)
-      .field("message", "Upload task created")
-      .field("progressUrl", "/progress/" + *id)
-      .field("statusUrl", "/tasks/" + *id)
-      .end_object();
-  send_json(res, 200, w.str());
+  send_json(res, 200, task_created_json(*id, "Upload task created"));
 }
 
 } // namespace

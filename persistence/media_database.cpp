@@ -153,7 +153,20 @@ std::string folders_record(const gallery_folders& f, const std::string& unfile) 
   return out + "}";
 }
 
-std::string short_text(const std::string& s) { return s.size() > 100 ? s.substr(0, 100) + "..." : s; }
+// Gives the folder `uid` the label `label`; false when there is no such folder.
+bool relabel(gallery_folders& f, const std::string& uid, const std::string& label) {
+  bool found = false;
+  for (auto& folder : f.list)
+    if (folder.uid == uid) {
+      folder.label = label;
+      found = true;
+    }
+  return found;
+}
+
+change_refusal refused(change_refusal_reason reason, std::string subject = {}, std::vector<std::int64_t> uids = {}) {
+  return change_refusal{reason, std::move(subject), std::move(uids)};
+}
 
 } // namespace
 
@@ -164,15 +177,12 @@ const gallery_entry* media_database::live_entry(std::int64_t uid) const {
   return e.deleted ? nullptr : &e;
 }
 
-std::string media_database::prepare(const gallery_change& change, const std::string& new_folder_uid,
-                                    std::string& record, std::string& error) const {
-  auto refuse = [&](const char* why, std::string sentence) {
-    error = std::move(sentence);
-    return std::string(why);
-  };
+std::optional<change_refusal> media_database::prepare(const gallery_change& change, const std::string& new_folder_uid,
+                                                      std::string& record) const {
+  using reason = change_refusal_reason;
   const auto& folders = *folders_;
-  if (change.what == "edit") {
-    if (change.edits.empty()) return refuse("invalid", "Nothing to edit.");
+  if (change.what == change_kind::edit) {
+    if (change.edits.empty()) return refused(reason::nothing_to_edit);
     json::document out(rapidjson::kArrayType);
     auto& a = out.GetAllocator();
     std::vector<std::int64_t> missing;
@@ -182,8 +192,7 @@ std::string media_database::prepare(const gallery_change& change, const std::str
         missing.push_back(edit.uid);
         continue;
       }
-      if (edit.has_folder && !folder_exists(folders, edit.folder))
-        return refuse("invalid", "Folder '" + short_text(edit.folder) + "' does not exist.");
+      if (edit.has_folder && !folder_exists(folders, edit.folder)) return refused(reason::no_such_folder, edit.folder);
       json::document entry;
       json::parse(e->json, entry);
       json::value copy(entry, a);
@@ -197,32 +206,28 @@ std::string media_database::prepare(const gallery_change& change, const std::str
       if (edit.has_folder) json::set(copy, "folder", json::str(edit.folder, a), a);
       out.PushBack(copy, a);
     }
-    if (!missing.empty()) {
-      std::string list;
-      for (auto uid : missing) list += (list.empty() ? "" : ", ") + std::to_string(uid);
-      return refuse("not_found", "No entries with uids " + list + ".");
-    }
+    if (!missing.empty()) return refused(reason::entries_not_found, {}, std::move(missing));
     record = "{\"op\":\"edit\",\"entries\":" + json::stringify(out) + "}";
-    return {};
+    return std::nullopt;
   }
-  if (change.what == "remove") {
-    if (change.uids.empty()) return refuse("invalid", "uids must not be empty.");
-    std::string list, missing;
+  if (change.what == change_kind::remove) {
+    if (change.uids.empty()) return refused(reason::no_uids);
+    std::string list;
+    std::vector<std::int64_t> missing;
     for (auto uid : change.uids) {
-      if (!live_entry(uid)) missing += (missing.empty() ? "" : ", ") + std::to_string(uid);
+      if (!live_entry(uid)) missing.push_back(uid);
       list += (list.empty() ? "" : ",") + std::to_string(uid);
     }
-    if (!missing.empty()) return refuse("not_found", "No entries with uids " + missing + ".");
+    if (!missing.empty()) return refused(reason::entries_not_found, {}, std::move(missing));
     record = "{\"op\":\"delete\",\"uids\":[" + list + "]}";
-    return {};
+    return std::nullopt;
   }
   gallery_folders next = folders;
   std::string unfile;
-  if (change.what == "select_folder") {
-    if (!folder_exists(folders, change.folder_uid))
-      return refuse("not_found", "Folder with uid " + short_text(change.folder_uid) + " not found.");
+  if (change.what == change_kind::select_folder) {
+    if (!folder_exists(folders, change.folder_uid)) return refused(reason::folder_not_found, change.folder_uid);
     next.current = change.folder_uid;
-  } else if (change.what == "create_folder") {
+  } else if (change.what == change_kind::create_folder) {
     const gallery_folder* same = nullptr;
     for (auto& f : folders.list)
       if (f.label == change.label) same = &f;
@@ -232,40 +237,26 @@ std::string media_database::prepare(const gallery_change& change, const std::str
       next.list.push_back(gallery_folder{new_folder_uid, change.label});
       next.current = new_folder_uid;
     }
-  } else if (change.what == "put_folder") {
-    if (change.folder_uid.empty()) return refuse("invalid", "Cannot rename the Unsorted folder.");
-    bool found = false;
-    for (auto& f : next.list)
-      if (f.uid == change.folder_uid) {
-        f.label = change.label;
-        found = true;
-      }
-    if (!found) next.list.push_back(gallery_folder{change.folder_uid, change.label});
+  } else if (change.what == change_kind::put_folder) {
+    if (change.folder_uid.empty()) return refused(reason::unsorted_renamed);
+    if (!relabel(next, change.folder_uid, change.label))
+      next.list.push_back(gallery_folder{change.folder_uid, change.label});
     next.current = change.folder_uid;
-  } else if (change.what == "rename_folder") {
-    if (change.folder_uid.empty()) return refuse("invalid", "Cannot rename the Unsorted folder.");
-    bool found = false;
-    for (auto& f : next.list)
-      if (f.uid == change.folder_uid) {
-        f.label = change.label;
-        found = true;
-      }
-    if (!found) return refuse("not_found", "Folder with uid " + short_text(change.folder_uid) + " not found.");
-  } else if (change.what == "delete_folder") {
-    if (change.folder_uid.empty()) return refuse("invalid", "Cannot delete the Unsorted folder.");
+  } else if (change.what == change_kind::rename_folder) {
+    if (change.folder_uid.empty()) return refused(reason::unsorted_renamed);
+    if (!relabel(next, change.folder_uid, change.label)) return refused(reason::folder_not_found, change.folder_uid);
+  } else if (change.what == change_kind::delete_folder) {
+    if (change.folder_uid.empty()) return refused(reason::unsorted_deleted);
     auto before = next.list.size();
     next.list.erase(std::remove_if(next.list.begin(), next.list.end(),
                                    [&](const gallery_folder& f) { return f.uid == change.folder_uid; }),
                     next.list.end());
-    if (next.list.size() == before)
-      return refuse("not_found", "Folder with uid " + short_text(change.folder_uid) + " not found.");
+    if (next.list.size() == before) return refused(reason::folder_not_found, change.folder_uid);
     if (next.current == change.folder_uid) next.current.clear();
     unfile = change.folder_uid;
-  } else {
-    return refuse("invalid", "Unknown gallery change '" + change.what + "'.");
   }
   record = folders_record(next, unfile);
-  return {};
+  return std::nullopt;
 }
 
 std::string media_database::apply_edit(const json::value& record) {
@@ -321,18 +312,13 @@ std::string media_database::apply_folders(const json::value& record) {
   return {};
 }
 
-std::string media_database::answer(const gallery_change& change) const {
-  if (change.what == "edit") {
-    std::string list;
+change_done media_database::answer(const gallery_change& change) const {
+  change_done done;
+  if (change.what == change_kind::edit)
     for (auto& edit : change.edits)
-      if (auto at = index_.position_of(edit.uid)) list += (list.empty() ? "" : ",") + index_.at(*at).json;
-    return "{\"success\":true,\"data\":" + (change.edits_as_list ? "[" + list + "]" : list) + "}";
-  }
-  if (change.what == "remove") {
-    auto n = std::to_string(change.uids.size());
-    return "{\"success\":true,\"deletedCount\":" + n + ",\"message\":\"Successfully deleted " + n + " entries\"}";
-  }
-  return folders_json(*folders_);
+      if (auto at = index_.position_of(edit.uid)) done.entries.push_back(index_.at(*at).json);
+  done.folders = *folders_;
+  return done;
 }
 
 std::string media_database::folders_json(const gallery_folders& f) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/json.hpp"
@@ -34,15 +35,15 @@ public:
   std::string apply(const json::value& record);
 
   /// Checks `change` against the gallery (the published state: the store commits pending appends
-  /// first) and makes its one journal record, without changing anything. "" and `record` (the payload)
-  /// or an outcome's refusal ("invalid", "not_found") with its sentence in `error`.
-  /// `new_folder_uid` is the uid a folder created by this change gets.
-  std::string prepare(const gallery_change& change, const std::string& new_folder_uid, std::string& record,
-                      std::string& error) const;
+  /// first) and makes its one journal record, without changing anything: nullopt and `record`
+  /// (the payload), or why the change is refused. `new_folder_uid` is the uid a folder created by
+  /// this change gets.
+  std::optional<change_refusal> prepare(const gallery_change& change, const std::string& new_folder_uid,
+                                        std::string& record) const;
 
-  /// The answer the Node server's clients read after `change` was applied: the entry (or list)
-  /// for an edit, {success, deletedCount, message} for a delete, {list, current} for folders.
-  std::string answer(const gallery_change& change) const;
+  /// What the answer to `change`, just applied, is made of: the edited entries as stored now
+  /// and the folders (http/gallery_change_json.cpp renders it as the Node server did).
+  change_done answer(const gallery_change& change) const;
 
   /// Storage names of the files an entry's outputs point at ("/media/<name>").
   std::vector<std::string> files_of(std::int64_t uid) const;

@@ -6,7 +6,7 @@ script (/app.mjs, refused by browsers under a non-JavaScript type) POSTs /genera
 workflow, description, tags and requestOrigin, finds its task again in /generation/tasks/active
 by requestOrigin (as a reloaded page does), follows /progress with EventSource, shows the result
 as <img src=/media/...>, and reads its entry back from /media-data. Chromium is driven with the
-DevTools helpers of eventsource_cors_browser_test.py.
+helpers of devtools_driver.py, as the other browser test is.
 
 Run:  python3 tests/browser/static_site_browser_test.py <mediagen binary> <source dir>
 Exits 0 when every check passed, 1 otherwise, 77 (ctest's skip) when chromium is not installed.
@@ -22,19 +22,9 @@ from system_python import ensure_aiohttp  # noqa: E402
 
 ensure_aiohttp("static_site_browser_test")
 
-import asyncio  # noqa: E402
-import json  # noqa: E402
 import re  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
 
-import aiohttp  # noqa: E402
-
-from eventsource_cors_browser_test import DevTools, check, checks, find_chromium, stop, wait_for  # noqa: E402
-
-SKIP = 77
+from devtools_driver import browser_page, check, main, page_results, start_server, stop  # noqa: E402
 
 INDEX = """<!doctype html><html><head><meta charset="utf-8"><title>mediagen page</title>
 <link rel="stylesheet" href="/css/page.css"></head>
@@ -99,65 +89,20 @@ def make_site(root):
         f.write("body { font-family: sans-serif; }")
 
 
-def start_server(binary, source_dir, data_dir, site, log_path):
-    log = open(log_path, "wb")
-    # No --cors-origin: the page is same-origin, it needs none.
-    proc = subprocess.Popen([binary, "--config=" + os.path.join(source_dir, "config", "server.json"),
-                             "--data-dir=" + data_dir, "--port=0", "--static-dir=" + site, "--access-log=true"],
-                            stdout=log, stderr=log)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        with open(log_path, "rb") as f:
-            m = re.search(rb"listening .*port=(\d+)", f.read())
-        if m:
-            return proc, int(m.group(1))
-        if proc.poll() is not None:
-            raise SystemExit("mediagen exited at start: " + open(log_path).read())
-        time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("mediagen did not start listening within 30 s")
-
-
 async def run(binary, source_dir, chromium, work):
     site = os.path.join(work, "site")
     make_site(site)
     log_path = os.path.join(work, "server.log")
-    server, api_port = start_server(binary, source_dir, os.path.join(work, "data"), site, log_path)
+    # No --cors-origin: the page is same-origin, it needs none.
+    server, api_port = start_server(binary, source_dir, os.path.join(work, "data"), log_path, ["--static-dir=" + site])
     origin = "http://127.0.0.1:%d" % api_port
-    profile = os.path.join(work, "profile")
-    browser = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                                "--disable-background-networking", "--no-first-run",
-                                "--remote-debugging-port=0", "--user-data-dir=" + profile, "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chromium.log"), "wb"))
     try:
-        port_file = os.path.join(profile, "DevToolsActivePort")
-        deadline = time.time() + 30
-        while not (os.path.exists(port_file) and open(port_file).read().count("\n") >= 1):
-            if time.time() > deadline or browser.poll() is not None:
-                raise SystemExit("chromium did not open its DevTools port: " +
-                                 open(os.path.join(work, "chromium.log"), errors="replace").read()[-2000:])
-            await asyncio.sleep(0.1)
-        devtools_port = int(open(port_file).read().split("\n")[0])
-        async with aiohttp.ClientSession() as http:
-            async with http.get("http://127.0.0.1:%d/json/list" % devtools_port) as r:
-                targets = await r.json()
-            target = next(t for t in targets if t.get("type") == "page")
-            async with http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                devtools = DevTools(ws)
-                await devtools.call("Page.navigate", url=origin + "/")
-                done = await wait_for(devtools, "window.results && window.results.done === true", 60)
-                results = await devtools.evaluate("JSON.stringify(window.results || null)")
-                results = json.loads(results) if results else {}
-                print("page results: " + json.dumps(results), flush=True)
-                title = await devtools.evaluate("document.title")
-                style = await devtools.evaluate("getComputedStyle(document.body).fontFamily")
+        async with browser_page(chromium, work) as devtools:
+            done, results = await page_results(devtools, origin + "/", "window.results && window.results.done === true",
+                                               60)
+            title = await devtools.evaluate("document.title")
+            style = await devtools.evaluate("getComputedStyle(document.body).fontFamily")
     finally:
-        browser.terminate()
-        try:
-            browser.wait(10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait()
         stop(server)
 
     check(done, "the page finished (generate, progress, image, gallery) within 60 s")
@@ -188,21 +133,5 @@ async def run(binary, source_dir, chromium, work):
               "the server's access log shows GET %s answered 200" % path)
 
 
-def main():
-    if len(sys.argv) != 3:
-        raise SystemExit(__doc__)
-    chromium = find_chromium()
-    if not chromium:
-        print("SKIP: chromium is not installed (scripts/setup installs it: apt-get install chromium)")
-        return SKIP
-    work = tempfile.mkdtemp(prefix="mediagen-static-browser-")
-    try:
-        asyncio.run(run(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), chromium, work))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (checks["passed"], checks["failed"]))
-    return 1 if checks["failed"] else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv, __doc__, "mediagen-static-browser-", run))

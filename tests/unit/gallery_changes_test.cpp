@@ -31,9 +31,9 @@ std::unique_ptr<media_database> with_entries(int n) {
 
 // prepare, then apply what it made, as the store does.
 std::string change(media_database& db, const gallery_change& c, std::string* record_out = nullptr) {
-  std::string record, error;
-  auto refusal = db.prepare(c, "folder-new", record, error);
-  if (!refusal.empty()) return refusal + ": " + error;
+  std::string record;
+  if (auto refusal = db.prepare(c, "folder-new", record))
+    return "refused " + std::to_string(static_cast<int>(refusal->reason)) + ": " + refusal->subject;
   json::document d;
   REQUIRE(json::parse(record, d).empty());
   REQUIRE(db.apply(d).empty());
@@ -56,7 +56,7 @@ TEST_CASE("gallery changes: an edit changes the four fields only, and old snapsh
   auto db = with_entries(3);
   auto before = db->index().current();
   gallery_change c;
-  c.what = "edit";
+  c.what = change_kind::edit;
   entry_edit e;
   e.uid = 2;
   e.has_name = e.has_tags = true;
@@ -77,7 +77,7 @@ TEST_CASE("gallery changes: an edit changes the four fields only, and old snapsh
   // Several entries of one chunk in one change: all of them new in the next snapshot, none in the old.
   auto second = db->index().current();
   gallery_change both;
-  both.what = "edit";
+  both.what = change_kind::edit;
   entry_edit x, y;
   x.uid = 1;
   y.uid = 3;
@@ -96,33 +96,43 @@ TEST_CASE("gallery changes: an edit changes the four fields only, and old snapsh
 TEST_CASE("gallery changes: refusals change nothing and make no record") {
   auto db = with_entries(2);
   auto rendered = db->render(*db->index().current());
-  std::string record, error;
+  std::string record;
+  using reason = change_refusal_reason;
+  auto refusal = [&](const gallery_change& c) {
+    auto r = db->prepare(c, "f", record);
+    REQUIRE(r);
+    return r->reason;
+  };
   gallery_change edit;
-  edit.what = "edit";
+  edit.what = change_kind::edit;
   entry_edit good, missing;
   good.uid = 1;
   good.has_name = true;
   good.name = "x";
   missing.uid = 99;
   edit.edits = {good, missing};
-  CHECK(db->prepare(edit, "f", record, error) == "not_found");
+  CHECK(refusal(edit) == reason::entries_not_found);
+  CHECK(db->prepare(edit, "f", record)->uids == std::vector<std::int64_t>{99});
   entry_edit bad_folder = good;
   bad_folder.has_folder = true;
   bad_folder.folder = "nowhere";
   edit.edits = {bad_folder};
-  CHECK(db->prepare(edit, "f", record, error) == "invalid");
+  CHECK(refusal(edit) == reason::no_such_folder);
+  CHECK(db->prepare(edit, "f", record)->subject == "nowhere");
   gallery_change del;
-  del.what = "remove";
+  del.what = change_kind::remove;
   del.uids = {1, 42};
-  CHECK(db->prepare(del, "f", record, error) == "not_found");
+  CHECK(refusal(del) == reason::entries_not_found);
+  CHECK(db->prepare(del, "f", record)->uids == std::vector<std::int64_t>{42});
   gallery_change folder;
-  folder.what = "delete_folder";
+  folder.what = change_kind::delete_folder;
   folder.folder_uid = "";
-  CHECK(db->prepare(folder, "f", record, error) == "invalid");
+  CHECK(refusal(folder) == reason::unsorted_deleted);
   folder.folder_uid = "absent";
-  CHECK(db->prepare(folder, "f", record, error) == "not_found");
-  folder.what = "select_folder";
-  CHECK(db->prepare(folder, "f", record, error) == "not_found");
+  CHECK(refusal(folder) == reason::folder_not_found);
+  folder.what = change_kind::select_folder;
+  CHECK(refusal(folder) == reason::folder_not_found);
+  CHECK(db->prepare(folder, "f", record)->subject == "absent");
   CHECK(record.empty());
   CHECK(db->render(*db->index().current()) == rendered);
 }
@@ -132,14 +142,14 @@ TEST_CASE("gallery changes: deletes leave the file, keep uids unique, and replay
   CHECK(db->files_of(3) == std::vector<std::string>{"image_2.png"});
   std::vector<std::string> records;
   gallery_change folder;
-  folder.what = "create_folder";
+  folder.what = change_kind::create_folder;
   folder.label = "Box";
   std::string r;
   REQUIRE(change(*db, folder, &r) == "");
   records.push_back(r);
   CHECK(db->folders()->current == "folder-new");
   gallery_change move;
-  move.what = "edit";
+  move.what = change_kind::edit;
   entry_edit e;
   e.uid = 1;
   e.has_folder = true;
@@ -148,13 +158,13 @@ TEST_CASE("gallery changes: deletes leave the file, keep uids unique, and replay
   REQUIRE(change(*db, move, &r) == "");
   records.push_back(r);
   gallery_change del;
-  del.what = "remove";
+  del.what = change_kind::remove;
   del.uids = {3};
   REQUIRE(change(*db, del, &r) == "");
   records.push_back(r);
   CHECK_FALSE(db->index().current()->find(3));
   gallery_change drop;
-  drop.what = "delete_folder";
+  drop.what = change_kind::delete_folder;
   drop.folder_uid = "folder-new";
   REQUIRE(change(*db, drop, &r) == "");
   records.push_back(r);
@@ -185,7 +195,7 @@ TEST_CASE("gallery changes: deletes leave the file, keep uids unique, and replay
 TEST_CASE("gallery changes: GET /tags counts come from live entries") {
   auto db = with_entries(2);
   gallery_change c;
-  c.what = "edit";
+  c.what = change_kind::edit;
   entry_edit a, b;
   a.uid = 1;
   a.has_tags = true;

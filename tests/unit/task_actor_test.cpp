@@ -83,14 +83,18 @@ TEST_CASE("task: a backend failure is a failed snapshot carrying backend_failed,
   auto waiting = self->request(task, std::chrono::seconds(5), atom::await::value, std::int64_t{0});
   backend_outcome failed;
   failed.error = "ComfyUI failed at node 3.";
-  failed.details_json = R"({"node_id":"3"})";
+  failed.details.kind = backend_failure_kind::execution_error;
+  failed.details.node_id = "3";
   self->send(task, atom::done::value, failed);
   waiting.receive(
       [&](task_snapshot& s) {
         CHECK(s.state == task_state::failed);
         CHECK(has_code(s.failure, error_code::backend_failed));
         CHECK(error_sentence(s.failure) == "ComfyUI failed at node 3.");
-        CHECK(error_extra(s.failure) == R"({"node_id":"3"})");
+        auto* details = error_details(s.failure);
+        REQUIRE(details);
+        CHECK(details->kind == backend_failure_kind::execution_error);
+        CHECK(details->node_id == "3");
       },
       [&](caf::error& e) { FAIL(to_string(e)); });
 }

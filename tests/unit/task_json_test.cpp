@@ -3,6 +3,8 @@
 
 #include "tests/unit/actor_test_support.hpp"
 
+#include "http/failure_json.hpp"
+#include "http/gallery_change_json.hpp"
 #include "http/status_codes.hpp"
 #include "http/task_json.hpp"
 
@@ -35,18 +37,67 @@ TEST_CASE("a failed snapshot renders its error message and the backend's details
   t.task_id = "t1";
   t.workflow = "W";
   t.state = task_state::failed;
-  t.failure = make_error(error_code::backend_failed, "It broke.", R"({"node_id":"3"})");
+  backend_failure details;
+  details.kind = backend_failure_kind::execution_error;
+  details.node_id = "3";
+  details.node_type = "KSampler";
+  details.exception_type = "RuntimeError";
+  details.exception_message = "out of memory";
+  t.failure = make_error(error_code::backend_failed, "It broke.", details);
   json::document d;
   REQUIRE(json::parse(task_json(t), d).empty());
   CHECK(std::string(d["state"].GetString()) == "failed");
   CHECK(std::string(d["error"]["message"].GetString()) == "It broke.");
-  CHECK(std::string(d["error"]["details"]["node_id"].GetString()) == "3");
+  CHECK(
+      json::stringify(d["error"]["details"]) ==
+      R"({"node_id":"3","node_type":"KSampler","exception_type":"RuntimeError","exception_message":"out of memory"})");
   CHECK(d["queuePosition"].IsNull());
   CHECK(d["startedAt"].IsNull());
   t.state = task_state::lost;
   REQUIRE(json::parse(task_json(t), d).empty());
   CHECK(std::string(d["state"].GetString()) == "lost");
   CHECK_FALSE(d.HasMember("progress"));
+}
+
+TEST_CASE("a refused prompt's details render as ComfyUI's error and node_errors, node by node in order") {
+  backend_failure f;
+  f.kind = backend_failure_kind::prompt_refused;
+  f.error = {"prompt_outputs_failed_validation", "Prompt outputs failed validation", ""};
+  f.node_errors.push_back({"4", "CheckpointLoaderSimple", {{"value_not_in_list", "Value not in list", "ckpt_name"}}});
+  f.node_errors.push_back({"10", "SaveImage", {}});
+  CHECK(backend_failure_json(f) ==
+        R"({"error":{"type":"prompt_outputs_failed_validation","message":"Prompt outputs failed validation",)"
+        R"("details":""},"node_errors":{"4":{"class_type":"CheckpointLoaderSimple","errors":[{"type":)"
+        R"("value_not_in_list","message":"Value not in list","details":"ckpt_name"}]},)"
+        R"("10":{"class_type":"SaveImage","errors":[]}}})");
+  // Carried by the error, it is the details of the answer; without a report there are none.
+  CHECK(failure_details_json(make_error(error_code::backend_failed, "Refused.", f)) == backend_failure_json(f));
+  CHECK(failure_details_json(make_error(error_code::backend_failed, "Refused.")).empty());
+  CHECK(failure_details_json(make_error(error_code::backend_failed, "Refused.", backend_failure{})).empty());
+}
+
+TEST_CASE("a refused gallery change has the status of its reason and a sentence written in http/") {
+  using reason = change_refusal_reason;
+  std::tuple<change_refusal, int, std::string> rows[] = {
+      {{reason::nothing_to_edit, "", {}}, 400, "Nothing to edit."},
+      {{reason::no_uids, "", {}}, 400, "uids must not be empty."},
+      {{reason::no_such_folder, "nowhere", {}}, 400, "Folder 'nowhere' does not exist."},
+      {{reason::unsorted_renamed, "", {}}, 400, "Cannot rename the Unsorted folder."},
+      {{reason::unsorted_deleted, "", {}}, 400, "Cannot delete the Unsorted folder."},
+      {{reason::entries_not_found, "", {4, 7}}, 404, "No entries with uids 4, 7."},
+      {{reason::folder_not_found, std::string(150, 'f'), {}},
+       404,
+       "Folder with uid " + std::string(100, 'f') + "... not found."},
+      {{reason::not_stored, "disk full", {}}, 500, "The change could not be stored: disk full"}};
+  for (auto& [refusal, status, sentence] : rows) {
+    auto e = make_error(refusal);
+    CHECK(has_code(e, error_code::change_refused));
+    REQUIRE(error_refusal(e));
+    CHECK(error_refusal(e)->reason == refusal.reason);
+    CHECK(http_status_of(e) == status);
+    CHECK(change_refusal_sentence(*error_refusal(e)) == sentence);
+  }
+  CHECK_FALSE(error_refusal(make_error(error_code::unknown_task, "No.")));
 }
 
 TEST_CASE("events are named by the task's state, and the frame carries the id") {
