@@ -280,11 +280,13 @@ struct backend_job {
   /// Uploaded inputs, by the names the graph uses (a ComfyUI backend uploads them first and
   /// renames them in the graph to what ComfyUI answers).
   std::vector<input_file> inputs;
+  /// Backends run waiting jobs of a higher priority first, each priority in arrival order.
+  task_priority priority = task_priority::normal;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backend_job& x) {
-  return f(x.task_id, x.workflow_base, x.graph_json, x.inputs);
+  return f(x.task_id, x.workflow_base, x.graph_json, x.inputs, x.priority);
 }
 
 // -- handles -------------------------------------------------------------------------------------

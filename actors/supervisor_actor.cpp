@@ -104,7 +104,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   ++st.started;
   before_run(task);
   if (!upload)
-    self->send(backend, atom::run::value, backend_job{id, req.wf->base, req.graph_json, req.files}, task);
+    self->send(backend, atom::run::value, backend_job{id, req.wf->base, req.graph_json, req.files, req.priority}, task);
   else if (st.settings.upload_workers && st.settings.outputs && !req.files.empty())
     post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(), req.upload,
                     task);

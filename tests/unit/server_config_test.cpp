@@ -76,7 +76,7 @@ TEST_CASE("--help names every setting, and every flag it names is one the parser
     auto e = load({flag + "=1"}, c); // a bad value or fine, but never an unknown flag
     CHECK(e.find("unknown flag") == std::string::npos);
   }
-  CHECK(flags == 29);
+  CHECK(flags == 30);
   server_config c;
   CHECK(load({"--no-such-flag=1"}, c).find("unknown flag") != std::string::npos);
 }
