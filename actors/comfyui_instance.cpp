@@ -176,7 +176,8 @@ void start_fetch(instance_pointer self, comfy_job& j) {
                                        return outputs->save_new(prefix, ext, bytes);
                                      });
     caf::anon_send(me, atom::internal::value, atom::fetched::value, task_id, std::move(outcome));
-  }); // ComfyUI is done with this prompt: the next one may go.
+  });
+  // ComfyUI is done with this prompt: the next one may go.
   submit_held(self);
 }
 
@@ -286,6 +287,7 @@ void submit_held(instance_pointer self) {
     auto it = st.jobs.find(st.held.pop());
     if (it == st.jobs.end()) continue;
     it->second.at = comfy_job::stage::submitting;
+    it->second.sequence = st.next_sequence++;
     ++st.in_comfyui;
     submit(self, it->second);
     moved = true;
@@ -354,7 +356,6 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         auto id = job.task_id;
         comfy_job j;
         j.titles = node_titles(job.graph_json);
-        j.sequence = st.next_sequence++;
         j.job = std::move(job);
         j.task = std::move(task);
         auto level = rank(j.job.priority);
