@@ -164,7 +164,9 @@ TEST_CASE("shutdown: a second signal exits at once and the unfinished task is re
 
 TEST_CASE("shutdown: sync requests waiting at SIGTERM are answered: the running one 200, the queued one an error") {
   temp_folder data("syncdrain");
-  server_process server(data.path(), {"--shutdown-grace-seconds=10", "--builtin-workers=1"});
+  // The grace is far longer than the ~1 s render so that a loaded machine (renders several times
+  // slower) still sees the running task finish rather than be cancelled at the deadline.
+  server_process server(data.path(), {"--shutdown-grace-seconds=60", "--builtin-workers=1"});
   auto c = server.client(10);
   struct answer {
     int status = 0;
@@ -172,7 +174,7 @@ TEST_CASE("shutdown: sync requests waiting at SIGTERM are answered: the running 
   };
   answer running_answer, queued_answer;
   auto ask_sync = [&](answer& out) {
-    auto c2 = server.client(30);
+    auto c2 = server.client(90);
     auto res = post_json(c2, "/generate/sync", slow_body(80));
     out.status = res ? res->status : -1;
     out.body = res ? res->body : "";
