@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
   hub_settings.max_subscribers_per_task = static_cast<std::size_t>(config.sse_subscribers_per_task);
   hub_settings.max_subscribers_total = static_cast<std::size_t>(config.sse_subscribers_total);
   hub_settings.render = render_sse_frame;
+  hub_settings.render_preview = render_preview_frame;
   ctx.hub = spawn_sse_hub(sys, hub_settings);
   builtin_backend_settings builtin_settings;
   builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
   sup.hub = ctx.hub;
   sup.store = ctx.store;
   sup.max_queued_tasks = static_cast<std::size_t>(config.max_queued_tasks);
+  sup.preview_interval_ms = config.preview_interval_ms;
   sup.retention = std::chrono::seconds(config.task_retention_seconds);
   sup.journal = journal;
   sup.inputs = inputs;

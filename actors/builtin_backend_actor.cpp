@@ -6,7 +6,9 @@
 
 #include <caf/all.hpp>
 
+#include "actors/preview_throttle.hpp"
 #include "backends/builtin/graph_executor.hpp"
+#include "backends/builtin/image_codec.hpp"
 #include "backends/job_queue.hpp"
 #include "backends/worker_pool.hpp"
 #include "common/json.hpp"
@@ -143,6 +145,18 @@ void render(backend_job job, task_actor task, builtin_self_actor backend, builti
       throw std::runtime_error("input file '" + name + "' is not available");
     return bytes;
   };
+  // Previews only when the job asked: the throttle is asked before any pixel is coloured.
+  preview_throttle previews(std::chrono::milliseconds(job.preview_interval_ms));
+  if (previews.enabled()) {
+    ctx.preview_due = [&] { return previews.due(); };
+    ctx.on_preview = [&](const builtin::image& picture) {
+      try {
+        caf::anon_send(task, atom::preview::value, preview_image{"image/jpeg", builtin::encode_preview_jpeg(picture)});
+      } catch (const std::exception&) {
+        // A preview that cannot be encoded is skipped; the render goes on.
+      }
+    };
+  }
   auto result = builtin::execute_graph(job.graph_json, ctx);
   backend_outcome outcome;
   outcome.ok = result.ok;

@@ -4,6 +4,7 @@
 #include "actors/comfyui_instance.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "actors/comfyui_jobs.hpp"
+#include "actors/preview_throttle.hpp"
 #include "backends/comfyui/instance_client.hpp"
 #include "backends/comfyui/prompt_id.hpp"
 #include "backends/job_queue.hpp"
@@ -38,6 +40,10 @@ constexpr std::size_t prompts_in_comfyui = 2;
 /// How many jobs held in our queue hear about each move of it (as the builtin backend).
 constexpr std::size_t positions_reported = 8;
 
+/// A preview frame past this is dropped unread. ComfyUI's own previews are JPEGs of at most
+/// 512 px (a few tens of KiB); anything near this is not a preview a browser should get.
+constexpr std::size_t max_preview_frame_bytes = 4 * 1024 * 1024;
+
 struct comfy_job {
   backend_job job;
   task_actor task;
@@ -51,6 +57,7 @@ struct comfy_job {
   std::set<std::string> done_nodes;          ///< executed or cached
   std::string current_node;
   double percentage = 0;
+  preview_throttle previews; ///< off unless the job asked for previews
 };
 
 struct instance_state {
@@ -68,6 +75,9 @@ struct instance_state {
   job_queue<std::string, priority_levels> held;
   /// Jobs ComfyUI has (submitting, waiting or running): at most prompts_in_comfyui.
   std::size_t in_comfyui = 0;
+  /// Whether any job here wants previews; the socket thread reads it to skip every binary frame
+  /// (no copy, no message) when none does.
+  std::shared_ptr<std::atomic<bool>> previews_wanted = std::make_shared<std::atomic<bool>>(false);
   std::string running_prompt; ///< last prompt seen executing (frames of older servers lack ids)
   std::string last_base;      ///< the workflow last sent here (a change frees VRAM first)
   std::uint64_t next_sequence = 0;
@@ -93,6 +103,11 @@ struct instance_state {
 };
 
 using instance_pointer = comfyui_instance_actor::stateful_pointer<instance_state>;
+
+void update_previews_wanted(instance_state& st) {
+  bool any = std::any_of(st.jobs.begin(), st.jobs.end(), [](auto& entry) { return entry.second.previews.enabled(); });
+  st.previews_wanted->store(any, std::memory_order_relaxed);
+}
 
 std::map<std::string, std::string> node_titles(const std::string& graph_json) {
   std::map<std::string, std::string> out;
@@ -152,6 +167,7 @@ void finish(instance_pointer self, std::string task_id, backend_outcome outcome)
   self->send(it->second.task, atom::done::value, std::move(outcome));
   if (!it->second.prompt_id.empty()) st.by_prompt.erase(it->second.prompt_id);
   st.jobs.erase(it);
+  update_previews_wanted(st);
   if (st.settings.pool) self->send(st.settings.pool, atom::finished::value, task_id);
   submit_held(self);
 }
@@ -346,6 +362,13 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
       [handle](bool up, const std::string& detail) {
         caf::anon_send(handle, atom::internal::value, atom::ws::value, up, detail);
       });
+  // Preview frames are parsed on the socket thread, and only while a job wants them.
+  state.client->set_binary_callback([handle, wanted = state.previews_wanted](std::string_view bytes) {
+    if (!wanted->load(std::memory_order_relaxed)) return;
+    auto parsed = comfyui::parse_preview_frame(bytes, max_preview_frame_bytes);
+    if (parsed.status == comfyui::preview_status::ok)
+      caf::anon_send(handle, atom::internal::value, atom::preview::value, std::move(parsed.frame));
+  });
   state.client->start();
   probe_health(self);
   self->delayed_send(self, state.settings.health_interval, atom::internal::value, atom::health::value);
@@ -356,10 +379,12 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         auto id = job.task_id;
         comfy_job j;
         j.titles = node_titles(job.graph_json);
+        j.previews = preview_throttle(std::chrono::milliseconds(job.preview_interval_ms));
         j.job = std::move(job);
         j.task = std::move(task);
         auto level = rank(j.job.priority);
         st.jobs.emplace(id, std::move(j));
+        update_previews_wanted(st);
         auto position = st.held.push(level, id);
         if (st.in_comfyui < prompts_in_comfyui) {
           report_position(self, id, st.in_comfyui);
@@ -391,6 +416,12 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         j.at = comfy_job::stage::waiting;
       },
       [self](atom::internal, atom::ws, comfyui::ws_frame& frame) { on_frame(self, frame); },
+      [self](atom::internal, atom::preview, comfyui::preview_frame& frame) {
+        // Types 1/2 name no prompt: they are the running prompt's (job_of), as in ComfyUI's UI.
+        comfy_job* j = job_of(self, frame.prompt_id);
+        if (!j || j->at != comfy_job::stage::running || !j->previews.due()) return;
+        self->send(j->task, atom::preview::value, preview_image{std::move(frame.mime), std::move(frame.image)});
+      },
       [self](atom::internal, atom::ws, bool up, const std::string& detail) {
         self->state.connected = up;
         if (!up) self->state.health_detail = detail;

@@ -27,6 +27,7 @@
 #include "actors/errors.hpp"
 #include "actors/sse_queue.hpp"
 #include "backends/comfyui/messages.hpp"
+#include "backends/comfyui/preview_frame.hpp"
 #include "backends/comfyui/ws_listener.hpp"
 #include "generation/generation_request.hpp"
 #include "generation/result.hpp"
@@ -35,6 +36,7 @@
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::sse_queue_ptr)
 // Parsed WebSocket frames travel only inside one process, from the listener thread to its actor.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::comfyui::ws_frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mediagen::comfyui::preview_frame)
 
 namespace mediagen::comfyui {
 template <class Inspector>
@@ -66,6 +68,7 @@ using internal = caf::atom_constant<caf::atom("internal")>;
 using list = caf::atom_constant<caf::atom("list")>;
 using ok = caf::atom_constant<caf::atom("ok")>;
 using open = caf::atom_constant<caf::atom("open")>;
+using preview = caf::atom_constant<caf::atom("preview")>;
 using progress = caf::atom_constant<caf::atom("progress")>;
 using publish = caf::atom_constant<caf::atom("publish")>;
 using run = caf::atom_constant<caf::atom("run")>;
@@ -141,12 +144,13 @@ typename Inspector::result_type inspect(Inspector& f, supervisor_figures& x) {
 struct sse_hub_figures {
   std::uint64_t tasks = 0, ended_tasks = 0, stored_events = 0, subscribers = 0;
   std::uint64_t events_published = 0, dropped_slow = 0;
+  std::uint64_t previews_published = 0; ///< live previews fanned out (never stored in a log)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sse_hub_figures& x) {
   return f(caf::meta::type_name("sse_hub_figures"), x.tasks, x.ended_tasks, x.stored_events, x.subscribers,
-           x.events_published, x.dropped_slow);
+           x.events_published, x.dropped_slow, x.previews_published);
 }
 
 struct media_store_figures {
@@ -280,13 +284,40 @@ struct backend_job {
   /// Uploaded inputs, by the names the graph uses (a ComfyUI backend uploads them first and
   /// renames them in the graph to what ComfyUI answers).
   std::vector<input_file> inputs;
+  /// Live previews: the backend sends the task one at most this often; 0 = none, and no
+  /// preview work at all (the request did not ask, or it is sync).
+  std::int64_t preview_interval_ms = 0;
   /// Backends run waiting jobs of a higher priority first, each priority in arrival order.
   task_priority priority = task_priority::normal;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backend_job& x) {
-  return f(x.task_id, x.workflow_base, x.graph_json, x.inputs, x.priority);
+  return f(x.task_id, x.workflow_base, x.graph_json, x.inputs, x.preview_interval_ms, x.priority);
+}
+
+/// A live preview of a running job: a small image file (docs/API.md "preview" events).
+struct preview_image {
+  std::string mime;  ///< "image/jpeg" or "image/png"
+  std::string bytes; ///< the file
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, preview_image& x) {
+  return f(caf::meta::type_name("preview_image"), x.mime, x.bytes);
+}
+
+/// A task's preview as the hub gets it: the image and the step of the latest progress.
+struct task_preview {
+  std::string task_id;
+  preview_image image;
+  std::int64_t step = 0; ///< progress value when the preview came (0 = none reported yet)
+  std::int64_t max = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_preview& x) {
+  return f(caf::meta::type_name("task_preview"), x.task_id, x.image, x.step, x.max);
 }
 
 // -- handles -------------------------------------------------------------------------------------
@@ -301,6 +332,8 @@ using task_actor = status_client_actor::extend<
     caf::reacts_to<atom::progress, backend_progress>,
     /// From the backend: the job ended.
     caf::reacts_to<atom::done, backend_outcome>,
+    /// From the backend: a live preview (only for jobs with a preview interval).
+    caf::reacts_to<atom::preview, preview_image>,
     /// GET /tasks/:id while the task lives.
     caf::replies_to<atom::get>::with<task_snapshot>>;
 
@@ -339,6 +372,8 @@ using comfyui_instance_actor = backend_actor::extend<
     caf::reacts_to<atom::internal, atom::ws, comfyui::ws_frame>,
     /// From the socket thread: connected or not, and why.
     caf::reacts_to<atom::internal, atom::ws, bool, std::string>,
+    /// From the socket thread: a preview image frame (sent only while a job wants previews).
+    caf::reacts_to<atom::internal, atom::preview, comfyui::preview_frame>,
     /// From a worker: the task's prompt is queued in ComfyUI (or could not be).
     caf::reacts_to<atom::internal, atom::submitted, std::string, submit_outcome>,
     /// From a worker: the task's outputs are in storage (or could not be fetched).
@@ -364,6 +399,8 @@ using media_store_actor = status_client_actor::extend<
 
 /// Renders one event as a ready SSE frame with event id `id` (http/ provides it).
 using sse_frame_renderer = std::function<std::string(std::int64_t id, const task_event& event)>;
+/// Renders a preview as a ready SSE frame; it has no id: previews are not part of the log.
+using sse_preview_renderer = std::function<std::string(const task_preview& preview)>;
 
 /// Per-task event logs and their SSE subscribers.
 using sse_hub_actor = status_client_actor::extend<
@@ -371,8 +408,11 @@ using sse_hub_actor = status_client_actor::extend<
     caf::reacts_to<atom::open, std::string>,
     /// Append an event to its task's log and fan it out; an ended state closes the log.
     caf::reacts_to<atom::publish, task_event>,
+    /// A task's live preview: kept as its latest (replacing the one before, never logged) and
+    /// offered to its streams, where a newer preview replaces one not yet written.
+    caf::reacts_to<atom::preview, task_preview>,
     /// A new stream: replays the events after `last_event_id` into the queue the hub makes (of
-    /// the hub's queue capacity), then follows. Errors: unknown_task, too_many_streams, and
+    /// the hub's queue capacity), then the task's latest preview if it still runs, then follows. Errors: unknown_task, too_many_streams, and
     /// stream_finished when the task ended and `last_event_id` is at or past its terminal event.
     caf::replies_to<atom::subscribe, std::string, std::int64_t>::with<sse_queue_ptr>,
     /// A stream went away.

@@ -16,4 +16,15 @@ std::string format_sse_frame(std::int64_t id, const std::string& event, const st
   return frame;
 }
 
+std::string format_sse_frame_without_id(const std::string& event, const std::string& data_json) {
+  std::string frame;
+  frame.reserve(data_json.size() + event.size() + 16);
+  frame += "event: ";
+  frame += event;
+  frame += "\ndata: ";
+  frame += data_json;
+  frame += "\n\n";
+  return frame;
+}
+
 } // namespace mediagen

@@ -19,6 +19,9 @@ using sse_hub_self_actor = sse_hub_actor::extend<caf::reacts_to<atom::internal, 
 /// One task's event log and who follows it.
 struct task_log {
   std::vector<sse_frame> frames; ///< frame n has id n + 1
+  /// The latest live preview while the task runs (null: none yet, or ended). Not part of the
+  /// log: a late subscriber gets this one only, after the replayed events.
+  sse_frame latest_preview;
   std::vector<sse_queue_ptr> subscribers;
   bool ended = false;
 };
@@ -34,6 +37,8 @@ struct sse_hub_data {
   /// Events published, and subscribers dropped for falling behind.
   std::uint64_t events = 0;
   std::uint64_t dropped_slow = 0;
+  /// Previews fanned out (each replaced the task's latest).
+  std::uint64_t previews = 0;
   bool closing = false;
 
   static inline const char* name = "sse_hub";
@@ -81,9 +86,20 @@ void publish(sse_hub_data& st, const task_event& event) {
   }
   if (has_ended(event.task.state)) {
     log.ended = true;
+    log.latest_preview.reset();
     close_log(st, log);
     st.ended_order.add(task_id, std::chrono::steady_clock::now(), [&st](const std::string& id) { st.logs.erase(id); });
   }
+}
+
+void publish_preview(sse_hub_data& st, const task_preview& preview) {
+  auto it = st.logs.find(preview.task_id);
+  if (it == st.logs.end() || it->second.ended || !st.settings.render_preview) return;
+  auto& log = it->second;
+  log.latest_preview = std::make_shared<const std::string>(st.settings.render_preview(preview));
+  ++st.previews;
+  // Never a reason to drop a stream: a full queue just skips it (sse_queue::offer_preview).
+  for (auto& q : log.subscribers) q->offer_preview(log.latest_preview);
 }
 
 actor_status status_of(hub_pointer self) {
@@ -97,6 +113,7 @@ actor_status status_of(hub_pointer self) {
   f.subscribers = st.subscribers;
   f.events_published = st.events;
   f.dropped_slow = st.dropped_slow;
+  f.previews_published = st.previews;
   return make_status("sse_hub", "sse_hub", st.closing ? "closing" : "running", self->mailbox().size(), f);
 }
 
@@ -108,6 +125,7 @@ sse_hub_self_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings set
   return {
       [self](atom::open, const std::string& task_id) { self->state.logs.emplace(task_id, task_log{}); },
       [self](atom::publish, const task_event& event) { publish(self->state, event); },
+      [self](atom::preview, const task_preview& preview) { publish_preview(self->state, preview); },
       [self](atom::subscribe, const std::string& task_id, std::int64_t last_event_id) -> caf::result<sse_queue_ptr> {
         auto& st = self->state;
         auto it = st.logs.find(task_id);
@@ -128,6 +146,7 @@ sse_hub_self_actor::behavior_type sse_hub(hub_pointer self, sse_hub_settings set
         if (log.ended || st.closing) {
           q->close();
         } else {
+          if (log.latest_preview) q->offer_preview(log.latest_preview);
           log.subscribers.push_back(q);
           ++st.subscribers;
         }

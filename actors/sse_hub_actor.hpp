@@ -19,6 +19,8 @@ struct sse_hub_settings {
   /// Turns each published event into its SSE frame (the hub stores and fans out frames; what
   /// they say is http/'s business: http/task_json.hpp). Required.
   sse_frame_renderer render;
+  /// Turns a live preview into its SSE frame (no id). Without one, previews are ignored.
+  sse_preview_renderer render_preview;
 };
 
 sse_hub_actor spawn_sse_hub(caf::actor_system& sys, sse_hub_settings settings);

@@ -23,6 +23,8 @@ struct supervisor_settings {
   /// Threads for upload tasks' file copies (never CAF's scheduler threads).
   std::shared_ptr<worker_pool> upload_workers;
   std::size_t max_queued_tasks = 1000;
+  /// previewIntervalMs: how often a task that asked for previews gets one at most.
+  std::int64_t preview_interval_ms = 500;
   std::chrono::seconds retention{300};
   std::size_t max_retained = 100000; ///< ended tasks kept at most (oldest go first)
   /// Records starts and ends so a crash's unfinished tasks are reported `lost` (may be null).

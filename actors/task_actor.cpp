@@ -168,6 +168,20 @@ void on_backend_progress(task_pointer self, const backend_progress& p) {
   publish(self, clock::now());
 }
 
+// A backend's live preview, labelled with the step of the latest progress, goes to the hub. The
+// backend already rate-limited it (backend_job::preview_interval_ms); a task that did not ask,
+// a silent task or one that ended drops it.
+void on_backend_preview(task_pointer self, preview_image& image) {
+  auto& st = self->state;
+  if (st.ended() || st.ctx.request.silent || !st.ctx.request.previews) return;
+  task_preview p;
+  p.task_id = st.snap.task_id;
+  p.image = std::move(image);
+  p.step = st.snap.progress.current_value;
+  p.max = st.snap.progress.max_value;
+  self->send(st.ctx.hub, atom::preview::value, std::move(p));
+}
+
 actor_status status_of(task_pointer self) {
   auto& st = self->state;
   task_figures f;
@@ -229,6 +243,7 @@ task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
       },
       [self](atom::progress, const backend_progress& p) { on_backend_progress(self, p); },
       [self](atom::done, backend_outcome& outcome) { on_backend_done(self, outcome); },
+      [self](atom::preview, preview_image& image) { on_backend_preview(self, image); },
       [self](atom::get) { return self->state.snap; },
       [self](atom::status) { return status_of(self); },
   };

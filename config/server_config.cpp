@@ -183,6 +183,8 @@ const std::vector<setting>& settings() {
               "gallery journal records before media-data.json is rewritten (docs/OPERATIONS.md)"),
       integer("compactSeconds", "--compact-seconds", &server_config::compact_seconds, 1, 86400,
               "longest time a gallery journal record waits for the rewrite of media-data.json"),
+      integer("previewIntervalMs", "--preview-interval-ms", &server_config::preview_interval_ms, 1, 3600000,
+              "a task that asked for live previews (\"previews\": true) gets one at most this often"),
       integer("sseRetryMs", "--sse-retry-ms", &server_config::sse_retry_ms, 0, 86400000,
               "the retry: every progress stream starts with (EventSource's reconnect delay)"),
       {"corsOrigins", "--cors-origin", "an origin whose pages may call the server (\"*\": any); repeat for more",

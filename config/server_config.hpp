@@ -39,11 +39,12 @@ struct server_config {
   /// holds this many records or its oldest record is this old, and at shutdown.
   std::int64_t compact_every = 10000;
   std::int64_t compact_seconds = 30;
-  std::int64_t sse_retry_ms = 3000;      ///< the `retry:` every stream starts with (EventSource's reconnect delay)
-  std::vector<std::string> cors_origins; ///< origins whose pages may call us ("*": any); none: no CORS headers
-  std::vector<std::string> api_keys;     ///< none: open (no Authorization needed)
-  std::string api_keys_file;             ///< where api_keys were read from ("" : flags only)
-  bool access_log = false;               ///< one key=value line per request on stderr
+  std::int64_t preview_interval_ms = 500; ///< live previews of a task at most this often
+  std::int64_t sse_retry_ms = 3000;       ///< the `retry:` every stream starts with (EventSource's reconnect delay)
+  std::vector<std::string> cors_origins;  ///< origins whose pages may call us ("*": any); none: no CORS headers
+  std::vector<std::string> api_keys;      ///< none: open (no Authorization needed)
+  std::string api_keys_file;              ///< where api_keys were read from ("" : flags only)
+  bool access_log = false;                ///< one key=value line per request on stderr
 };
 
 /// Reads `--config` (default: the first server.json that config_location finds) and applies

@@ -322,6 +322,9 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
     if (extra.MemberCount() > 0) req.extra_inputs_json = json::stringify(extra);
   }
 
+  if (auto* p = json::member(body, "previews"); p && !p->IsNull()) {
+    if (!read_bool(*p, req.previews)) return refuse(400, "previews must be true or false.");
+  }
   if (sync) {
     req.silent = true;
     req.timeout_ms = settings.sync_timeout_cap_ms;

@@ -32,7 +32,10 @@ struct generation_request {
   /// The workflow's declared extra inputs as they were checked (defaults applied), a JSON
   /// object: stored with the entry so it can be shown and regenerated.
   std::string extra_inputs_json;
-  bool silent = false;         ///< sync: no gallery entry, no SSE events needed
+  bool silent = false; ///< sync: no gallery entry, no SSE events needed
+  /// "previews": true — live preview events on the task's stream (async only: sync tasks
+  /// publish no events, so they never ask their backend for previews).
+  bool previews = false;
   std::int64_t timeout_ms = 0; ///< sync: how long the client waits
   bool cancel_on_disconnect = false;
   /// Which jobs its backend runs first: sync requests default to high, others to normal.
@@ -59,8 +62,8 @@ typename Inspector::result_type inspect(Inspector& f, workflow_ref& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
-           x.request_origin, x.extra_inputs_json, x.silent, x.timeout_ms, x.cancel_on_disconnect, x.priority, x.files,
-           x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload);
+           x.request_origin, x.extra_inputs_json, x.silent, x.previews, x.timeout_ms, x.cancel_on_disconnect,
+           x.priority, x.files, x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload);
 }
 
 /// Which endpoint a request came through.

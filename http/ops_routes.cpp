@@ -115,6 +115,8 @@ std::string metrics_text(http_context& ctx) {
   gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", static_cast<double>(hub.subscribers));
   gauge(out, "mediagen_sse_dropped_slow_total", "SSE subscribers the hub cut off because their queue was full.",
         static_cast<double>(hub.dropped_slow), "counter");
+  gauge(out, "mediagen_sse_previews_total", "Live previews the SSE hub fanned out (not kept in event logs).",
+        static_cast<double>(hub.previews_published), "counter");
   auto& conns = ctx.connections;
   gauge(out, "mediagen_http_connections_open", "Client connections open, in any phase.",
         static_cast<double>(conns.open.load()));

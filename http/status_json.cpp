@@ -24,7 +24,8 @@ void write_figures(json::writer& w, const sse_hub_figures& f) {
       .field("storedEvents", f.stored_events)
       .field("subscribers", f.subscribers)
       .field("eventsPublished", f.events_published)
-      .field("droppedSlowSubscribers", f.dropped_slow);
+      .field("droppedSlowSubscribers", f.dropped_slow)
+      .field("previewsPublished", f.previews_published);
 }
 
 void write_figures(json::writer& w, const media_store_figures& f) {

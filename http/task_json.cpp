@@ -1,6 +1,7 @@
 #include "http/task_json.hpp"
 
 #include "actors/sse_queue.hpp"
+#include "common/base64.hpp"
 #include "common/iso_time.hpp"
 #include "common/json.hpp"
 
@@ -121,6 +122,20 @@ std::string event_json(const task_event& e) {
 
 std::string render_sse_frame(std::int64_t id, const task_event& event) {
   return format_sse_frame(id, event_name(event), event_json(event));
+}
+
+std::string preview_json(const task_preview& preview) {
+  json::writer w;
+  w.begin_object()
+      .field("taskId", preview.task_id)
+      .field("image", "data:" + preview.image.mime + ";base64," + base64_encode(preview.image.bytes))
+      .field("step", preview.step)
+      .field("max", preview.max);
+  return w.end_object().str();
+}
+
+std::string render_preview_frame(const task_preview& preview) {
+  return format_sse_frame_without_id("preview", preview_json(preview));
 }
 
 std::string sync_failure_json(const std::string& sentence, const std::string& details_json,

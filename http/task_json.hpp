@@ -26,6 +26,12 @@ std::string event_json(const task_event& event);
 /// The whole SSE frame of event number `id` (the hub's sse_frame_renderer).
 std::string render_sse_frame(std::int64_t id, const task_event& event);
 
+/// A live preview's `data:` JSON: {taskId, image (a data: URL), step, max}.
+std::string preview_json(const task_preview& preview);
+
+/// The SSE frame of a live preview: `event: preview`, no id (the hub's sse_preview_renderer).
+std::string render_preview_frame(const task_preview& preview);
+
 /// The body of a sync request's failure: {error, details?, taskId}. The caller picks the status.
 std::string sync_failure_json(const std::string& sentence, const std::string& details_json, const std::string& task_id);
 

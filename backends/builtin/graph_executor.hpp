@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "backends/builtin/image.hpp"
+
 namespace mediagen::builtin {
 
 /// One step of progress inside the node being executed.
@@ -48,6 +50,11 @@ struct execution_context {
   std::function<std::string(const std::string& prefix, const std::string& ext, const std::string& bytes)> save_output;
   /// Reads an uploaded input file by the name the graph gives it; throws when absent.
   std::function<std::string(const std::string& name)> load_input;
+  /// Live previews, both optional (unset: nodes do no preview work at all). A node that draws in
+  /// steps asks `preview_due` after a step and, only when it answers true, hands the picture so
+  /// far to `on_preview` (from the executing thread; it must not throw).
+  std::function<bool()> preview_due;
+  std::function<void(const image&)> on_preview;
 };
 
 /// Node types this executor runs.

@@ -1,5 +1,6 @@
 #include "backends/builtin/image_codec.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <memory>
 #include <stdexcept>
@@ -35,6 +36,28 @@ std::string encode_png(const image& img) {
   int ok = stbi_write_png_to_func(append_to_string, &out, img.width, img.height, img.channels, bytes.data(),
                                   img.width * img.channels);
   if (!ok) throw std::runtime_error("PNG encoding failed");
+  return out;
+}
+
+std::string encode_preview_jpeg(const image& img, int max_side, int quality) {
+  if (img.width <= 0 || img.height <= 0 || (img.channels != 3 && img.channels != 4) || max_side < 1)
+    throw std::runtime_error("cannot encode an empty image");
+  const int longer = std::max(img.width, img.height);
+  const image* source = &img;
+  image scaled;
+  if (longer > max_side) {
+    // Rounded, never below one pixel: a 4000x10 strip stays a strip.
+    int w = std::max(1, static_cast<int>((static_cast<long long>(img.width) * max_side + longer / 2) / longer));
+    int h = std::max(1, static_cast<int>((static_cast<long long>(img.height) * max_side + longer / 2) / longer));
+    scaled = resize(img, w, h, resample_filter::area);
+    source = &scaled;
+  }
+  std::vector<std::uint8_t> bytes = to_bytes(*source);
+  std::string out;
+  // stb's JPEG writer ignores a fourth (alpha) channel.
+  int ok = stbi_write_jpg_to_func(append_to_string, &out, source->width, source->height, source->channels, bytes.data(),
+                                  quality);
+  if (!ok) throw std::runtime_error("JPEG encoding failed");
   return out;
 }
 

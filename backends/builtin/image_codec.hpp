@@ -1,5 +1,5 @@
 #pragma once
-// PNG encoding and PNG/JPEG/BMP/GIF (first frame) decoding through stb.
+// PNG encoding, small JPEG previews, and PNG/JPEG/BMP/GIF (first frame) decoding through stb.
 // stb_image has no WebP decoder, so a WebP upload is refused with stb's own reason.
 
 #include <string>
@@ -10,6 +10,10 @@ namespace mediagen::builtin {
 
 /// Encodes as an 8-bit PNG with as many channels as the image has. Throws std::runtime_error.
 std::string encode_png(const image& img);
+
+/// A live preview: the image scaled down (area filter) to at most `max_side` pixels on its longer
+/// side, as an RGB JPEG of `quality` (1..100). Throws std::runtime_error.
+std::string encode_preview_jpeg(const image& img, int max_side = 256, int quality = 80);
 
 /// A decoded file: the colour channels and, when the file had one, its alpha channel.
 struct decoded_image {

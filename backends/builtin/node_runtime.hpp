@@ -73,6 +73,10 @@ public:
   void check_cancelled() const;
   bool cancel_requested() const;
   bool progress_reported() const { return reported_; }
+  /// Whether the caller wants a live preview now (false when it takes none).
+  bool preview_due() const { return ctx_.on_preview && ctx_.preview_due && ctx_.preview_due(); }
+  /// Hands the picture so far to the caller; only after preview_due() held.
+  void preview(const image& picture) const { ctx_.on_preview(picture); }
 
   const execution_context& context() const { return ctx_; }
   void add_output(produced_file file) { outputs_.push_back(std::move(file)); }

@@ -20,8 +20,11 @@ std::vector<node_value> procedural_image(node_call& call) {
   p.height = static_cast<int>(call.integer("height", 8, max_side));
   p.steps = static_cast<int>(call.integer("steps", 1, 200));
   call.check_cancelled();
+  procedural_preview preview;
+  preview.due = [&] { return call.preview_due(); };
+  preview.take = [&](const image& picture) { call.preview(picture); };
   image img = render_procedural(
-      p, [&](int step) { call.progress(step, p.steps); }, [&] { call.check_cancelled(); });
+      p, [&](int step) { call.progress(step, p.steps); }, [&] { call.check_cancelled(); }, preview);
   return {image_batch{std::move(img)}};
 }
 

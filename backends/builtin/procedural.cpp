@@ -200,10 +200,33 @@ image colourise(const std::vector<float>& fa, const std::vector<float>& fb, int 
   return img;
 }
 
+/// The picture so far, small: the fields sampled (nearest) onto a grid at most `max_side` on its
+/// longer side, then coloured like the result. Costs a few hundred thousand pixels at most,
+/// whatever the image's size.
+image colourise_preview(const std::vector<float>& fa, const std::vector<float>& fb, int w, int h, const style& s,
+                        int max_side) {
+  const int longer = std::max(w, h);
+  const int side = std::max(1, std::min(max_side, longer));
+  // Rounded like encode_preview_jpeg's scaling, never below one pixel.
+  const int pw = std::max(1, static_cast<int>((static_cast<long long>(w) * side + longer / 2) / longer));
+  const int ph = std::max(1, static_cast<int>((static_cast<long long>(h) * side + longer / 2) / longer));
+  std::vector<float> sa(static_cast<std::size_t>(pw) * ph), sb(sa.size());
+  for (int y = 0; y < ph; ++y) {
+    const int sy = std::min(h - 1, static_cast<int>((static_cast<long long>(y) * h + h / 2) / ph));
+    for (int x = 0; x < pw; ++x) {
+      const int sx = std::min(w - 1, static_cast<int>((static_cast<long long>(x) * w + w / 2) / pw));
+      const std::size_t from = static_cast<std::size_t>(sy) * w + sx;
+      sa[static_cast<std::size_t>(y) * pw + x] = fa[from];
+      sb[static_cast<std::size_t>(y) * pw + x] = fb[from];
+    }
+  }
+  return colourise(sa, sb, pw, ph, s);
+}
+
 } // namespace
 
 image render_procedural(const procedural_params& p, const std::function<void(int)>& after_step,
-                        const std::function<void()>& poll) {
+                        const std::function<void()>& poll, const procedural_preview& preview) {
   const int w = p.width, h = p.height;
   // Prompt and seed are mixed so that changing either changes every random draw.
   rng r{fnv1a(p.prompt) ^ (p.seed * 0xD6E8FEB86659FD93ULL + 0x2545F4914F6CDD1DULL)};
@@ -239,6 +262,8 @@ image render_procedural(const procedural_params& p, const std::function<void(int
     amp *= s.gain;
     if (step == steps) result = colourise(fa, fb, w, h, s);
     if (after_step) after_step(step);
+    if (step < steps && preview.due && preview.take && preview.due())
+      preview.take(colourise_preview(fa, fb, w, h, s, preview.max_side));
   }
   return result;
 }

@@ -16,6 +16,10 @@ instance_client::instance_client(const std::string& url, ws_listener::frame_call
   ws_ = std::make_unique<ws_listener>(*parsed, client_id_, std::move(on_frame), std::move(on_state), options.ws);
 }
 
+void instance_client::set_binary_callback(ws_listener::binary_callback on_binary) {
+  if (ws_) ws_->set_binary_callback(std::move(on_binary));
+}
+
 bool instance_client::start() { return ws_ && ws_->start(); }
 
 void instance_client::stop() {

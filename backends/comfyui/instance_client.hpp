@@ -41,6 +41,9 @@ public:
   /// "http://host:port[/prefix]".
   std::string describe() const { return api_.describe(); }
 
+  /// Where the socket's binary frames go (previews). Call before start().
+  void set_binary_callback(ws_listener::binary_callback on_binary);
+
   /// Opens the socket (reconnecting on its own from then on). False when it cannot run.
   bool start();
   /// Closes the socket and joins its thread. Idempotent; the destructor calls it.

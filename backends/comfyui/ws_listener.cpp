@@ -45,6 +45,7 @@ struct ws_listener::impl {
   std::string uri; ///< ws://.../ws?clientId=...
   frame_callback on_frame;
   state_callback on_state;
+  binary_callback on_binary; ///< set before start(), read only on the listener thread
   ws_options options;
 
   // ---- shared, guarded by `mutex` --------------------------------------------------------
@@ -132,6 +133,17 @@ struct ws_listener::impl {
       record_error(std::string("The frame callback threw: ") + e.what() + ".");
     } catch (...) {
       record_error("The frame callback threw a non-standard exception.");
+    }
+  }
+
+  void deliver_binary(std::string_view bytes) {
+    if (!on_binary || is_stopping()) return;
+    try {
+      on_binary(bytes);
+    } catch (const std::exception& e) {
+      record_error(std::string("The binary frame callback threw: ") + e.what() + ".");
+    } catch (...) {
+      record_error("The binary frame callback threw a non-standard exception.");
     }
   }
 
@@ -267,9 +279,12 @@ struct ws_listener::impl {
       }
       deliver(frame);
     } else {
-      // Preview images and other binary events (messages.hpp: classify_binary): counted, skipped.
-      std::lock_guard<std::mutex> lock(mutex);
-      ++st.binary_frames;
+      // Preview images and other binary events (preview_frame.hpp): counted, then handed on.
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++st.binary_frames;
+      }
+      deliver_binary(msg->get_payload());
     }
   }
 
@@ -339,6 +354,8 @@ ws_listener::~ws_listener() {
   }
   stop();
 }
+
+void ws_listener::set_binary_callback(binary_callback on_binary) { impl_->on_binary = std::move(on_binary); }
 
 bool ws_listener::start() {
   impl& d = *impl_;

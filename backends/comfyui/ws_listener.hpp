@@ -3,7 +3,7 @@
 // websocketpp client (standalone asio, no TLS) on the listener's own thread.
 //
 // - Text frames are parsed (messages.hpp) and handed to `on_frame`; binary frames (previews)
-//   are counted and skipped.
+//   are counted and handed, unparsed, to the binary callback when one is set (else skipped).
 // - After a failed attempt or a drop it reconnects with exponential back-off (0.25 s doubling
 //   to 5 s by default; reset once a connection opens). ComfyUI keys its sockets by clientId,
 //   so a reconnect with the same id takes over the old session.
@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "backends/comfyui/base_url.hpp"
 #include "backends/comfyui/messages.hpp"
@@ -62,6 +63,8 @@ public:
   /// attempt failed or an open socket dropped. Called on changes only: repeated failed
   /// attempts while already disconnected do not call it again.
   using state_callback = std::function<void(bool connected, const std::string& detail)>;
+  /// A binary frame's bytes, valid only during the call (copy what is kept).
+  using binary_callback = std::function<void(std::string_view bytes)>;
 
   ws_listener(base_url url, std::string client_id, frame_callback on_frame, state_callback on_state,
               ws_options options = {});
@@ -69,6 +72,9 @@ public:
 
   ws_listener(const ws_listener&) = delete;
   ws_listener& operator=(const ws_listener&) = delete;
+
+  /// Where binary frames go (previews: preview_frame.hpp). Call before start(); not thread-safe.
+  void set_binary_callback(binary_callback on_binary);
 
   /// Starts the thread and the first connection attempt. Returns false (and reports through
   /// on_state) when it cannot run: wss:// URL, already stopped. A second start() is a no-op.

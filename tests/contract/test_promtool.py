@@ -34,10 +34,12 @@ def give_every_family_samples(port):
     task_id = answer.json()["taskId"]
     deadline = time.time() + 120
     while time.time() < deadline:
-        state = request(port, "GET", "/tasks/" + task_id).json().get("status")
-        if state in ("completed", "error", "cancelled"):
+        state = request(port, "GET", "/tasks/" + task_id).json().get("state")
+        if state in ("completed", "failed", "cancelled"):
             break
         time.sleep(0.1)
+    else:
+        raise SystemExit("the async generation did not end within 120 s (last state %r)" % state)
     request(port, "POST", "/generate", *json_body({"workflow": "No Such Workflow", "prompt": "p"}))
     request(port, "GET", "/no-such-route")
     request(port, "GET", "/media-data?limit=5")

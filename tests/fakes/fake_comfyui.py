@@ -45,6 +45,7 @@ LOG = logging.getLogger("fake_comfyui")
 
 # Binary websocket event types (ComfyUI server.py / protocol.py BinaryEventTypes).
 PREVIEW_IMAGE = 1
+PREVIEW_IMAGE_WITH_METADATA = 4
 # Image format word that follows the event type in a PREVIEW_IMAGE frame
 # (server.py send_image: 1 = JPEG, 2 = PNG).
 PREVIEW_FORMAT_JPEG = 1
@@ -222,6 +223,8 @@ DEFAULT_CONFIG = {
     "reject_prompt": False,           # every POST /prompt answers 400 with node_errors
     "preview_every": 3,               # send a binary preview after every Nth step (0 = never)
     "preview_format": "jpeg",         # "jpeg" (format word 1) or "png" (format word 2)
+    "preview_style": "plain",         # "plain": PREVIEW_IMAGE (1); "metadata": PREVIEW_IMAGE_WITH_METADATA (4)
+    "preview_pad_bytes": 0,           # bytes appended after the image's end (an oversized frame)
     "extra_node_types": [],           # more accepted class_types (pass-through nodes)
     "extra_output_node_types": [],    # more accepted output class_types (save an image like SaveImage)
     "unknown_node_style": "node_errors",   # or "missing_node_type" (what current ComfyUI sends)
@@ -232,7 +235,7 @@ DEFAULT_CONFIG = {
 BOOL_KEYS = {"legacy", "history_after_idle", "silent_socket", "reject_prompt",
              "ignore_client_prompt_id", "validate_load_image"}
 INT_KEYS = {"step_ms", "steps_default", "node_ms", "drop_socket_after_steps",
-            "history_delay_ms", "preview_every"}
+            "history_delay_ms", "preview_every", "preview_pad_bytes"}
 LIST_KEYS = {"extra_node_types", "extra_output_node_types"}
 
 
@@ -256,6 +259,10 @@ def coerce_config(update):
         elif key == "preview_format":
             if value not in ("jpeg", "png"):
                 raise ValueError("preview_format must be jpeg or png")
+            out[key] = value
+        elif key == "preview_style":
+            if value not in ("plain", "metadata"):
+                raise ValueError("preview_style must be plain or metadata")
             out[key] = value
         elif key == "unknown_node_style":
             if value not in ("node_errors", "missing_node_type"):
@@ -353,16 +360,29 @@ class FakeComfyUI:
             except Exception as err:  # closed/closing socket: ComfyUI only logs it
                 LOG.warning("send error: %s", err)
 
-    async def send_preview(self, sid):
+    async def send_preview(self, sid, prompt_id=None, node_id=None, step=0):
+        """A sampler's latent preview, framed as server.py does it: send_image
+        (PREVIEW_IMAGE: >I 1, >I format, image) or, for clients that announced
+        supports_preview_metadata, send_image_with_metadata (>I 4, >I length,
+        JSON metadata, image)."""
         if self.config["silent_socket"] or sid is None:
             return
-        if self.config["preview_format"] == "png":
-            body = struct.pack(">I", PREVIEW_FORMAT_PNG) + encode_png(16, 16)
+        png = self.config["preview_format"] == "png"
+        # The grey level moves with the step, so consecutive previews differ.
+        image = encode_png(16, 16, seed=step) if png else encode_jpeg_gray(16, 16, level=64 + (step * 16) % 160)
+        image += b"\0" * self.config["preview_pad_bytes"]
+        if self.config["preview_style"] == "metadata":
+            metadata = json.dumps({"node_id": node_id, "prompt_id": prompt_id, "display_node_id": node_id,
+                                   "parent_node_id": None, "real_node_id": node_id,
+                                   "image_type": "image/png" if png else "image/jpeg"}).encode("utf-8")
+            message = struct.pack(">I", PREVIEW_IMAGE_WITH_METADATA) + struct.pack(">I", len(metadata)) + metadata + image
+            kind = "binary:PREVIEW_IMAGE_WITH_METADATA"
         else:
-            body = struct.pack(">I", PREVIEW_FORMAT_JPEG) + encode_jpeg_gray(16, 16)
-        message = struct.pack(">I", PREVIEW_IMAGE) + body
+            message = (struct.pack(">I", PREVIEW_IMAGE)
+                       + struct.pack(">I", PREVIEW_FORMAT_PNG if png else PREVIEW_FORMAT_JPEG) + image)
+            kind = "binary:PREVIEW_IMAGE"
         for target_sid, ws in self._targets(sid):
-            self.log["frames"].append({"sid": target_sid, "type": "binary:PREVIEW_IMAGE"})
+            self.log["frames"].append({"sid": target_sid, "type": kind})
             try:
                 await ws.send_bytes(message)
             except Exception as err:
@@ -630,7 +650,7 @@ class FakeComfyUI:
                                                       "prompt_id": prompt_id, "node": nid})
                         every = self.config["preview_every"]
                         if every and value % every == 0 and value < steps:
-                            await self.send_preview(client_id)
+                            await self.send_preview(client_id, prompt_id, nid, value)
                         steps_sent += 1
                         n = self.config["drop_socket_after_steps"]
                         if n and not self.dropped_once and steps_sent >= n and client_id is not None:
@@ -1204,6 +1224,8 @@ def parse_args(argv):
     p.add_argument("--reject-prompt", action="store_true")
     p.add_argument("--preview-every", type=int, default=DEFAULT_CONFIG["preview_every"])
     p.add_argument("--preview-format", choices=["jpeg", "png"], default="jpeg")
+    p.add_argument("--preview-style", choices=["plain", "metadata"], default="plain")
+    p.add_argument("--preview-pad-bytes", type=int, default=0)
     p.add_argument("--extra-node-type", action="append", default=[], metavar="CLASS_TYPE")
     p.add_argument("--extra-output-node-type", action="append", default=[], metavar="CLASS_TYPE")
     p.add_argument("--unknown-node-style", choices=["node_errors", "missing_node_type"],
@@ -1223,6 +1245,7 @@ async def serve(args):
         "history_delay_ms": args.history_delay_ms, "history_after_idle": args.history_after_idle,
         "silent_socket": args.silent_socket, "reject_prompt": args.reject_prompt,
         "preview_every": args.preview_every, "preview_format": args.preview_format,
+        "preview_style": args.preview_style, "preview_pad_bytes": args.preview_pad_bytes,
         "extra_node_types": args.extra_node_type,
         "extra_output_node_types": args.extra_output_node_type,
         "unknown_node_style": args.unknown_node_style,

@@ -483,6 +483,48 @@ async def test_legacy(s, base):
           "legacy 400 error is a string: %r" % body)
 
 
+async def test_preview_framing(s, base):
+    """Previews as server.py frames them: PREVIEW_IMAGE (>I 1, >I format, a real JPEG or PNG),
+    PREVIEW_IMAGE_WITH_METADATA (>I 4, >I length, JSON naming the prompt and node, the image),
+    and padding after the image for an oversized frame."""
+    def images(frames):
+        return [d for k, d in frames if k == "bin"]
+
+    await configure(s, base, preview_every=1)
+    async with WS(s, base) as ws:
+        await ws.next()
+        _, resp = await post(s, base, "/prompt", {"prompt": graph(steps=4), "client_id": ws.client_id})
+        plain = images(await ws.until_idle(resp["prompt_id"]))
+        check(len(plain) == 3, "a preview after steps 1..3 of 4 (none after the last): %d" % len(plain))
+        for p in plain:
+            event, fmt = struct.unpack(">II", p[:8])
+            check(event == 1 and fmt == 1, "PREVIEW_IMAGE, JPEG: %d %d" % (event, fmt))
+            jpeg = p[8:]
+            check(jpeg[:3] == b"\xff\xd8\xff" and jpeg[-2:] == b"\xff\xd9", "a whole JPEG file")
+            sof = jpeg.find(b"\xff\xc0")
+            check(sof > 0 and struct.unpack(">HH", jpeg[sof + 5:sof + 9]) == (16, 16), "a 16x16 baseline JPEG")
+        check(len(set(plain)) == 3, "consecutive previews differ")
+
+        await configure(s, base, preview_style="metadata", preview_format="png")
+        _, resp = await post(s, base, "/prompt", {"prompt": graph(steps=3), "client_id": ws.client_id})
+        meta = images(await ws.until_idle(resp["prompt_id"]))
+        check(len(meta) == 2, "two previews with metadata: %d" % len(meta))
+        for p in meta:
+            event, length = struct.unpack(">II", p[:8])
+            check(event == 4, "PREVIEW_IMAGE_WITH_METADATA: %d" % event)
+            info = json.loads(p[8:8 + length])
+            check(info["prompt_id"] == resp["prompt_id"] and info["node_id"] == "3", "metadata names prompt and node")
+            check(info["image_type"] == "image/png", "image_type %r" % info.get("image_type"))
+            check(p[8 + length:8 + length + 8] == b"\x89PNG\r\n\x1a\n", "then a PNG file")
+
+        await configure(s, base, preview_style="plain", preview_format="jpeg", preview_pad_bytes=100000)
+        _, resp = await post(s, base, "/prompt", {"prompt": graph(steps=2), "client_id": ws.client_id})
+        padded = images(await ws.until_idle(resp["prompt_id"]))
+        check(len(padded) == 1 and len(padded[0]) > 100000, "an oversized frame: %r" % [len(p) for p in padded])
+    status, _ = await post(s, base, "/_fake/config", {"preview_style": "fancy"})
+    check(status == 400, "an unknown preview_style is refused: %s" % status)
+
+
 async def test_execution_error(s, base):
     """--fail-node: execution_error frame and an error history."""
     await configure(s, base, fail_node="VAEDecode")
@@ -616,6 +658,7 @@ TESTS = [
     test_interrupt,
     test_queue_delete,
     test_legacy,
+    test_preview_framing,
     test_execution_error,
     test_drop_socket,
     test_silent_and_history_delay,

@@ -4,6 +4,7 @@
 #include "tests/unit/actor_test_support.hpp"
 
 #include "actors/builtin_backend_actor.hpp"
+#include "backends/builtin/image_codec.hpp"
 
 using namespace mediagen;
 using namespace mediagen::test;
@@ -78,5 +79,55 @@ TEST_CASE("builtin backend: a job renders with rising progress, and completed an
   CHECK(after.finished() == 2);
   CHECK(after.queue() == 0);
   CHECK(after.round_trip_seconds > 0);
+  self->send_exit(backend, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("builtin backend: a job with a preview interval sends JPEG previews, one without sends none") {
+  actor_system_fixture f;
+  scratch_dir dir{"builtin-previews"};
+  builtin_backend_settings s;
+  s.outputs = std::make_shared<storage>(dir.str());
+  s.inputs_dir = dir.str();
+  auto backend = spawn_builtin_backend(f.sys, s);
+  caf::scoped_actor self{f.sys};
+  const char* graph =
+      R"({"1":{"class_type":"ProceduralImage","inputs":{"prompt":"","seed":3,"width":320,"height":200,"steps":5}},
+    "2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"t"}}})";
+  auto run = [&](std::int64_t interval_ms) {
+    backend_job job{"p" + std::to_string(interval_ms), "g.json", graph, {}};
+    job.preview_interval_ms = interval_ms;
+    self->send(backend, atom::run::value, job, caf::actor_cast<task_actor>(self));
+    std::vector<preview_image> previews;
+    bool done = false, ok = false;
+    while (!done)
+      self->receive([&](atom::progress, backend_progress&) {},
+                    [&](atom::preview, preview_image& p) { previews.push_back(std::move(p)); },
+                    [&](atom::done, backend_outcome& o) {
+                      ok = o.ok;
+                      done = true;
+                    },
+                    caf::after(std::chrono::seconds(30)) >>
+                        [&] {
+                          FAIL("the job did not end");
+                          done = true;
+                        });
+    CHECK(ok);
+    return previews;
+  };
+  // 1 ms apart at most: with five steps, at least the first after step 1 is due.
+  auto with = run(1);
+  REQUIRE_FALSE(with.empty());
+  CHECK(with.size() <= 4);
+  for (auto& p : with) {
+    CHECK(p.mime == "image/jpeg");
+    auto picture = builtin::decode_image(p.bytes);
+    CHECK(picture.rgb.width == 256);
+    CHECK(picture.rgb.height == 160);
+  }
+  // A long interval: only the first preview passes.
+  CHECK(run(3600000).size() == 1);
+  CHECK(run(0).empty());
+  // Ended by an exit, as the server ends it: its state (and worker pool) then goes on a CAF
+  // thread, never on a render thread that may still hold the last handle.
   self->send_exit(backend, caf::exit_reason::user_shutdown);
 }

@@ -292,3 +292,48 @@ TEST_CASE("builtin: a context without callbacks still runs or fails cleanly") {
   CHECK_FALSE(o.ok);
   CHECK(contains(o.error, "Node 2 (SaveImage)"));
 }
+
+TEST_CASE("builtin: previews come only when due, as small pictures, and never change the result") {
+  const std::string graph = procedural_graph("a harbour", 11, 600, 300, 6);
+  std::string plain;
+  {
+    fake_io io;
+    REQUIRE(io.run(graph).ok);
+    plain = io.file(0);
+  }
+  fake_io io;
+  std::vector<image> previews;
+  int asked = 0;
+  auto ctx = io.context();
+  // Due every other time it is asked: the node must ask after each step but the last.
+  ctx.preview_due = [&] { return ++asked % 2 == 1; };
+  ctx.on_preview = [&](const image& picture) { previews.push_back(picture); };
+  auto o = execute_graph(graph, ctx);
+  REQUIRE(o.ok);
+  CHECK(asked == 5);
+  REQUIRE(previews.size() == 3);
+  for (auto& p : previews) {
+    CHECK(p.width == 256);
+    CHECK(p.height == 128);
+    CHECK(p.channels == 3);
+  }
+  CHECK(io.file(0) == plain);
+  // Later steps add detail: the pictures differ.
+  CHECK(previews.front().pixels != previews.back().pixels);
+}
+
+TEST_CASE("builtin: a preview JPEG is at most 256 px on its longer side and decodes") {
+  image wide = make_image(1000, 10, 3, 0.5f);
+  std::string jpeg = encode_preview_jpeg(wide);
+  REQUIRE(jpeg.size() > 3);
+  CHECK(jpeg.substr(0, 3) == std::string("\xFF\xD8\xFF", 3));
+  auto decoded = decode_image(jpeg);
+  CHECK(decoded.rgb.width == 256);
+  CHECK(decoded.rgb.height == 3);
+  image small = make_image(40, 30, 4, 0.25f);
+  auto kept = decode_image(encode_preview_jpeg(small));
+  CHECK(kept.rgb.width == 40);
+  CHECK(kept.rgb.height == 30);
+  CHECK_FALSE(kept.has_alpha);
+  CHECK_THROWS(encode_preview_jpeg(image{}));
+}

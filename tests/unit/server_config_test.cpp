@@ -76,7 +76,7 @@ TEST_CASE("--help names every setting, and every flag it names is one the parser
     auto e = load({flag + "=1"}, c); // a bad value or fine, but never an unknown flag
     CHECK(e.find("unknown flag") == std::string::npos);
   }
-  CHECK(flags == 30);
+  CHECK(flags == 31);
   server_config c;
   CHECK(load({"--no-such-flag=1"}, c).find("unknown flag") != std::string::npos);
 }
@@ -118,6 +118,7 @@ TEST_CASE("CORS origins, API keys, the SSE retry and the access log are read fro
   CHECK(defaults.api_keys.empty());
   CHECK_FALSE(defaults.access_log);
   CHECK(defaults.sse_retry_ms == 3000);
+  CHECK(defaults.preview_interval_ms == 500);
   fs::remove_all(file.parent_path());
   fs::remove_all(dir);
 }
