@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
     comfy.urls = config.comfyui_urls;
     comfy.outputs = outputs;
     comfy.inputs = inputs;
+    comfy.retries = static_cast<std::size_t>(config.comfyui_retries);
     comfyui = spawn_comfyui_backend(sys, comfy);
     ctx.backends.push_back(named_backend{"comfyui", "", comfyui});
     ctx.comfyui_configured = true;
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
   sup.hub = ctx.hub;
   sup.store = ctx.store;
   sup.max_queued_tasks = static_cast<std::size_t>(config.max_queued_tasks);
+  sup.cancel_grace = std::chrono::seconds(config.cancel_grace_seconds);
   sup.preview_interval_ms = config.preview_interval_ms;
   sup.retention = std::chrono::seconds(config.task_retention_seconds);
   sup.journal = journal;
@@ -203,10 +205,12 @@ int main(int argc, char** argv) {
 
   ctx.accepting = false;
   {
-    // Let running tasks finish within the grace period; the rest get cancelled.
+    // Let running tasks finish within the grace period; the rest get cancelled (and each
+    // cancelled task may take the cancel grace period to end).
     caf::scoped_actor self{sys};
-    self->request(ctx.supervisor, std::chrono::seconds(config.shutdown_grace_seconds + 10), atom::shutdown::value,
-                  static_cast<std::int64_t>(config.shutdown_grace_seconds))
+    self->request(ctx.supervisor,
+                  std::chrono::seconds(config.shutdown_grace_seconds + config.cancel_grace_seconds + 10),
+                  atom::shutdown::value, static_cast<std::int64_t>(config.shutdown_grace_seconds))
         .receive([](bool) {}, [](caf::error&) {});
   }
   caf::anon_send(ctx.hub, atom::close_all::value);

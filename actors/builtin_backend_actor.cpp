@@ -163,6 +163,13 @@ void render(backend_job job, task_actor task, builtin_self_actor backend, builti
   outcome.cancelled = result.cancelled;
   outcome.error = result.error;
   for (auto& f : result.outputs) outcome.outputs.push_back(output_file{f.filename, f.kind, f.bytes});
+  // Cancelled after its last check: the task may have ended (cancel grace over) and could not
+  // remove these any more; a cancelled job reports no outputs.
+  if (cancel_requested->load() && !outcome.cancelled) {
+    for (auto& o : outcome.outputs) settings.outputs->remove(o.name);
+    outcome = backend_outcome{};
+    outcome.cancelled = true;
+  }
   auto end = outcome.cancelled ? render_end::cancelled : outcome.ok ? render_end::completed : render_end::failed;
   caf::anon_send(task, atom::done::value, std::move(outcome));
   caf::anon_send(backend, atom::internal::value, atom::finished::value, job.task_id, end);

@@ -21,6 +21,9 @@ struct comfyui_settings {
   std::size_t worker_threads = 4;                  ///< per instance: uploads, submits, /history, /view
   std::chrono::milliseconds history_poll{2000};    ///< the slow poll beside the socket
   std::chrono::milliseconds health_interval{2000}; ///< /system_stats probes
+  /// How often a task may move to another healthy instance when its instance dies before the
+  /// task made outputs (comfyuiRetries).
+  std::size_t retries = 1;
 };
 
 /// Spawns the pool and its instances. The pool is the backend the supervisor sends ComfyUI tasks to.

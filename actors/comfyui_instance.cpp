@@ -40,6 +40,11 @@ constexpr std::size_t prompts_in_comfyui = 2;
 /// How many jobs held in our queue hear about each move of it (as the builtin backend).
 constexpr std::size_t positions_reported = 8;
 
+/// Polls in a row that found a prompt neither queued nor in the history before the job counts
+/// as lost. One miss is not enough: ComfyUI writes the history just after the prompt leaves
+/// the queue's running slot on some versions (and the fake's history_delay_ms models that).
+constexpr int vanished_polls = 3;
+
 /// A preview frame past this is dropped unread. ComfyUI's own previews are JPEGs of at most
 /// 512 px (a few tens of KiB); anything near this is not a preview a browser should get.
 constexpr std::size_t max_preview_frame_bytes = 4 * 1024 * 1024;
@@ -53,6 +58,10 @@ struct comfy_job {
   /// held: in our queue, not yet sent; submitting … running: ComfyUI has it; fetching: it is done.
   enum class stage { held, submitting, waiting, running, fetching } at = stage::held;
   bool cancel_requested = false;
+  /// ComfyUI reported files of an output node (`executed`): they exist only on that instance,
+  /// so the job is not resubmitted elsewhere if the instance dies now.
+  bool produced_outputs = false;
+  int vanished = 0;                          ///< consecutive polls that found the prompt nowhere
   std::map<std::string, std::string> titles; ///< node id → _meta.title, else class_type
   std::set<std::string> done_nodes;          ///< executed or cached
   std::string current_node;
@@ -85,6 +94,7 @@ struct instance_state {
   bool connected = false;
   std::string health_detail;
   std::uint64_t submitted = 0, completed = 0, failed = 0, cancelled = 0, frees = 0;
+  std::uint64_t lost = 0; ///< jobs handed back to the pool because this instance died under them
   /// Seconds from `run` to the job's end, summed over ended jobs (for /metrics).
   double round_trip_seconds = 0;
 
@@ -178,6 +188,31 @@ backend_outcome cancelled_outcome() {
   return o;
 }
 
+// This instance died under a job that has no outputs yet: the pool gives it to another
+// instance (or fails the task). `reason` is the first part of a sentence, without its period.
+void lose(instance_pointer self, std::string task_id, const std::string& reason) {
+  auto& st = self->state;
+  auto it = st.jobs.find(task_id);
+  if (it == st.jobs.end()) return;
+  if (!st.settings.pool) {
+    backend_outcome o;
+    o.error = reason + ".";
+    return finish(self, task_id, o);
+  }
+  ++st.lost;
+  std::fprintf(stderr, "warn comfyui job lost url=%s task=%s reason=%s\n", st.settings.url.c_str(), task_id.c_str(),
+               json::quote(reason).c_str());
+  st.round_trip_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.received_at).count();
+  if (holds_slot(it->second)) --st.in_comfyui;
+  if (!it->second.prompt_id.empty()) st.by_prompt.erase(it->second.prompt_id);
+  auto job = std::move(it->second.job);
+  auto task = std::move(it->second.task);
+  st.jobs.erase(it);
+  self->send(st.settings.pool, atom::lost::value, st.settings.index, std::move(job), std::move(task), reason);
+  submit_held(self);
+}
+
 void start_fetch(instance_pointer self, comfy_job& j) {
   if (j.at == comfy_job::stage::fetching) return;
   if (holds_slot(j)) --self->state.in_comfyui;
@@ -258,6 +293,7 @@ void on_frame(instance_pointer self, const comfyui::ws_frame& frame) {
           report(self, *j, within, static_cast<std::int64_t>(f.value), static_cast<std::int64_t>(f.max));
         } else if constexpr (std::is_same_v<T, comfyui::executed_frame>) {
           j->done_nodes.insert(f.node);
+          for (auto& file : f.files) j->produced_outputs |= file.type == "output";
           report(self, *j);
         }
       },
@@ -323,18 +359,38 @@ void stop_prompt(instance_pointer self, const std::string& prompt_id) {
   });
 }
 
-// The instance stopped answering: its queued and running prompts will never report; fail them
-// now (their fetches, already under way, fail on their own).
+// The instance stopped answering: its queued and running prompts will never report. Those
+// without outputs go back to the pool to run elsewhere; the others fail now (fetches already
+// under way fail on their own).
 void fail_unreachable_jobs(instance_pointer self, const std::string& detail) {
-  std::vector<std::string> lost;
-  for (auto& [id, j] : self->state.jobs)
+  // Held jobs were never sent here: they go back to the pool first, so that losing the others
+  // (which frees their places) does not send them to this instance. Their ids left in `held`
+  // are skipped, as the jobs are gone.
+  std::vector<std::string> held, lost;
+  for (auto& [id, j] : self->state.jobs) {
+    if (j.at == comfy_job::stage::held) held.push_back(id);
     if (j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::running) lost.push_back(id);
+  }
+  for (auto& id : held) {
+    if (self->state.jobs[id].cancel_requested)
+      finish(self, id, cancelled_outcome());
+    else
+      lose(self, id,
+           "ComfyUI at " + self->state.settings.url + " stopped answering before the task was sent (" + detail + ")");
+  }
   for (auto& id : lost) {
-    bool cancelled = self->state.jobs[id].cancel_requested;
-    backend_outcome o;
-    o.cancelled = cancelled;
-    o.error = "ComfyUI at " + self->state.settings.url + " stopped answering while running the task (" + detail + ").";
-    finish(self, id, cancelled ? cancelled_outcome() : o);
+    auto& j = self->state.jobs[id];
+    std::string reason = "ComfyUI at " + self->state.settings.url + " stopped answering while running the task (" +
+                         detail + ")";
+    if (j.cancel_requested) {
+      finish(self, id, cancelled_outcome());
+    } else if (j.produced_outputs) {
+      backend_outcome o;
+      o.error = reason + ", after its outputs were made there.";
+      finish(self, id, o);
+    } else {
+      lose(self, id, reason);
+    }
   }
 }
 
@@ -401,6 +457,11 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         if (it == st.jobs.end()) return;
         auto& j = it->second;
         if (!outcome.ok) {
+          if (j.cancel_requested) return finish(self, task_id, cancelled_outcome());
+          // No answer at all: the instance is down, another one may take the job.
+          if (outcome.unreachable)
+            return lose(self, task_id,
+                        "ComfyUI at " + st.settings.url + " could not take the task (" + outcome.error + ")");
           backend_outcome o;
           o.error = outcome.error;
           o.details_json = outcome.details_json;
@@ -424,7 +485,12 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
       },
       [self](atom::internal, atom::ws, bool up, const std::string& detail) {
         self->state.connected = up;
-        if (!up) self->state.health_detail = detail;
+        if (!up) {
+          self->state.health_detail = detail;
+          // A dropped socket is often a dead instance: probe now rather than at the next tick,
+          // so its jobs move to another instance within a round trip.
+          probe_health(self);
+        }
       },
       [self](atom::internal, atom::history) {
         // The slow poll beside the socket: a silent or dropped socket cannot hang a task.
@@ -438,18 +504,41 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         comfyui_instance_actor me = self;
         for (auto* j : open)
           st.pool->post([client, me, task_id = j->job.task_id, pid = j->prompt_id] {
-            caf::anon_send(me, atom::internal::value, atom::history::value, task_id,
-                           history_written(client->api(), pid));
+            caf::anon_send(me, atom::internal::value, atom::history::value, task_id, locate_prompt(client->api(), pid));
           });
         self->delayed_send(self, st.settings.history_poll, atom::internal::value, atom::history::value);
       },
-      [self](atom::internal, atom::history, const std::string& task_id, bool written) {
-        auto it = self->state.jobs.find(task_id);
-        if (written && it != self->state.jobs.end()) start_fetch(self, it->second);
+      [self](atom::internal, atom::history, const std::string& task_id, prompt_whereabouts where) {
+        auto& st = self->state;
+        auto it = st.jobs.find(task_id);
+        if (it == st.jobs.end()) return;
+        auto& j = it->second;
+        if (j.at != comfy_job::stage::waiting && j.at != comfy_job::stage::running) return;
+        if (where == prompt_whereabouts::finished) return start_fetch(self, j);
+        if (where != prompt_whereabouts::vanished) {
+          j.vanished = 0;
+          return;
+        }
+        if (++j.vanished < vanished_polls) return;
+        // It forgot the prompt (restarted, queue cleared): nothing will ever come for it.
+        std::string reason = "ComfyUI at " + st.settings.url + " lost prompt " + j.prompt_id +
+                             " (neither queued nor in its history)";
+        if (j.cancel_requested) return finish(self, task_id, cancelled_outcome());
+        if (!j.produced_outputs) return lose(self, task_id, reason);
+        backend_outcome o;
+        o.error = reason + ".";
+        finish(self, task_id, o);
       },
       [self](atom::internal, atom::fetched, const std::string& task_id, backend_outcome& outcome) {
-        auto it = self->state.jobs.find(task_id);
-        if (it != self->state.jobs.end() && it->second.cancel_requested && !outcome.ok) outcome = cancelled_outcome();
+        auto& st = self->state;
+        auto it = st.jobs.find(task_id);
+        if (it != st.jobs.end() && it->second.cancel_requested) {
+          // The task was cancelled (and may have ended at its grace period): its late outputs
+          // are removed, never reported.
+          if (st.settings.outputs)
+            for (auto& o : outcome.outputs) st.settings.outputs->remove(o.name);
+          outcome = cancelled_outcome();
+        }
         finish(self, task_id, std::move(outcome));
       },
       [self](atom::cancel, const std::string& task_id) {
@@ -506,6 +595,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         f.failed = st.failed;
         f.cancelled = st.cancelled;
         f.frees = st.frees;
+        f.lost = st.lost;
         f.round_trip_seconds = st.round_trip_seconds;
         f.client_id = st.client->client_id();
         f.socket = st.client->socket_stats();

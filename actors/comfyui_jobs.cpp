@@ -1,5 +1,6 @@
 #include "actors/comfyui_jobs.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -68,6 +69,7 @@ submit_outcome submit_job(const comfyui::http_api& api, const submit_request& re
     }
     auto uploaded = api.upload_image(bytes, input.stored_name, "input", true);
     if (!uploaded.ok) {
+      out.unreachable = uploaded.unreachable();
       out.error = uploaded.error;
       return out;
     }
@@ -82,6 +84,7 @@ submit_outcome submit_job(const comfyui::http_api& api, const submit_request& re
       out.error = submitted.answer.describe();
       out.details_json = prompt_error_json(submitted.answer);
     } else {
+      out.unreachable = submitted.unreachable();
       out.error = submitted.error;
     }
     return out;
@@ -95,6 +98,16 @@ submit_outcome submit_job(const comfyui::http_api& api, const submit_request& re
 bool history_written(const comfyui::http_api& api, const std::string& prompt_id) {
   auto h = api.get_history(prompt_id);
   return h.ok && h.entry.found;
+}
+
+prompt_whereabouts locate_prompt(const comfyui::http_api& api, const std::string& prompt_id) {
+  auto queue = api.get_queue();
+  if (!queue.ok) return prompt_whereabouts::unreachable;
+  if (std::find(queue.prompt_ids.begin(), queue.prompt_ids.end(), prompt_id) != queue.prompt_ids.end())
+    return prompt_whereabouts::queued;
+  auto h = api.get_history(prompt_id);
+  if (!h.ok) return prompt_whereabouts::unreachable;
+  return h.entry.found ? prompt_whereabouts::finished : prompt_whereabouts::vanished;
 }
 
 backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::string& prompt_id,

@@ -34,6 +34,11 @@ backend_outcome fetch_job_outputs(const comfyui::http_api& api, const std::strin
 /// One /history look-up: true when the prompt's entry exists (it has finished).
 bool history_written(const comfyui::http_api& api, const std::string& prompt_id);
 
+/// Reads /queue, then /history: a prompt leaves the queue only once its history is written
+/// (ComfyUI's PromptQueue.task_done does both under one lock), so asking in this order
+/// never takes a prompt that just finished for a vanished one.
+prompt_whereabouts locate_prompt(const comfyui::http_api& api, const std::string& prompt_id);
+
 /// The failure of an execution_error frame as one sentence and a details object.
 backend_outcome execution_failure(const comfyui::execution_error_frame& e);
 

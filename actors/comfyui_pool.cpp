@@ -1,9 +1,12 @@
 // Several ComfyUI instances behind one backend handle: each task goes to the
-// healthy instance with the fewest queued plus running tasks.
+// healthy instance with the fewest queued plus running tasks, and a task whose instance dies
+// before it made outputs goes to another healthy one (`retries` times at most).
 
 #include "actors/comfyui_backend_actor.hpp"
 
+#include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <caf/all.hpp>
 
@@ -22,7 +25,13 @@ struct member {
 
 struct pool_state {
   std::vector<member> members;
-  std::unordered_map<std::string, std::size_t> owner; ///< task id → member index
+  std::unordered_map<std::string, std::size_t> owner;         ///< task id → member index
+  std::size_t retries = 1;                                    ///< resubmissions a task may have
+  std::unordered_map<std::string, std::size_t> resubmissions; ///< task id → how often it moved
+  /// Tasks cancelled while with the pool: a lost job of one of these is not resubmitted (the
+  /// cancel may have reached the instance after it had let the job go).
+  std::unordered_set<std::string> cancelled;
+  std::uint64_t resubmitted = 0;
 
   static inline const char* name = "comfyui_pool";
 };
@@ -43,9 +52,75 @@ std::size_t pick(const pool_state& st) {
   return 0;
 }
 
+// The healthy member other than `except` with the least load; none = members.size().
+std::size_t pick_other(const pool_state& st, std::size_t except) {
+  std::size_t best = st.members.size();
+  for (std::size_t i = 0; i < st.members.size(); ++i) {
+    if (i == except || !st.members[i].healthy) continue;
+    if (best == st.members.size() || st.members[i].load < st.members[best].load) best = i;
+  }
+  return best;
+}
+
+void place(pool_pointer self, std::size_t i, backend_job job, task_actor task) {
+  auto& st = self->state;
+  ++st.members[i].load;
+  st.owner[job.task_id] = i;
+  self->send(st.members[i].handle, atom::run::value, std::move(job), std::move(task));
+}
+
+// The task no longer counts against the member it was on.
+void release(pool_state& st, const std::string& task_id) {
+  auto it = st.owner.find(task_id);
+  if (it == st.owner.end()) return;
+  if (st.members[it->second].load > 0) --st.members[it->second].load;
+  st.owner.erase(it);
+}
+
+// Member `from` died under the job (no outputs yet): another healthy member runs it, or the
+// task fails with one sentence saying why none could.
+void resubmit(pool_pointer self, std::size_t from, backend_job& job, task_actor& task, const std::string& reason) {
+  auto& st = self->state;
+  const std::string id = job.task_id;
+  release(st, id);
+  if (st.cancelled.erase(id)) {
+    st.resubmissions.erase(id);
+    backend_outcome o;
+    o.cancelled = true;
+    return self->send(task, atom::done::value, o);
+  }
+  std::size_t used = st.resubmissions[id];
+  std::size_t to = used < st.retries ? pick_other(st, from) : st.members.size();
+  if (to == st.members.size()) {
+    st.resubmissions.erase(id);
+    backend_outcome o;
+    if (st.retries == 0)
+      o.error = reason + ", and resubmitting to another instance is turned off.";
+    else if (used >= st.retries)
+      o.error = reason + ", and it was resubmitted " + std::to_string(used) + " time" + (used == 1 ? "" : "s") +
+                " already.";
+    else
+      o.error = reason + ", and no other healthy ComfyUI instance can take it.";
+    return self->send(task, atom::done::value, std::move(o));
+  }
+  st.resubmissions[id] = used + 1;
+  ++st.resubmitted;
+  std::string from_url = from < st.members.size() ? st.members[from].url : "?";
+  std::fprintf(stderr, "warn comfyui task resubmitted task=%s from=%s to=%s\n", id.c_str(), from_url.c_str(),
+               st.members[to].url.c_str());
+  // One progress event says so; the task keeps its state, step and percentage (a queued
+  // report leaves a running task running, and carries only the message to it).
+  backend_progress p;
+  p.state = task_state::queued;
+  p.progress.message = "ComfyUI instance " + from_url + " lost; resubmitted to " + st.members[to].url + ".";
+  self->send(task, atom::progress::value, p);
+  place(self, to, std::move(job), std::move(task));
+}
+
 } // namespace
 
 comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settings settings) {
+  self->state.retries = settings.retries;
   for (std::size_t i = 0; i < settings.urls.size(); ++i) {
     comfyui_instance_settings s;
     s.url = settings.urls[i];
@@ -62,23 +137,26 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
   }
   return {
       [self](atom::run, backend_job& job, task_actor& task) {
-        auto& st = self->state;
-        auto i = pick(st);
-        ++st.members[i].load;
-        st.owner[job.task_id] = i;
-        self->send(st.members[i].handle, atom::run::value, std::move(job), std::move(task));
+        if (self->state.members.empty())
+          return self->send(task, atom::done::value,
+                            backend_outcome{false, false, "No ComfyUI instance is configured.", "", {}});
+        place(self, pick(self->state), std::move(job), std::move(task));
       },
       [self](atom::cancel, const std::string& task_id) {
-        auto it = self->state.owner.find(task_id);
-        if (it != self->state.owner.end())
-          self->send(self->state.members[it->second].handle, atom::cancel::value, task_id);
-      },
-      [self](atom::finished, const std::string& task_id) {
         auto& st = self->state;
         auto it = st.owner.find(task_id);
         if (it == st.owner.end()) return;
-        if (st.members[it->second].load > 0) --st.members[it->second].load;
-        st.owner.erase(it);
+        st.cancelled.insert(task_id);
+        self->send(st.members[it->second].handle, atom::cancel::value, task_id);
+      },
+      [self](atom::finished, const std::string& task_id) {
+        auto& st = self->state;
+        release(st, task_id);
+        st.resubmissions.erase(task_id);
+        st.cancelled.erase(task_id);
+      },
+      [self](atom::lost, std::int64_t index, backend_job& job, task_actor& task, const std::string& reason) {
+        resubmit(self, static_cast<std::size_t>(index), job, task, reason);
       },
       [self](atom::health, std::int64_t index, bool healthy) {
         if (index >= 0 && static_cast<std::size_t>(index) < self->state.members.size())
@@ -97,8 +175,9 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
         for (auto& m : st.members) any_healthy |= m.healthy;
         status->state = any_healthy ? "running" : "unhealthy";
         auto remaining = std::make_shared<std::size_t>(st.members.size());
-        auto finish = [rp, status, any_healthy]() mutable {
+        auto finish = [rp, status, any_healthy, resubmitted = st.resubmitted]() mutable {
           backend_figures sum;
+          sum.resubmitted = resubmitted;
           sum.backend = "comfyui-pool";
           sum.healthy = any_healthy;
           for (auto& part : status->parts)
@@ -110,6 +189,7 @@ comfyui_pool_actor::behavior_type comfyui_pool(pool_pointer self, comfyui_settin
               sum.failed += f->failed;
               sum.cancelled += f->cancelled;
               sum.frees += f->frees;
+              sum.lost += f->lost;
               sum.round_trip_seconds += f->round_trip_seconds;
             }
           status->figures = sum;

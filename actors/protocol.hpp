@@ -66,6 +66,7 @@ using get = caf::atom_constant<caf::atom("get")>;
 /// Tags messages only the actor itself (its timers, its threads) may send.
 using internal = caf::atom_constant<caf::atom("internal")>;
 using list = caf::atom_constant<caf::atom("list")>;
+using lost = caf::atom_constant<caf::atom("lost")>;
 using ok = caf::atom_constant<caf::atom("ok")>;
 using open = caf::atom_constant<caf::atom("open")>;
 using preview = caf::atom_constant<caf::atom("preview")>;
@@ -85,13 +86,17 @@ using ws = caf::atom_constant<caf::atom("ws")>;
 // -- task states and snapshots -------------------------------------------------------------------
 
 /// queued → running → completed | failed | cancelled; `lost`: a crash left it unfinished.
-enum class task_state : std::uint8_t { queued, running, completed, failed, cancelled, lost };
+/// A cancel moves a queued or running task to `cancelling` at once; it ends `cancelled` when
+/// its backend confirms the stop, or after the cancel grace period at the latest.
+enum class task_state : std::uint8_t { queued, running, cancelling, completed, failed, cancelled, lost };
 
-/// "queued", "running", "completed", "failed", "cancelled", "lost".
+/// "queued", "running", "cancelling", "completed", "failed", "cancelled", "lost".
 const char* to_string(task_state s);
 
 /// True for the states a task never leaves.
-constexpr bool has_ended(task_state s) { return s != task_state::queued && s != task_state::running; }
+constexpr bool has_ended(task_state s) {
+  return s != task_state::queued && s != task_state::running && s != task_state::cancelling;
+}
 
 using wall_time = std::chrono::system_clock::time_point;
 
@@ -187,6 +192,8 @@ struct backend_figures {
   std::uint64_t completed = 0, failed = 0, cancelled = 0;
   std::uint64_t cancelled_while_queued = 0;
   std::uint64_t frees = 0;       ///< ComfyUI: /free calls on workflow switches
+  std::uint64_t lost = 0;        ///< ComfyUI: jobs the instance died under, handed back to the pool
+  std::uint64_t resubmitted = 0; ///< ComfyUI pool: lost jobs it gave to another instance
   double round_trip_seconds = 0; ///< from `run` to the job's end, summed over finished jobs
   std::string client_id;         ///< ComfyUI: our clientId
   comfyui::ws_stats socket;      ///< ComfyUI: the WebSocket's figures
@@ -199,7 +206,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backend_figures& x) {
   return f(caf::meta::type_name("backend_figures"), x.backend, x.url, x.healthy, x.detail, x.socket_connected,
            x.workers, x.queued, x.running, x.submitted, x.completed, x.failed, x.cancelled, x.cancelled_while_queued,
-           x.frees, x.round_trip_seconds, x.client_id, x.socket);
+           x.frees, x.lost, x.resubmitted, x.round_trip_seconds, x.client_id, x.socket);
 }
 
 struct task_figures {
@@ -326,7 +333,8 @@ typename Inspector::result_type inspect(Inspector& f, task_preview& x) {
 using task_actor = status_client_actor::extend<
     /// Answered with the ended task once it ends; wait_timed_out after `timeout_ms` (the task goes on).
     caf::replies_to<atom::await, std::int64_t>::with<task_snapshot>,
-    /// Stop: a queued job never starts, a running one is interrupted in its backend.
+    /// Stop: a queued job never starts, a running one is interrupted in its backend; the task is
+    /// `cancelling` until the backend confirms, or the cancel grace period ends.
     caf::reacts_to<atom::cancel>,
     /// From the backend: progress of this task's job.
     caf::reacts_to<atom::progress, backend_progress>,
@@ -341,12 +349,15 @@ using task_actor = status_client_actor::extend<
 using backend_actor = status_client_actor::extend<
     /// Queue a job; progress and the outcome go to the task.
     caf::reacts_to<atom::run, backend_job, task_actor>,
-    /// Cancel a task's job, queued or running; the task still gets its `done` (cancelled).
+    /// Cancel a task's job, queued or running; the task still gets its `done` (cancelled). A
+    /// cancelled job never reports outputs: what it still produces is removed from storage by
+    /// the backend (the task may have ended already and could not remove it).
     caf::reacts_to<atom::cancel, std::string>>;
 
 /// How submitting a prompt to ComfyUI went (uploads, /free, /prompt), from a worker thread.
 struct submit_outcome {
   bool ok = false;
+  bool unreachable = false; ///< no HTTP answer at all (the instance is down): another may take the job
   std::string prompt_id;
   std::string error;        ///< one sentence when !ok
   std::string details_json; ///< ComfyUI's error and node_errors ("" = none)
@@ -354,14 +365,25 @@ struct submit_outcome {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_outcome& x) {
-  return f(x.ok, x.prompt_id, x.error, x.details_json);
+  return f(x.ok, x.unreachable, x.prompt_id, x.error, x.details_json);
 }
+
+/// Where an instance has a prompt we gave it.
+enum class prompt_whereabouts : std::uint8_t {
+  queued,     ///< in /queue (running or pending)
+  finished,   ///< its /history entry exists
+  vanished,   ///< neither: the instance forgot it (restarted, or its queue was cleared)
+  unreachable ///< no answer, or an answer we could not read: nothing known
+};
 
 /// Several ComfyUI instances behind one backend handle: each task goes to the healthy instance
 /// with the fewest queued plus running tasks. What its instances tell it:
 using comfyui_pool_actor = backend_actor::extend<
     /// An instance ended the job of this task.
     caf::reacts_to<atom::finished, std::string>,
+    /// An instance (by index) died before the job produced outputs, for this reason (one
+    /// sentence): the pool resubmits the job to another healthy instance, or fails the task.
+    caf::reacts_to<atom::lost, std::int64_t, backend_job, task_actor, std::string>,
     /// An instance (by index) became healthy or not.
     caf::reacts_to<atom::health, std::int64_t, bool>>;
 
@@ -380,8 +402,8 @@ using comfyui_instance_actor = backend_actor::extend<
     caf::reacts_to<atom::internal, atom::fetched, std::string, backend_outcome>,
     /// Timer: poll /history for the oldest prompts, in case the socket went quiet.
     caf::reacts_to<atom::internal, atom::history>,
-    /// From a worker: whether /history has the task's prompt yet.
-    caf::reacts_to<atom::internal, atom::history, std::string, bool>,
+    /// From a worker: where the instance has the task's prompt (/queue, then /history).
+    caf::reacts_to<atom::internal, atom::history, std::string, prompt_whereabouts>,
     /// Timer: probe /system_stats.
     caf::reacts_to<atom::internal, atom::health>,
     /// From a worker: the probe's answer (ok, one sentence when not).
@@ -436,7 +458,7 @@ using supervisor_actor = status_client_actor::extend<
     caf::replies_to<atom::start, atom::await, generation_request>::with<task_snapshot>,
     /// A task as it is now (unknown_task when there is none).
     caf::replies_to<atom::get, std::string>::with<task_snapshot>,
-    /// Cancel a task: ok, or unknown_task / task_ended.
+    /// Cancel a task: ok (also for a task already cancelling), or unknown_task / task_ended.
     caf::replies_to<atom::cancel, std::string>::with<atom::ok>,
     /// The tasks not yet ended.
     caf::replies_to<atom::list>::with<std::vector<task_snapshot>>,

@@ -26,7 +26,7 @@ using supervisor_self_actor = supervisor_actor::extend_with<task_listener_actor>
 struct live_task {
   task_actor handle;
   std::string workflow;
-  task_state state = task_state::queued; ///< queued | running (as the task reported)
+  task_state state = task_state::queued; ///< queued | running | cancelling (as the task reported)
   bool silent = false;
 };
 
@@ -91,6 +91,7 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   ctx.supervisor = task_listener_actor{self};
   ctx.inputs = st.settings.inputs;
   ctx.outputs = st.settings.outputs;
+  ctx.cancel_grace = st.settings.cancel_grace;
   if (st.settings.journal) st.settings.journal->started(id, req.workflow);
   // The hub learns of the task before the client does, so a subscribe never precedes it.
   if (!req.silent) self->send(st.settings.hub, atom::open::value, id);

@@ -23,6 +23,8 @@ struct supervisor_settings {
   /// Threads for upload tasks' file copies (never CAF's scheduler threads).
   std::shared_ptr<worker_pool> upload_workers;
   std::size_t max_queued_tasks = 1000;
+  /// A cancelled task waits this long at most for its backend to confirm the stop.
+  std::chrono::milliseconds cancel_grace{10000};
   /// previewIntervalMs: how often a task that asked for previews gets one at most.
   std::int64_t preview_interval_ms = 500;
   std::chrono::seconds retention{300};

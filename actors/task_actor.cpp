@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include <caf/all.hpp>
 
@@ -17,7 +18,9 @@ using clock = std::chrono::system_clock;
 /// The task's full interface: its public one plus its own timer.
 using task_self_actor = task_actor::extend<
     /// Timer: the sync wait of promise number n is over.
-    caf::reacts_to<atom::internal, atom::await, atom::tick, std::int64_t>>;
+    caf::reacts_to<atom::internal, atom::await, atom::tick, std::int64_t>,
+    /// Timer: the cancel grace period is over; the task ends `cancelled` whatever the backend does.
+    caf::reacts_to<atom::internal, atom::cancel, atom::tick>>;
 
 struct task_data {
   task_context ctx;
@@ -56,6 +59,7 @@ void finish(task_pointer self, task_state final_state) {
   if (st.ended()) return;
   st.snap.state = final_state;
   st.snap.ended_at = clock::now();
+  st.snap.progress.message.clear(); // it belonged to the event that reported it
   // The uploads served this task only; they are gone before anyone hears it ended.
   if (st.ctx.inputs)
     for (auto& f : st.ctx.request.files) st.ctx.inputs->remove(f.stored_name);
@@ -112,13 +116,14 @@ generation_result make_result(const task_data& st, std::vector<output_file> outp
 void on_backend_done(task_pointer self, backend_outcome& outcome) {
   auto& st = self->state;
   if (st.ended()) return;
-  if (outcome.cancelled) return finish(self, task_state::cancelled);
-  // An upload has no backend to interrupt: a cancel waits for its file copy, which is then dropped.
-  if (st.cancel_requested && !st.ctx.request.upload.empty()) {
+  // Cancelling: however the job ended, the task was cancelled. Outputs that made it anyway (a
+  // render that finished before it saw the cancel, an upload's file copy) are not kept.
+  if (st.cancel_requested) {
     if (st.ctx.outputs)
       for (auto& o : outcome.outputs) st.ctx.outputs->remove(o.name);
     return finish(self, task_state::cancelled);
   }
+  if (outcome.cancelled) return finish(self, task_state::cancelled);
   if (!outcome.ok)
     return fail(self, error_code::backend_failed, outcome.error.empty() ? "The backend failed." : outcome.error,
                 outcome.details_json);
@@ -148,10 +153,12 @@ void on_backend_done(task_pointer self, backend_outcome& outcome) {
 void on_backend_progress(task_pointer self, const backend_progress& p) {
   auto& st = self->state;
   auto& snap = st.snap;
-  if (st.ended()) return;
+  // A cancelling task's last progress event said so; it waits for its end only.
+  if (st.ended() || snap.state == task_state::cancelling) return;
+  snap.progress.message = p.progress.message; // only the event that reports it carries it
   if (p.state == task_state::queued) {
-    if (snap.state != task_state::queued) return;
-    snap.queue_position = p.queue_position;
+    if (snap.state != task_state::queued && p.progress.message.empty()) return;
+    if (snap.state == task_state::queued) snap.queue_position = p.queue_position;
   } else {
     if (snap.state == task_state::queued) {
       snap.state = task_state::running;
@@ -170,10 +177,10 @@ void on_backend_progress(task_pointer self, const backend_progress& p) {
 
 // A backend's live preview, labelled with the step of the latest progress, goes to the hub. The
 // backend already rate-limited it (backend_job::preview_interval_ms); a task that did not ask,
-// a silent task or one that ended drops it.
+// a silent task or one that ended or is cancelling drops it.
 void on_backend_preview(task_pointer self, preview_image& image) {
   auto& st = self->state;
-  if (st.ended() || st.ctx.request.silent || !st.ctx.request.previews) return;
+  if (st.ended() || st.cancel_requested || st.ctx.request.silent || !st.ctx.request.previews) return;
   task_preview p;
   p.task_id = st.snap.task_id;
   p.image = std::move(image);
@@ -237,9 +244,25 @@ task_self_actor::behavior_type task(task_pointer self, task_context ctx) {
       },
       [self](atom::cancel) {
         auto& st = self->state;
-        if (st.ended() || st.cancel_requested) return;
+        if (st.ended() || st.cancel_requested) return; // a second cancel changes nothing
         st.cancel_requested = true;
-        if (st.ctx.backend) self->send(st.ctx.backend, atom::cancel::value, st.snap.task_id);
+        st.snap.state = task_state::cancelling;
+        st.snap.progress.current_step = "Cancelling";
+        st.snap.progress.message = "";
+        publish(self, clock::now());
+        self->send(st.ctx.supervisor, atom::progress::value, st.snap.task_id, task_state::cancelling);
+        if (!st.ctx.backend) return; // an upload: its file copy ends on its own and is dropped then
+        self->send(st.ctx.backend, atom::cancel::value, st.snap.task_id);
+        // A backend may never confirm (ComfyUI checks interrupts only between nodes): the task
+        // ends anyway; the backend removes whatever the job still produces.
+        self->delayed_send(self, st.ctx.cancel_grace, atom::internal::value, atom::cancel::value, atom::tick::value);
+      },
+      [self](atom::internal, atom::cancel, atom::tick) {
+        auto& st = self->state;
+        if (st.ended()) return;
+        // The backend did not confirm the stop in time (docs/OPERATIONS.md "Logs").
+        std::fprintf(stderr, "warn task cancel grace over id=%s\n", st.snap.task_id.c_str());
+        finish(self, task_state::cancelled);
       },
       [self](atom::progress, const backend_progress& p) { on_backend_progress(self, p); },
       [self](atom::done, backend_outcome& outcome) { on_backend_done(self, outcome); },

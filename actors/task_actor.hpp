@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,7 +20,10 @@ struct task_context {
   media_store_actor store;          ///< never messaged by silent (sync) tasks
   task_listener_actor supervisor;   ///< hears `progress` (running) and `ended`
   std::shared_ptr<storage> inputs;  ///< the request's uploaded files live here until the task ends
-  std::shared_ptr<storage> outputs; ///< an upload task's stored file, removed if it is cancelled
+  std::shared_ptr<storage> outputs; ///< outputs of a cancelled task that still reach it are removed here
+  /// A cancelled task is `cancelling` until its backend confirms the stop, and ends `cancelled`
+  /// after this long at the latest (an upload has no backend: it waits for its file copy).
+  std::chrono::milliseconds cancel_grace{10000};
 };
 
 /// Spawns a task. A `lazy` task starts (plans, submits) only when its first message arrives:

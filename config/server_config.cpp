@@ -143,6 +143,8 @@ const std::vector<setting>& settings() {
          c.comfyui_urls.push_back(v);
          return std::string();
        }},
+      integer("comfyuiRetries", "--comfyui-retries", &server_config::comfyui_retries, 0, 10,
+              "times a task moves to another healthy ComfyUI instance when its own dies before any output"),
       integer("builtinWorkers", "--builtin-workers", &server_config::builtin_workers, 1, 1024,
               "builtin renders at once", "the hardware threads"),
       integer("renderNice", "--render-nice", &server_config::render_nice, 0, 19,
@@ -157,6 +159,8 @@ const std::vector<setting>& settings() {
               "request body limit (then 413)"),
       integer("shutdownGraceSeconds", "--shutdown-grace-seconds", &server_config::shutdown_grace_seconds, 0, 3600,
               "running tasks' time to finish on SIGTERM/SIGINT"),
+      integer("cancelGraceSeconds", "--cancel-grace-seconds", &server_config::cancel_grace_seconds, 0, 3600,
+              "a cancelled task waits this long at most for its backend to stop, then ends cancelled"),
       integer("httpWorkers", "--http-workers", &server_config::http_workers, 1, 65536,
               "HTTP worker threads at start (they read and answer requests)", "4 per hardware thread"),
       integer("httpWorkersMax", "--http-workers-max", &server_config::http_workers_max, 1, 65536,

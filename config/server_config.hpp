@@ -24,6 +24,8 @@ struct server_config {
   std::int64_t task_retention_seconds = 300;
   std::int64_t max_upload_bytes = 52428800;
   std::int64_t shutdown_grace_seconds = 30;
+  std::int64_t comfyui_retries = 1;            ///< moves of a task to another ComfyUI when its instance dies
+  std::int64_t cancel_grace_seconds = 10;      ///< a cancelled task ends `cancelled` after this at the latest
   int http_workers = 0;                        ///< request threads kept ready; 0: 4 per hardware thread
   int http_workers_max = 1024;                 ///< the pool grows to this under load (a sync wait holds one)
   std::int64_t keep_alive_timeout_seconds = 5; ///< an idle keep-alive connection is closed after this

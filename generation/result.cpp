@@ -88,6 +88,7 @@ void progress_to_json(const progress_info& p, json::value& out, json::allocator&
   out.AddMember("currentStep", json::str(p.current_step, a), a);
   out.AddMember("currentValue", json::value(static_cast<int64_t>(p.current_value)), a);
   out.AddMember("maxValue", json::value(static_cast<int64_t>(p.max_value)), a);
+  if (!p.message.empty()) out.AddMember("message", json::str(p.message, a), a);
 }
 
 } // namespace mediagen

@@ -62,11 +62,14 @@ struct progress_info {
   std::string current_step;
   std::int64_t current_value = 0;
   std::int64_t max_value = 0;
+  /// Something that happened to the task itself, on the one event that reports it ("" = none):
+  /// a resubmission to another ComfyUI instance, a cancel under way.
+  std::string message;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, progress_info& x) {
-  return f(x.percentage, x.current_step, x.current_value, x.max_value);
+  return f(x.percentage, x.current_step, x.current_value, x.max_value, x.message);
 }
 
 void progress_to_json(const progress_info& p, json::value& out, json::allocator& a);

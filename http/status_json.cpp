@@ -65,7 +65,8 @@ void write_figures(json::writer& w, const backend_figures& f) {
     w.field("workers", f.workers).field("cancelledWhileQueued", f.cancelled_while_queued);
     return;
   }
-  w.field("submitted", f.submitted).field("frees", f.frees);
+  w.field("submitted", f.submitted).field("frees", f.frees).field("lost", f.lost);
+  if (f.backend == "comfyui-pool") w.field("resubmitted", f.resubmitted);
   if (f.backend != "comfyui") return; // a pool: its instances report the rest
   const auto& s = f.socket;
   w.field("detail", f.detail).field("socketConnected", f.socket_connected);

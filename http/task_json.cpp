@@ -85,7 +85,8 @@ std::string active_tasks_json(const std::vector<task_snapshot>& tasks) {
 const char* event_name(const task_event& e) {
   switch (e.task.state) {
     case task_state::queued:
-    case task_state::running: return "progress";
+    case task_state::running:
+    case task_state::cancelling: return "progress";
     case task_state::completed: return "complete";
     case task_state::cancelled: return "cancelled";
     case task_state::failed:
@@ -101,7 +102,11 @@ std::string event_json(const task_event& e) {
   switch (t.state) {
     case task_state::queued:
     case task_state::running:
-      w.field("status", t.state == task_state::queued ? "queued" : "in-progress").key("progress");
+    case task_state::cancelling:
+      w.field("status", t.state == task_state::queued       ? "queued"
+                        : t.state == task_state::cancelling ? "cancelling"
+                                                            : "in-progress")
+          .key("progress");
       write_progress(w, t.progress);
       if (t.state == task_state::queued) w.field("queuePosition", t.queue_position);
       break;

@@ -330,6 +330,26 @@ call_status http_api::queue_delete(const std::vector<std::string>& prompt_ids) c
   return out;
 }
 
+queue_result http_api::get_queue() const {
+  queue_result out;
+  if (reject_invalid(valid_, invalid_reason_, out)) return out;
+  const request_context ctx{url_, options_, "GET", "/queue"};
+  auto cli = ctx.client(options_.read_timeout);
+  auto res = cli->Get(url_.path("/queue"));
+  if (!ctx.finish(res, options_.read_timeout, out)) return out;
+  json::document d;
+  if (!json::parse(res->body, d).empty() || !d.IsObject()) {
+    out.ok = false;
+    out.error = "ComfyUI at " + url_.to_string() + " answered /queue with something other than a JSON object.";
+    return out;
+  }
+  for (const char* list : {"queue_running", "queue_pending"})
+    if (auto* items = json::member(d, list); items && items->IsArray())
+      for (auto& item : items->GetArray())
+        if (item.IsArray() && item.Size() > 1 && item[1].IsString()) out.prompt_ids.emplace_back(item[1].GetString());
+  return out;
+}
+
 json_result http_api::system_stats() const {
   json_result out;
   if (reject_invalid(valid_, invalid_reason_, out)) return out;

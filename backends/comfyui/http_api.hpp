@@ -52,6 +52,10 @@ struct upload_result : call_status {
   std::string subfolder;
   std::string type; ///< "input", "temp" or "output"
 };
+struct queue_result : call_status {
+  std::vector<std::string> prompt_ids; ///< running and pending, as GET /queue lists them
+};
+
 struct json_result : call_status {
   std::string json; ///< the body as received
 };
@@ -94,6 +98,10 @@ public:
 
   /// POST /queue {"delete": [ids]}: drops queued (not running) prompts.
   call_status queue_delete(const std::vector<std::string>& prompt_ids) const;
+
+  /// GET /queue: the prompt ids of `queue_running` and `queue_pending` (each item is
+  /// [number, prompt_id, prompt, extra_data, outputs] in ComfyUI's server.py).
+  queue_result get_queue() const;
 
   /// GET /system_stats, the raw JSON (also a cheap liveness probe).
   json_result system_stats() const;

@@ -230,12 +230,14 @@ DEFAULT_CONFIG = {
     "unknown_node_style": "node_errors",   # or "missing_node_type" (what current ComfyUI sends)
     "ignore_client_prompt_id": False, # older ComfyUI: always generate the prompt_id
     "validate_load_image": False,     # LoadImage/LoadImageMask must name an existing input file
+    "stuck_node": None,               # class_type whose node runs as one long call that ignores /interrupt
+    "stuck_ms": 0,                    # how long that node runs (0 = it never ends)
 }
 
 BOOL_KEYS = {"legacy", "history_after_idle", "silent_socket", "reject_prompt",
              "ignore_client_prompt_id", "validate_load_image"}
 INT_KEYS = {"step_ms", "steps_default", "node_ms", "drop_socket_after_steps",
-            "history_delay_ms", "preview_every", "preview_pad_bytes"}
+            "history_delay_ms", "preview_every", "preview_pad_bytes", "stuck_ms"}
 LIST_KEYS = {"extra_node_types", "extra_output_node_types"}
 
 
@@ -637,7 +639,14 @@ class FakeComfyUI:
                 if self.config["fail_node"] and ct == self.config["fail_node"]:
                     raise NodeFailure(self.config["fail_message"]
                                       or "Fake failure injected at node %s (%s)" % (nid, ct))
-                if ct in SAMPLER_TYPES:
+                if self.config["stuck_node"] and ct == self.config["stuck_node"]:
+                    # One long node call (a 286 s sampler on a slow GPU): ComfyUI checks for an
+                    # interrupt only between nodes, so /interrupt changes nothing until it returns.
+                    if self.config["stuck_ms"]:
+                        await asyncio.sleep(self.config["stuck_ms"] / 1000.0)
+                    else:
+                        await asyncio.Event().wait()
+                elif ct in SAMPLER_TYPES:
                     steps = inputs.get("steps")
                     if isinstance(steps, bool) or not isinstance(steps, (int, float)) or steps < 1:
                         steps = self.config["steps_default"]
@@ -1232,6 +1241,9 @@ def parse_args(argv):
                    default="node_errors")
     p.add_argument("--ignore-client-prompt-id", action="store_true")
     p.add_argument("--validate-load-image", action="store_true")
+    p.add_argument("--stuck-node", default=None, metavar="CLASS_TYPE",
+                   help="that node runs as one call that ignores /interrupt (ComfyUI checks only between nodes)")
+    p.add_argument("--stuck-ms", type=int, default=0, help="how long the stuck node runs; 0 = forever")
     p.add_argument("--verbose", action="store_true")
     return p.parse_args(argv)
 
@@ -1251,6 +1263,7 @@ async def serve(args):
         "unknown_node_style": args.unknown_node_style,
         "ignore_client_prompt_id": args.ignore_client_prompt_id,
         "validate_load_image": args.validate_load_image,
+        "stuck_node": args.stuck_node, "stuck_ms": args.stuck_ms,
     }))
     own_root = args.root is None
     root = tempfile.mkdtemp(prefix="fake_comfyui_") if own_root else args.root

@@ -651,6 +651,53 @@ async def test_upload_free_misc(s, base):
     check(st == 200 and q == {"exec_info": {"queue_remaining": 0}}, "GET /prompt")
 
 
+async def test_stuck_node_meets_interrupt_at_next_node(s, base):
+    """A stuck node ignores /interrupt while it runs; the next node then stops the prompt."""
+    await configure(s, base, stuck_node="KSampler", stuck_ms=800)
+    async with WS(s, base) as ws:
+        await ws.next()
+        _, resp = await post(s, base, "/prompt", {"prompt": graph(steps=5), "client_id": ws.client_id})
+        pid = resp["prompt_id"]
+        sent = {}
+
+        async def on_frame(kind, data):
+            if (kind == "json" and data["type"] == "executing" and data["data"]["node"] == "3"
+                    and "at" not in sent):
+                sent["at"] = time.monotonic()
+                await post(s, base, "/interrupt", {"prompt_id": pid})
+
+        frames = await ws.until_idle(pid, on_frame=on_frame)
+        ended = time.monotonic()
+    types = json_types(frames)
+    check("progress" not in types, "a stuck node sends no step progress: %s" % types)
+    data = [d["data"] for k, d in frames if k == "json" and d["type"] == "execution_interrupted"]
+    check(data and data[0]["node_id"] == "8", "interrupted at the node after the stuck one: %r" % data)
+    check(ended - sent["at"] >= 0.7, "the interrupt waited for the stuck node (%.2fs)" % (ended - sent["at"]))
+
+
+async def test_stuck_node_forever(s, base):
+    """stuck_ms 0: the node never ends and /interrupt does not end it (run last: it stays stuck)."""
+    await configure(s, base, stuck_node="SaveImage", stuck_ms=0)
+    async with WS(s, base) as ws:
+        await ws.next()
+        _, resp = await post(s, base, "/prompt", {"prompt": graph(steps=2), "client_id": ws.client_id})
+        pid = resp["prompt_id"]
+        while True:
+            kind, data = await ws.next()
+            if kind == "json" and data["type"] == "executing" and data["data"]["node"] == "9":
+                break
+        await post(s, base, "/interrupt", {"prompt_id": pid})
+        try:
+            kind, data = await ws.next(timeout=1.0)
+            check(False, "a frame came after the interrupt: %r" % ((kind, data),))
+        except asyncio.TimeoutError:
+            pass
+    _, state = await get(s, base, "/_fake/state")
+    check(state["running"] is not None, "still running: %r" % state["running"])
+    _, h = await get(s, base, "/history/" + pid)
+    check(h == {}, "no history for a stuck prompt")
+
+
 TESTS = [
     test_prompt_frames_and_history,
     test_view_png,
@@ -663,6 +710,8 @@ TESTS = [
     test_drop_socket,
     test_silent_and_history_delay,
     test_upload_free_misc,
+    test_stuck_node_meets_interrupt_at_next_node,
+    test_stuck_node_forever,  # last: its prompt never ends
 ]
 
 

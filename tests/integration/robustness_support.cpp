@@ -220,7 +220,7 @@ std::string wait_for_state(httplib::Client& c, const std::string& id,
 
 std::string wait_until_ended(httplib::Client& c, const std::string& id, std::chrono::milliseconds timeout) {
   return wait_for_state(
-      c, id, [](const std::string& s) { return s != "queued" && s != "running"; }, timeout);
+      c, id, [](const std::string& s) { return s != "queued" && s != "running" && s != "cancelling"; }, timeout);
 }
 
 std::int64_t supervisor_figure(httplib::Client& c, const std::string& name) {

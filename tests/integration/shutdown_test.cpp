@@ -42,7 +42,9 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 
 TEST_CASE("shutdown: SIGTERM refuses new work with 503, lets the running task finish and store, exits 0") {
   temp_folder data("drain");
-  server_process server(data.path(), {"--shutdown-grace-seconds=10", "--builtin-workers=1"});
+  // A generous grace, as for the sync-drain case: on a loaded machine the ~1 s render has taken
+  // over 10 s (seen at load 15-20) and was cancelled at the deadline. The test waits on events.
+  server_process server(data.path(), {"--shutdown-grace-seconds=60", "--builtin-workers=1"});
   auto c = server.client(10);
   auto running = start_async(c, slow_body(80)); // ~1 s
   event_reader running_events(server.port(), running);
@@ -83,8 +85,9 @@ TEST_CASE("shutdown: SIGTERM refuses new work with 503, lets the running task fi
   CHECK(event_reader::terminal_events(done) == std::vector<std::string>{"complete"});
   auto& dropped = queued_events.join();
   CHECK(event_reader::terminal_events(dropped) == std::vector<std::string>{"cancelled"});
+  // It never ran: queued, then the cancel's own `cancelling` event, never in-progress.
   for (auto& e : dropped)
-    if (e.event == "progress") CHECK(std::string(parse_json(e.data)["status"].GetString()) == "queued");
+    if (e.event == "progress") CHECK(std::string(parse_json(e.data)["status"].GetString()) != "in-progress");
 
   REQUIRE(wait_exited(server.pid(), 15s));
   CHECK(server.stop() == 0);

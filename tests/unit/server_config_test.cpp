@@ -76,7 +76,7 @@ TEST_CASE("--help names every setting, and every flag it names is one the parser
     auto e = load({flag + "=1"}, c); // a bad value or fine, but never an unknown flag
     CHECK(e.find("unknown flag") == std::string::npos);
   }
-  CHECK(flags == 31);
+  CHECK(flags == 33);
   server_config c;
   CHECK(load({"--no-such-flag=1"}, c).find("unknown flag") != std::string::npos);
 }
@@ -156,4 +156,16 @@ TEST_CASE("staticDir: a folder, relative to the config file, and a missing one s
   CHECK(load({"--static-dir=/nonexistent/mediagen-site"}, d).find("--static-dir") != std::string::npos);
   CHECK(server_config{}.static_dir.empty()); // none by default
   fs::remove_all(file.parent_path());
+}
+
+TEST_CASE("comfyuiRetries and cancelGraceSeconds: defaults, flags and ranges") {
+  server_config defaults;
+  CHECK(defaults.comfyui_retries == 1);
+  CHECK(defaults.cancel_grace_seconds == 10);
+  server_config c;
+  REQUIRE(load({"--comfyui-retries=3", "--cancel-grace-seconds=2"}, c) == "");
+  CHECK(c.comfyui_retries == 3);
+  CHECK(c.cancel_grace_seconds == 2);
+  CHECK(load({"--comfyui-retries=11"}, c).find("--comfyui-retries") != std::string::npos);
+  CHECK(load({"--cancel-grace-seconds=-1"}, c).find("--cancel-grace-seconds") != std::string::npos);
 }

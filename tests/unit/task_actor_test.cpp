@@ -12,8 +12,10 @@ using namespace mediagen::test;
 namespace {
 
 /// A task whose every peer is `self`.
-task_actor spawn_peer_task(caf::actor_system& sys, caf::scoped_actor& self, generation_request request) {
+task_actor spawn_peer_task(caf::actor_system& sys, caf::scoped_actor& self, generation_request request,
+                           std::chrono::milliseconds cancel_grace = std::chrono::seconds(10)) {
   task_context ctx;
+  ctx.cancel_grace = cancel_grace;
   ctx.request = std::move(request);
   ctx.backend = caf::actor_cast<backend_actor>(self);
   ctx.hub = caf::actor_cast<sse_hub_actor>(self);
@@ -119,6 +121,51 @@ TEST_CASE("task: a sync wait that runs out answers wait_timed_out with the task 
   }());
   self->receive([&](atom::ended, const task_snapshot& s) { CHECK(s.state == task_state::cancelled); },
                 caf::after(std::chrono::seconds(5)) >> [] { FAIL("no end reported"); });
+}
+
+TEST_CASE("task: a cancel is cancelling at once and ends cancelled after the grace period without the backend") {
+  actor_system_fixture f;
+  auto catalog = shipped_catalog();
+  caf::scoped_actor self{f.sys};
+  auto task = spawn_peer_task(f.sys, self, planned_request(*catalog, "Builtin Tiny", "t-grace", true),
+                              std::chrono::milliseconds(200));
+  self->send(task, atom::progress::value, running(40));
+  self->receive([&](atom::progress, const std::string&, task_state s) { CHECK(s == task_state::running); },
+                caf::after(std::chrono::seconds(5)) >> [] { FAIL("no running report"); });
+  self->send(task, atom::cancel::value);
+  self->receive(
+      [&](atom::progress, const std::string& id, task_state s) {
+        CHECK(id == "t-grace");
+        CHECK(s == task_state::cancelling);
+      },
+      caf::after(std::chrono::seconds(5)) >> [] { FAIL("the supervisor heard no cancelling"); });
+  self->receive([&](atom::cancel, const std::string& id) { CHECK(id == "t-grace"); },
+                caf::after(std::chrono::seconds(5)) >> [] { FAIL("the backend heard no cancel"); });
+  self->request(task, std::chrono::seconds(5), atom::get::value)
+      .receive([&](task_snapshot& s) { CHECK(s.state == task_state::cancelling); },
+               [&](caf::error& e) { FAIL(to_string(e)); });
+  // Progress from a backend that goes on changes nothing now.
+  self->send(task, atom::progress::value, running(80));
+  // The backend never confirms: the grace period ends the task.
+  self->receive([&](atom::ended, const task_snapshot& s) { CHECK(s.state == task_state::cancelled); },
+                caf::after(std::chrono::seconds(5)) >> [] { FAIL("the grace period did not end the task"); });
+}
+
+TEST_CASE("task: outputs a backend reports after the cancel are not a result: the task ends cancelled") {
+  actor_system_fixture f;
+  auto catalog = shipped_catalog();
+  caf::scoped_actor self{f.sys};
+  auto task = spawn_peer_task(f.sys, self, planned_request(*catalog, "Builtin Tiny", "t-late", true));
+  self->send(task, atom::cancel::value);
+  self->receive([&](atom::cancel, const std::string&) {},
+                caf::after(std::chrono::seconds(5)) >> [] { FAIL("the backend heard no cancel"); });
+  self->send(task, atom::done::value, made_one_image());
+  self->receive(
+      [&](atom::ended, const task_snapshot& s) {
+        CHECK(s.state == task_state::cancelled);
+        CHECK(s.result.outputs.empty());
+      },
+      caf::after(std::chrono::seconds(5)) >> [] { FAIL("no end reported"); });
 }
 
 TEST_CASE("task: an async task publishes its events and completes only once the media store acked the entry") {

@@ -59,6 +59,17 @@ TEST_CASE("events are named by the task's state, and the frame carries the id") 
   REQUIRE(json::parse(event_json(e), d).empty());
   CHECK(std::string(d["status"].GetString()) == "queued");
   CHECK(d["queuePosition"].GetInt() == 2);
+  e.task.state = task_state::cancelling;
+  e.task.progress.message = "ComfyUI instance a lost; resubmitted to b.";
+  CHECK(std::string(event_name(e)) == "progress");
+  REQUIRE(json::parse(event_json(e), d).empty());
+  CHECK(std::string(d["status"].GetString()) == "cancelling");
+  CHECK(std::string(d["progress"]["message"].GetString()) == "ComfyUI instance a lost; resubmitted to b.");
+  CHECK_FALSE(d.HasMember("queuePosition"));
+  CHECK(task_json(e.task).find("\"state\":\"cancelling\"") != std::string::npos);
+  e.task.progress.message.clear();
+  REQUIRE(json::parse(event_json(e), d).empty());
+  CHECK_FALSE(d["progress"].HasMember("message"));
   e.task.state = task_state::cancelled;
   CHECK(render_sse_frame(4, e).rfind("id: 4\nevent: cancelled\ndata: {", 0) == 0);
   e.task.state = task_state::failed;
