@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   store_settings.view = std::make_shared<gallery_view>();
   store_settings.compact_every = static_cast<std::size_t>(config.compact_every);
   store_settings.compact_age = std::chrono::seconds(config.compact_seconds);
+  store_settings.compact_nice = config.render_nice;
   ctx.gallery = store_settings.view;
   ctx.store = spawn_media_store(sys, std::move(store_settings));
   sse_hub_settings hub_settings;
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
   builtin_settings.workers = static_cast<std::size_t>(config.builtin_workers);
   builtin_settings.outputs = outputs;
   builtin_settings.inputs_dir = inputs->folder();
+  builtin_settings.render_nice = config.render_nice;
   auto builtin = spawn_builtin_backend(sys, builtin_settings);
   ctx.backends.push_back(named_backend{"builtin", "", builtin});
   comfyui_pool_actor comfyui;
@@ -194,7 +196,8 @@ int main(int argc, char** argv) {
   sup.journal = journal;
   sup.inputs = inputs;
   sup.outputs = outputs;
-  sup.upload_workers = std::make_shared<worker_pool>(2); // uploads are file copies: two at a time is plenty
+  // Uploads are file copies: two at a time is plenty, and bulk work, below the request path.
+  sup.upload_workers = std::make_shared<worker_pool>(2, config.render_nice, "mg-upload");
   sup.lost = lost;
   ctx.supervisor = spawn_supervisor(sys, sup);
 

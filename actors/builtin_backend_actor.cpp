@@ -1,7 +1,6 @@
 #include "actors/builtin_backend_actor.hpp"
 
 #include <atomic>
-#include <deque>
 #include <map>
 #include <unordered_map>
 
@@ -10,6 +9,7 @@
 #include "actors/preview_throttle.hpp"
 #include "backends/builtin/graph_executor.hpp"
 #include "backends/builtin/image_codec.hpp"
+#include "backends/job_queue.hpp"
 #include "backends/worker_pool.hpp"
 #include "common/json.hpp"
 #include "persistence/atomic_file.hpp"
@@ -46,8 +46,8 @@ struct builtin_backend_state {
   builtin_backend_settings settings;
   /// Renders run here, never on CAF's scheduler.
   std::unique_ptr<worker_pool> pool;
-  /// Jobs not yet handed to a worker, in arrival order.
-  std::deque<waiting_job> waiting;
+  /// Jobs not yet handed to a worker: higher priorities first, each in arrival order.
+  job_queue<waiting_job, priority_levels> waiting;
   /// Jobs on a worker, by task id.
   std::unordered_map<std::string, running_job> running;
   /// Renders ended, by how.
@@ -63,11 +63,11 @@ struct builtin_backend_state {
 
   ~builtin_backend_state() {
     // Queued jobs will never run: tell their tasks, so nobody waits forever.
-    for (auto& w : waiting) {
+    waiting.for_each([](waiting_job& w) {
       backend_outcome o;
       o.cancelled = true;
       caf::anon_send(w.task, atom::done::value, o);
-    }
+    });
     for (auto& entry : running) entry.second.cancel_requested->store(true);
     pool.reset(); // joins the workers once their (now cancelled) renders return
   }
@@ -179,8 +179,7 @@ void dispatch(backend_pointer self) {
   auto& st = self->state;
   bool moved = false;
   while (st.running.size() < st.settings.workers && !st.waiting.empty()) {
-    auto next = std::move(st.waiting.front());
-    st.waiting.pop_front();
+    auto next = st.waiting.pop();
     auto flag = std::make_shared<std::atomic<bool>>(false);
     st.running.emplace(next.job.task_id, running_job{next.task, flag, next.queued_at});
     builtin_self_actor me = self;
@@ -189,8 +188,7 @@ void dispatch(backend_pointer self) {
     });
     moved = true;
   }
-  if (moved)
-    for (std::size_t i = 0; i < st.waiting.size() && i < positions_reported; ++i) report_position(st.waiting[i], i);
+  if (moved) st.waiting.visit_from(0, positions_reported, report_position);
 }
 
 } // namespace
@@ -198,13 +196,16 @@ void dispatch(backend_pointer self) {
 builtin_self_actor::behavior_type builtin_backend(backend_pointer self, builtin_backend_settings settings) {
   self->state.settings = settings;
   // Renders are CPU-bound: below the HTTP threads' priority (docs/DESIGN.md "Connections").
-  self->state.pool = std::make_unique<worker_pool>(settings.workers, 10);
+  self->state.pool = std::make_unique<worker_pool>(settings.workers, settings.render_nice, "mg-render");
   return {
       [self](atom::run, backend_job& job, task_actor& task) {
         auto& st = self->state;
-        st.waiting.push_back(waiting_job{std::move(job), std::move(task)});
-        if (st.running.size() >= st.settings.workers) report_position(st.waiting.back(), st.waiting.size() - 1);
-        dispatch(self);
+        auto level = rank(job.priority);
+        auto position = st.waiting.push(level, waiting_job{std::move(job), std::move(task)});
+        if (st.running.size() < st.settings.workers) return dispatch(self);
+        // The new job and the ones it went ahead of (only those near it: a burst must not cost
+        // a message per waiting job) hear their positions.
+        st.waiting.visit_from(position, positions_reported + 1, report_position);
       },
       [self](atom::cancel, const std::string& task_id) {
         auto& st = self->state;
@@ -212,15 +213,13 @@ builtin_self_actor::behavior_type builtin_backend(backend_pointer self, builtin_
           it->second.cancel_requested->store(true);
           return;
         }
-        for (auto it = st.waiting.begin(); it != st.waiting.end(); ++it) {
-          if (it->job.task_id != task_id) continue;
-          backend_outcome o;
-          o.cancelled = true;
-          self->send(it->task, atom::done::value, o);
-          st.waiting.erase(it);
-          ++st.cancelled_while_queued;
-          return;
-        }
+        bool removed = st.waiting.remove_first([&](const waiting_job& w) { return w.job.task_id == task_id; },
+                                               [&](waiting_job& w) {
+                                                 backend_outcome o;
+                                                 o.cancelled = true;
+                                                 self->send(w.task, atom::done::value, o);
+                                               });
+        if (removed) ++st.cancelled_while_queued;
       },
       [self](atom::internal, atom::finished, const std::string& task_id, render_end end) {
         auto& st = self->state;

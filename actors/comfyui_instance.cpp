@@ -15,6 +15,7 @@
 #include "actors/preview_throttle.hpp"
 #include "backends/comfyui/instance_client.hpp"
 #include "backends/comfyui/prompt_id.hpp"
+#include "backends/job_queue.hpp"
 #include "backends/worker_pool.hpp"
 #include "common/json.hpp"
 
@@ -29,6 +30,15 @@ constexpr double submit_share = 5, fetch_share = 10;
 /// the ones that can have finished; polling every prompt would cost a request per queued
 /// prompt per tick.
 constexpr std::size_t prompts_polled = 4;
+
+/// Prompts we keep in ComfyUI's own queue at once: the one it runs and the next, so it never
+/// idles between prompts. ComfyUI runs its queue first come, first served (`front` would put a
+/// prompt ahead, but the latest `front` first), so every other job waits in our queue, where a
+/// higher priority can still go ahead of it.
+constexpr std::size_t prompts_in_comfyui = 2;
+
+/// How many jobs held in our queue hear about each move of it (as the builtin backend).
+constexpr std::size_t positions_reported = 8;
 
 /// Polls in a row that found a prompt neither queued nor in the history before the job counts
 /// as lost. One miss is not enough: ComfyUI writes the history just after the prompt leaves
@@ -45,7 +55,8 @@ struct comfy_job {
   std::uint64_t sequence = 0; ///< submission order on this instance
   std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
   std::string prompt_id; ///< set once ComfyUI accepted the prompt
-  enum class stage { submitting, waiting, running, fetching } at = stage::submitting;
+  /// held: in our queue, not yet sent; submitting … running: ComfyUI has it; fetching: it is done.
+  enum class stage { held, submitting, waiting, running, fetching } at = stage::held;
   bool cancel_requested = false;
   /// ComfyUI reported files of an output node (`executed`): they exist only on that instance,
   /// so the job is not resubmitted elsewhere if the instance dies now.
@@ -69,6 +80,10 @@ struct instance_state {
   std::unique_ptr<worker_pool> pool;
   std::unordered_map<std::string, comfy_job> jobs;        ///< by task id
   std::unordered_map<std::string, std::string> by_prompt; ///< prompt id → task id
+  /// Task ids of the held jobs: higher priorities first, each in arrival order.
+  job_queue<std::string, priority_levels> held;
+  /// Jobs ComfyUI has (submitting, waiting or running): at most prompts_in_comfyui.
+  std::size_t in_comfyui = 0;
   /// Whether any job here wants previews; the socket thread reads it to skip every binary frame
   /// (no copy, no message) when none does.
   std::shared_ptr<std::atomic<bool>> previews_wanted = std::make_shared<std::atomic<bool>>(false);
@@ -140,11 +155,17 @@ void report(instance_pointer self, comfy_job& j, double within_node = 0, std::in
   self->send(j.task, atom::progress::value, p);
 }
 
+/// True while ComfyUI has the job (it counts against prompts_in_comfyui).
+bool holds_slot(const comfy_job& j) { return j.at != comfy_job::stage::held && j.at != comfy_job::stage::fetching; }
+
+void submit_held(instance_pointer self);
+
 // `task_id` is a copy: callers pass the job's own id, and the job is erased before the pool is told.
 void finish(instance_pointer self, std::string task_id, backend_outcome outcome) {
   auto& st = self->state;
   auto it = st.jobs.find(task_id);
   if (it == st.jobs.end()) return;
+  if (holds_slot(it->second)) --st.in_comfyui;
   if (outcome.cancelled)
     ++st.cancelled;
   else if (outcome.ok)
@@ -158,6 +179,7 @@ void finish(instance_pointer self, std::string task_id, backend_outcome outcome)
   st.jobs.erase(it);
   update_previews_wanted(st);
   if (st.settings.pool) self->send(st.settings.pool, atom::finished::value, task_id);
+  submit_held(self);
 }
 
 backend_outcome cancelled_outcome() {
@@ -182,15 +204,18 @@ void lose(instance_pointer self, std::string task_id, const std::string& reason)
                json::quote(reason).c_str());
   st.round_trip_seconds +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.received_at).count();
+  if (holds_slot(it->second)) --st.in_comfyui;
   if (!it->second.prompt_id.empty()) st.by_prompt.erase(it->second.prompt_id);
   auto job = std::move(it->second.job);
   auto task = std::move(it->second.task);
   st.jobs.erase(it);
   self->send(st.settings.pool, atom::lost::value, st.settings.index, std::move(job), std::move(task), reason);
+  submit_held(self);
 }
 
 void start_fetch(instance_pointer self, comfy_job& j) {
   if (j.at == comfy_job::stage::fetching) return;
+  if (holds_slot(j)) --self->state.in_comfyui;
   j.at = comfy_job::stage::fetching;
   report(self, j);
   auto client = self->state.client;
@@ -203,6 +228,8 @@ void start_fetch(instance_pointer self, comfy_job& j) {
                                      });
     caf::anon_send(me, atom::internal::value, atom::fetched::value, task_id, std::move(outcome));
   });
+  // ComfyUI is done with this prompt: the next one may go.
+  submit_held(self);
 }
 
 // The job a frame is about: by its prompt_id, else (older servers) the one running now.
@@ -293,6 +320,35 @@ void submit(instance_pointer self, comfy_job& j) {
   });
 }
 
+void report_position(instance_pointer self, const std::string& task_id, std::size_t position) {
+  auto it = self->state.jobs.find(task_id);
+  if (it == self->state.jobs.end()) return;
+  backend_progress p;
+  p.state = task_state::queued;
+  p.queue_position = static_cast<std::int64_t>(position);
+  p.progress.current_step = "Queued";
+  self->send(it->second.task, atom::progress::value, p);
+}
+
+// Sends held jobs to ComfyUI while it has fewer than prompts_in_comfyui of ours; the jobs still
+// held near the head hear their new positions (the ones ComfyUI has are ahead of them).
+void submit_held(instance_pointer self) {
+  auto& st = self->state;
+  bool moved = false;
+  while (st.in_comfyui < prompts_in_comfyui && !st.held.empty()) {
+    auto it = st.jobs.find(st.held.pop());
+    if (it == st.jobs.end()) continue;
+    it->second.at = comfy_job::stage::submitting;
+    it->second.sequence = st.next_sequence++;
+    ++st.in_comfyui;
+    submit(self, it->second);
+    moved = true;
+  }
+  if (moved)
+    st.held.visit_from(0, positions_reported,
+                       [&](const std::string& id, std::size_t i) { report_position(self, id, st.in_comfyui + i); });
+}
+
 // Deletes a prompt from ComfyUI's queue and interrupts it in case it already runs (/interrupt
 // with a prompt_id acts only on that prompt when it is the running one).
 void stop_prompt(instance_pointer self, const std::string& prompt_id) {
@@ -307,9 +363,21 @@ void stop_prompt(instance_pointer self, const std::string& prompt_id) {
 // without outputs go back to the pool to run elsewhere; the others fail now (fetches already
 // under way fail on their own).
 void fail_unreachable_jobs(instance_pointer self, const std::string& detail) {
-  std::vector<std::string> lost;
-  for (auto& [id, j] : self->state.jobs)
+  // Held jobs were never sent here: they go back to the pool first, so that losing the others
+  // (which frees their places) does not send them to this instance. Their ids left in `held`
+  // are skipped, as the jobs are gone.
+  std::vector<std::string> held, lost;
+  for (auto& [id, j] : self->state.jobs) {
+    if (j.at == comfy_job::stage::held) held.push_back(id);
     if (j.at == comfy_job::stage::waiting || j.at == comfy_job::stage::running) lost.push_back(id);
+  }
+  for (auto& id : held) {
+    if (self->state.jobs[id].cancel_requested)
+      finish(self, id, cancelled_outcome());
+    else
+      lose(self, id,
+           "ComfyUI at " + self->state.settings.url + " stopped answering before the task was sent (" + detail + ")");
+  }
   for (auto& id : lost) {
     auto& j = self->state.jobs[id];
     std::string reason = "ComfyUI at " + self->state.settings.url + " stopped answering while running the task (" +
@@ -368,17 +436,20 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         comfy_job j;
         j.titles = node_titles(job.graph_json);
         j.previews = preview_throttle(std::chrono::milliseconds(job.preview_interval_ms));
-        j.sequence = st.next_sequence++;
         j.job = std::move(job);
         j.task = std::move(task);
-        auto& placed = st.jobs.emplace(id, std::move(j)).first->second;
+        auto level = rank(j.job.priority);
+        st.jobs.emplace(id, std::move(j));
         update_previews_wanted(st);
-        backend_progress p;
-        p.state = task_state::queued;
-        p.queue_position = static_cast<std::int64_t>(st.jobs.size() - 1);
-        p.progress.current_step = "Queued";
-        self->send(placed.task, atom::progress::value, p);
-        submit(self, placed);
+        auto position = st.held.push(level, id);
+        if (st.in_comfyui < prompts_in_comfyui) {
+          report_position(self, id, st.in_comfyui);
+          return submit_held(self);
+        }
+        // The new job and the ones it went ahead of (only those near it) hear their positions.
+        st.held.visit_from(position, positions_reported + 1, [&](const std::string& held_id, std::size_t i) {
+          report_position(self, held_id, st.in_comfyui + i);
+        });
       },
       [self](atom::internal, atom::submitted, const std::string& task_id, submit_outcome& outcome) {
         auto& st = self->state;
@@ -478,6 +549,9 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
         j.cancel_requested = true;
         auto client = st.client;
         switch (j.at) {
+          case comfy_job::stage::held: // never sent: only our queue knows it
+            st.held.remove_first([&](const std::string& held_id) { return held_id == task_id; }, [](std::string&) {});
+            return finish(self, task_id, cancelled_outcome());
           case comfy_job::stage::submitting: return; // handled when the submit answers
           case comfy_job::stage::waiting:
             // As far as we saw it waits in ComfyUI's queue, but an idle ComfyUI starts a prompt at

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
 #include <caf/all.hpp>
 
 #include "common/json.hpp"
+#include "common/thread_priority.hpp"
 #include "persistence/atomic_file.hpp"
 
 namespace mediagen {
@@ -134,7 +136,10 @@ void start_compaction(store_pointer self) {
   auto db = st.settings.db;
   auto path = st.settings.path;
   auto me = caf::actor_cast<media_store_self_actor>(self);
-  st.compactor = std::thread([snapshot, folders, next_uid, db, path, me] {
+  int niceness = st.settings.compact_nice;
+  st.compactor = std::thread([snapshot, folders, next_uid, db, path, me, niceness] {
+    ::pthread_setname_np(::pthread_self(), "mg-compact");
+    lower_this_thread_priority(niceness);
     auto begin = steady::now();
     // render reads only the immutable snapshot and folders, and the file's other members, never
     // written again.

@@ -28,6 +28,9 @@ struct media_store_settings {
   std::size_t compact_every = 10000;
   /// ...or its oldest record is this old. (And at shutdown.)
   std::chrono::milliseconds compact_age = std::chrono::seconds(30);
+  /// Nice value of the thread that rewrites media-data.json (bulk CPU: ~1.5 s for 100k entries),
+  /// so a compaction yields the CPU to the request path (`renderNice`).
+  int compact_nice = 10;
 };
 
 /// Spawns the media store (detached: its fsyncs must not block CAF's shared scheduler). Each

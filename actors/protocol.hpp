@@ -320,11 +320,13 @@ struct backend_job {
   /// Live previews: the backend sends the task one at most this often; 0 = none, and no
   /// preview work at all (the request did not ask, or it is sync).
   std::int64_t preview_interval_ms = 0;
+  /// Backends run waiting jobs of a higher priority first, each priority in arrival order.
+  task_priority priority = task_priority::normal;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backend_job& x) {
-  return f(x.task_id, x.workflow_base, x.graph_json, x.inputs, x.preview_interval_ms);
+  return f(x.task_id, x.workflow_base, x.graph_json, x.inputs, x.preview_interval_ms, x.priority);
 }
 
 /// A live preview of a running job: a small image file (docs/API.md "preview" events).

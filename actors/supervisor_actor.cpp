@@ -147,7 +147,8 @@ task_actor start_task(supervisor_pointer self, const generation_request& req, Be
   if (!upload) {
     // Previews only for a stream to show them on: a silent (sync) task has none.
     std::int64_t previews = req.previews && !req.silent ? st.settings.preview_interval_ms : 0;
-    self->send(backend, atom::run::value, backend_job{id, req.wf->base, req.graph_json, req.files, previews}, task);
+    self->send(backend, atom::run::value,
+               backend_job{id, req.wf->base, req.graph_json, req.files, previews, req.priority}, task);
   } else if (st.settings.upload_workers && st.settings.outputs && !req.files.empty())
     post_upload_job(*st.settings.upload_workers, st.settings.inputs, st.settings.outputs, req.files.front(), req.upload,
                     task);

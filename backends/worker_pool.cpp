@@ -1,14 +1,14 @@
 #include "backends/worker_pool.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <pthread.h>
+
+#include "common/thread_priority.hpp"
 
 namespace mediagen {
 
-worker_pool::worker_pool(std::size_t threads, int niceness) {
+worker_pool::worker_pool(std::size_t threads, int niceness, std::string name) {
   if (threads == 0) threads = 1;
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, niceness] { loop(niceness); });
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, niceness, name] { loop(niceness, name); });
 }
 
 worker_pool::~worker_pool() {
@@ -28,11 +28,10 @@ void worker_pool::post(std::function<void()> work) {
   ready_.notify_one();
 }
 
-void worker_pool::loop(int niceness) {
-  // On Linux a nice value is per thread: this lowers only the calling thread's priority (never
-  // raises it, should the process already run nicer).
-  auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-  if (niceness > 0 && niceness > ::getpriority(PRIO_PROCESS, tid)) ::setpriority(PRIO_PROCESS, tid, niceness);
+void worker_pool::loop(int niceness, const std::string& name) {
+  if (!name.empty()) ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+  // Only this thread's priority changes (Linux nice values are per thread).
+  lower_this_thread_priority(niceness);
   for (;;) {
     std::function<void()> work;
     {

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -15,7 +16,8 @@ class worker_pool {
 public:
   /// `niceness` > 0 runs the threads at a lower priority than the rest of the process: CPU renders
   /// then never starve the HTTP threads (at 20 renders on 2 cores, /healthz p99 went past 1 s).
-  explicit worker_pool(std::size_t threads, int niceness = 0);
+  /// `name` (at most 15 characters) names the threads, as `top -H` and /proc/<pid>/task show them.
+  explicit worker_pool(std::size_t threads, int niceness = 0, std::string name = {});
   ~worker_pool(); ///< finishes the work already posted, then joins
 
   worker_pool(const worker_pool&) = delete;
@@ -25,7 +27,7 @@ public:
   std::size_t size() const { return threads_.size(); }
 
 private:
-  void loop(int niceness);
+  void loop(int niceness, const std::string& name);
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> work_;

@@ -147,6 +147,8 @@ const std::vector<setting>& settings() {
               "times a task moves to another healthy ComfyUI instance when its own dies before any output"),
       integer("builtinWorkers", "--builtin-workers", &server_config::builtin_workers, 1, 1024,
               "builtin renders at once", "the hardware threads"),
+      integer("renderNice", "--render-nice", &server_config::render_nice, 0, 19,
+              "nice value of the builtin render threads and other bulk work (0: as the request path)"),
       integer("maxQueuedTasks", "--max-queued-tasks", &server_config::max_queued_tasks, 1, 10000000,
               "tasks not yet ended before new ones get 429"),
       integer("syncTimeoutMs", "--sync-timeout-ms", &server_config::sync_timeout_ms, 1, 86400000,

@@ -18,6 +18,7 @@ struct server_config {
   std::string static_dir;
   std::vector<std::string> comfyui_urls;
   int builtin_workers = 0; ///< 0: the machine's hardware threads
+  int render_nice = 10;    ///< renders and other bulk work yield the CPU to the request path
   std::int64_t max_queued_tasks = 1000;
   std::int64_t sync_timeout_ms = 600000;
   std::int64_t task_retention_seconds = 300;

@@ -337,6 +337,12 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
       if (!read_bool(*c, req.cancel_on_disconnect)) return refuse(400, "cancelOnDisconnect must be true or false.");
     }
   }
+  req.priority = sync ? task_priority::high : task_priority::normal;
+  if (auto* p = json::member(body, "priority"); p && !p->IsNull()) {
+    auto named = p->IsString() ? parse_priority(std::string(p->GetString(), p->GetStringLength())) : std::nullopt;
+    if (!named) return refuse(400, "Priority must be high, normal or low.");
+    req.priority = *named;
+  }
   if (kind == request_kind::inpaint) {
     if (wf->type != "inpaint") return refuse(400, "Workflow '" + wf_name + "' is not an inpainting workflow.");
     if (blank(req.name)) return refuse(400, "Name is required for inpainting.");

@@ -9,6 +9,7 @@
 #include "common/json.hpp"
 #include "generation/input_files.hpp"
 #include "generation/webhook_spec.hpp"
+#include "generation/task_priority.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {
@@ -38,6 +39,8 @@ struct generation_request {
   bool previews = false;
   std::int64_t timeout_ms = 0; ///< sync: how long the client waits
   bool cancel_on_disconnect = false;
+  /// Which jobs its backend runs first: sync requests default to high, others to normal.
+  task_priority priority = task_priority::normal;
   std::vector<input_file> files; ///< uploaded inputs, stored under the server's names
   bool inpaint = false;
   std::string inpaint_area_json; ///< {"x1","y1","x2","y2"} or ""
@@ -68,9 +71,9 @@ typename Inspector::result_type inspect(Inspector& f, workflow_ref& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generation_request& x) {
   return f(x.workflow, x.wf, x.prompt, x.name, x.seed, x.orientation, x.description, x.summary, x.tags,
-           x.request_origin, x.extra_inputs_json, x.silent, x.previews, x.timeout_ms, x.cancel_on_disconnect, x.files,
-           x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload, x.idempotency_key,
-           x.fingerprint, x.webhook);
+           x.request_origin, x.extra_inputs_json, x.silent, x.previews, x.timeout_ms, x.cancel_on_disconnect,
+           x.priority, x.files, x.inpaint, x.inpaint_area_json, x.task_id, x.graph_json, x.planned_data_json, x.upload,
+           x.idempotency_key, x.fingerprint, x.webhook);
 }
 
 /// Which endpoint a request came through.

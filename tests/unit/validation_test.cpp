@@ -93,3 +93,18 @@ TEST_CASE("sync requests take timeoutMs, capped by the server") {
   CHECK_FALSE(check(R"({"workflow":"T","prompt":"x","timeoutMs":-5})", true).ok);
   CHECK_FALSE(check(R"({"workflow":"T","prompt":"x"})").request.silent);
 }
+
+TEST_CASE("priority: sync defaults to high, async to normal - either may name high, normal or low") {
+  CHECK(check(R"({"workflow":"T","prompt":"x"})", true).request.priority == task_priority::high);
+  CHECK(check(R"({"workflow":"T","prompt":"x"})").request.priority == task_priority::normal);
+  CHECK(check(R"({"workflow":"T","prompt":"x","priority":"low"})", true).request.priority == task_priority::low);
+  CHECK(check(R"({"workflow":"T","prompt":"x","priority":"high"})").request.priority == task_priority::high);
+  CHECK(check(R"({"workflow":"T","prompt":"x","priority":null})").request.priority == task_priority::normal);
+  for (const char* bad : {R"("urgent")", R"("")", "2", "true", "[]"}) {
+    CAPTURE(bad);
+    auto r = check((std::string(R"({"workflow":"T","prompt":"x","priority":)") + bad + "}").c_str());
+    CHECK_FALSE(r.ok);
+    CHECK(r.status == 400);
+    CHECK(r.error == "Priority must be high, normal or low.");
+  }
+}
