@@ -8,8 +8,8 @@
 
 #include "common/json.hpp"
 #include "generation/input_files.hpp"
-#include "generation/webhook_spec.hpp"
 #include "generation/task_priority.hpp"
+#include "generation/webhook_spec.hpp"
 #include "generation/workflow.hpp"
 
 namespace mediagen {
