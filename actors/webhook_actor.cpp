@@ -291,8 +291,11 @@ webhook_self_actor::behavior_type webhook_behavior(webhook_pointer self, webhook
 
 } // namespace
 
+// Detached, as the media store is: every message it accepts is a journal write, and compaction
+// rewrites the journal atomically (fsync, rename, fsync of the folder). That file I/O must not
+// hold one of CAF's shared scheduler threads, which every task and the hub run on.
 webhook_actor spawn_webhook_actor(caf::actor_system& sys, webhook_settings settings) {
-  return sys.spawn(webhook_behavior, std::move(settings));
+  return sys.spawn<caf::detached>(webhook_behavior, std::move(settings));
 }
 
 } // namespace mediagen
