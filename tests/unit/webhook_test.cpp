@@ -76,9 +76,14 @@ TEST_CASE("webhook secret: whsec_ decodes every padding length and refuses what 
     REQUIRE(decode_webhook_secret("whsec_" + base64_encode(bytes), key) == "");
     CHECK(key == bytes);
   }
+  // The secret goes through the one base64 decoder (common/base64): padding may be left out and
+  // whitespace is skipped, as in JSON bodies; misplaced padding and foreign characters are refused.
   std::string key;
-  CHECK(decode_webhook_secret("whsec_Zm8", key) != "");      // unpadded
-  CHECK(decode_webhook_secret("whsec_Zm 8", key) != "");     // a space
+  REQUIRE(decode_webhook_secret("whsec_Zm8", key) == "");
+  CHECK(key == "fo");
+  REQUIRE(decode_webhook_secret("whsec_Zm 8=", key) == "");
+  CHECK(key == "fo");
+  CHECK(decode_webhook_secret("whsec_Zm-8", key) != "");     // the URL-safe alphabet
   CHECK(decode_webhook_secret("whsec_Z=8=", key) != "");     // padding inside
   CHECK(decode_webhook_secret("whsec_Zm8=Zm8=", key) != ""); // padding before the end
 }
