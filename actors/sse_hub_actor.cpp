@@ -19,7 +19,7 @@ using sse_hub_self_actor = sse_hub_actor::extend<caf::reacts_to<atom::internal, 
 /// One task's event log and who follows it.
 struct task_log {
   std::vector<sse_frame> frames; ///< frame n has id n + 1
-  /// The latest live preview while the task runs (null: none yet, or ended). Not part of the
+  /// The live preview since the last event (null: none since, or ended). Not part of the
   /// log: a late subscriber gets this one only, after the replayed events.
   sse_frame latest_preview;
   std::vector<sse_queue_ptr> subscribers;
@@ -74,6 +74,9 @@ void publish(sse_hub_data& st, const task_event& event) {
       std::make_shared<const std::string>(st.settings.render(static_cast<std::int64_t>(log.frames.size()) + 1, event)));
   ++st.events;
   const sse_frame& frame = log.frames.back();
+  // The stored preview showed the step before this event; a late subscriber replaying the log
+  // must not get it after this one (a live follower saw it before). The next preview follows.
+  log.latest_preview.reset();
   for (auto q = log.subscribers.begin(); q != log.subscribers.end();) {
     if ((*q)->push(frame)) {
       ++q;
@@ -86,7 +89,6 @@ void publish(sse_hub_data& st, const task_event& event) {
   }
   if (has_ended(event.task.state)) {
     log.ended = true;
-    log.latest_preview.reset();
     close_log(st, log);
     st.ended_order.add(task_id, std::chrono::steady_clock::now(), [&st](const std::string& id) { st.logs.erase(id); });
   }

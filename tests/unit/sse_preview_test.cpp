@@ -149,6 +149,25 @@ TEST_CASE("sse hub: previews reach followers, a late subscriber gets the log and
   self->send_exit(hub, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE("sse hub: a late subscriber never gets a preview older than the last logged event") {
+  actor_system_fixture f;
+  auto hub = spawn_sse_hub(f.sys, settings());
+  caf::scoped_actor self{f.sys};
+  self->send(hub, atom::open::value, std::string("t1"));
+  self->send(hub, atom::publish::value, event("t1", task_state::running));
+  self->send(hub, atom::preview::value, preview("t1", "step1"));
+  self->send(hub, atom::publish::value, event("t1", task_state::running));
+  figures(self, hub);
+  // A follower saw step1's preview before event 2; replayed after event 2 it would be out of order.
+  auto late = subscribe(self, hub, "t1", 0);
+  CHECK(drain(late) == std::vector<std::string>{"1:t1:running", "2:t1:running"});
+  // The next preview is live for it, after the event of its step.
+  self->send(hub, atom::preview::value, preview("t1", "step2"));
+  figures(self, hub);
+  CHECK(drain(late) == std::vector<std::string>{"preview:t1:step2"});
+  self->send_exit(hub, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("sse hub: a slow reader is never dropped for previews, only for real events past its capacity") {
   actor_system_fixture f;
   auto hub = spawn_sse_hub(f.sys, settings(4));
