@@ -253,18 +253,24 @@ private:
       const auto key_end = request.find("\r\n", key_pos);
       const std::string key = request.substr(key_pos + 19, key_end - key_pos - 19);
       const std::string target = request.substr(4, request.find(' ', 4) - 4);
-      write_all(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    "Sec-WebSocket-Accept: " +
-                        accept_key(key) + "\r\n\r\n");
       timeval none{0, 0};
       ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
       {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (current_ >= 0) ::shutdown(current_, SHUT_RDWR); // a new client replaces the old
-        current_ = fd;
-        open_fds_.push_back(fd);
-        ++handshakes_;
-        last_target_ = target;
+        // The connection is the current one before the client can see the 101: a test that
+        // drops or writes as soon as the client reports itself connected must reach this socket.
+        // Holding write_mutex_ keeps any frame behind the 101.
+        std::lock_guard<std::mutex> wl(write_mutex_);
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (current_ >= 0) ::shutdown(current_, SHUT_RDWR); // a new client replaces the old
+          current_ = fd;
+          open_fds_.push_back(fd);
+          ++handshakes_;
+          last_target_ = target;
+        }
+        write_all(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Accept: " +
+                          accept_key(key) + "\r\n\r\n");
       }
       cv_.notify_all();
       readers_.emplace_back([this, fd] { read_loop(fd); });
