@@ -26,10 +26,6 @@ using builtin_self_actor = backend_actor::extend<
     /// From a worker: the render of this task's job ended so.
     caf::reacts_to<atom::internal, atom::finished, std::string, render_end>>;
 
-/// How many waiting jobs hear about each move of the queue: the ones near its head. Telling all
-/// of them on every dispatch would cost O(n²) messages for a burst of n tasks.
-constexpr std::size_t positions_reported = 8;
-
 struct waiting_job {
   backend_job job;
   task_actor task;
@@ -188,7 +184,7 @@ void dispatch(backend_pointer self) {
     });
     moved = true;
   }
-  if (moved) st.waiting.visit_from(0, positions_reported, report_position);
+  if (moved) st.waiting.visit_from(0, queue_positions_reported, report_position);
 }
 
 } // namespace
@@ -205,7 +201,7 @@ builtin_self_actor::behavior_type builtin_backend(backend_pointer self, builtin_
         if (st.running.size() < st.settings.workers) return dispatch(self);
         // The new job and the ones it went ahead of (only those near it: a burst must not cost
         // a message per waiting job) hear their positions.
-        st.waiting.visit_from(position, positions_reported + 1, report_position);
+        st.waiting.visit_from(position, queue_positions_reported + 1, report_position);
       },
       [self](atom::cancel, const std::string& task_id) {
         auto& st = self->state;

@@ -37,9 +37,6 @@ constexpr std::size_t prompts_polled = 4;
 /// higher priority can still go ahead of it.
 constexpr std::size_t prompts_in_comfyui = 2;
 
-/// How many jobs held in our queue hear about each move of it (as the builtin backend).
-constexpr std::size_t positions_reported = 8;
-
 /// Polls in a row that found a prompt neither queued nor in the history before the job counts
 /// as lost. One miss is not enough: ComfyUI writes the history just after the prompt leaves
 /// the queue's running slot on some versions (and the fake's history_delay_ms models that).
@@ -345,7 +342,7 @@ void submit_held(instance_pointer self) {
     moved = true;
   }
   if (moved)
-    st.held.visit_from(0, positions_reported,
+    st.held.visit_from(0, queue_positions_reported,
                        [&](const std::string& id, std::size_t i) { report_position(self, id, st.in_comfyui + i); });
 }
 
@@ -447,7 +444,7 @@ comfyui_instance_actor::behavior_type comfyui_instance(instance_pointer self, co
           return submit_held(self);
         }
         // The new job and the ones it went ahead of (only those near it) hear their positions.
-        st.held.visit_from(position, positions_reported + 1, [&](const std::string& held_id, std::size_t i) {
+        st.held.visit_from(position, queue_positions_reported + 1, [&](const std::string& held_id, std::size_t i) {
           report_position(self, held_id, st.in_comfyui + i);
         });
       },

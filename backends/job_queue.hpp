@@ -9,6 +9,10 @@
 
 namespace mediagen {
 
+/// How many waiting jobs hear about each move of a queue: the ones near its head. Telling all
+/// of them on every dispatch would cost O(n²) messages for a burst of n tasks.
+inline constexpr std::size_t queue_positions_reported = 8;
+
 template <class Job, std::size_t Levels>
 class job_queue {
 public:

@@ -12,7 +12,7 @@ constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 // Each byte's value in the alphabet; 64 for whitespace, 65 for '=', 255 for anything else.
 constexpr std::uint8_t skip = 64, pad = 65, bad = 255;
 
-constexpr std::array<std::uint8_t, 256> make_values() {
+constexpr std::array<std::uint8_t, 256> make_digit_values() {
   std::array<std::uint8_t, 256> v{};
   for (auto& x : v) x = bad;
   for (std::uint8_t i = 0; i < 64; ++i) v[static_cast<unsigned char>(alphabet[i])] = i;
@@ -21,7 +21,7 @@ constexpr std::array<std::uint8_t, 256> make_values() {
   return v;
 }
 
-constexpr auto values = make_values();
+constexpr auto digit_values = make_digit_values();
 
 } // namespace
 
@@ -55,7 +55,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
   int sextets = 0;         // how many of them (0..3)
   std::size_t pads = 0;
   for (char c : text) {
-    std::uint8_t v = values[static_cast<unsigned char>(c)];
+    std::uint8_t v = digit_values[static_cast<unsigned char>(c)];
     if (v == skip) continue;
     if (v == bad) return std::nullopt;
     if (v == pad) {

@@ -5,16 +5,14 @@
 
 namespace mediagen {
 
-namespace {
-
-constexpr size_t max_text_bytes = 64 * 1024;
-
-validation_result refuse(int status, std::string error) {
+validation_result refused(int status, std::string error) {
   validation_result r;
   r.status = status;
   r.error = std::move(error);
   return r;
 }
+
+namespace {
 
 // Reads an integer that may come as a JSON number or as decimal text (multipart).
 bool read_integer(const json::value& v, std::int64_t& out) {
@@ -114,7 +112,7 @@ std::string check_extra_input(const extra_input& in, const json::value& v, json:
     s = json::stringify(v);
   else
     return "'" + id + "' must be text.";
-  if (s.size() > max_text_bytes) return "'" + id + "' is longer than 64 KiB.";
+  if (s.size() > max_text_field_bytes) return "'" + id + "' is longer than 64 KiB.";
   json::set(data, id, json::str(s, a), a);
   return {};
 }
@@ -198,7 +196,7 @@ std::string read_tags(const json::value& v, std::vector<std::string>& out) {
   }
   if (!v.IsString()) return bad;
   std::string text(v.GetString(), v.GetStringLength());
-  if (text.size() > max_text_bytes) return "'tags' is longer than 64 KiB.";
+  if (text.size() > max_text_field_bytes) return "'tags' is longer than 64 KiB.";
   auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '[') {
     json::document list;
@@ -235,19 +233,19 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
                            const std::vector<uploaded_part>& parts, request_kind kind,
                            const validation_settings& settings) {
   bool sync = kind == request_kind::sync;
-  if (!body.IsObject()) return refuse(400, "The request body must be a JSON object.");
+  if (!body.IsObject()) return refused(400, "The request body must be a JSON object.");
   auto* wf_field = json::member(body, "workflow");
   if (!wf_field || (wf_field->IsString() && wf_field->GetStringLength() == 0))
-    return refuse(400, "Workflow parameter is required");
-  if (!wf_field->IsString()) return refuse(400, "Workflow must be a string.");
+    return refused(400, "Workflow parameter is required");
+  if (!wf_field->IsString()) return refused(400, "Workflow must be a string.");
   // Whole strings everywhere: an embedded NUL must not cut "Builtin Tiny\u0000junk" short.
   std::string wf_name(wf_field->GetString(), wf_field->GetStringLength());
   workflow_ref wf = catalog.find_ref(wf_name);
   if (!wf)
-    return refuse(400,
-                  "Workflow '" + (wf_name.size() > 200 ? wf_name.substr(0, 200) + "..." : wf_name) + "' not found");
+    return refused(400,
+                   "Workflow '" + (wf_name.size() > 200 ? wf_name.substr(0, 200) + "..." : wf_name) + "' not found");
   if (wf->backend == "comfyui" && !settings.comfyui_available)
-    return refuse(503, "Workflow '" + wf_name + "' needs ComfyUI, and no ComfyUI instance is configured.");
+    return refused(503, "Workflow '" + wf_name + "' needs ComfyUI, and no ComfyUI instance is configured.");
 
   validation_result r;
   generation_request& req = r.request;
@@ -261,36 +259,36 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
     auto* v = json::member(body, field);
     if (!v || v->IsNull()) return {};
     if (!v->IsString()) return std::string("'") + field + "' must be a string.";
-    if (v->GetStringLength() > max_text_bytes) return std::string("'") + field + "' is longer than 64 KiB.";
+    if (v->GetStringLength() > max_text_field_bytes) return std::string("'") + field + "' is longer than 64 KiB.";
     out.assign(v->GetString(), v->GetStringLength());
     return {};
   };
-  if (auto e = text_field("prompt", req.prompt); !e.empty()) return refuse(400, e);
-  if (auto e = text_field("name", req.name); !e.empty()) return refuse(400, e);
-  if (auto e = text_field("description", req.description); !e.empty()) return refuse(400, e);
-  if (auto e = text_field("summary", req.summary); !e.empty()) return refuse(400, e);
-  if (auto e = text_field("requestOrigin", req.request_origin); !e.empty()) return refuse(400, e);
-  if (req.request_origin.size() > 200) return refuse(400, "'requestOrigin' is longer than 200 bytes.");
+  if (auto e = text_field("prompt", req.prompt); !e.empty()) return refused(400, e);
+  if (auto e = text_field("name", req.name); !e.empty()) return refused(400, e);
+  if (auto e = text_field("description", req.description); !e.empty()) return refused(400, e);
+  if (auto e = text_field("summary", req.summary); !e.empty()) return refused(400, e);
+  if (auto e = text_field("requestOrigin", req.request_origin); !e.empty()) return refused(400, e);
+  if (req.request_origin.size() > 200) return refused(400, "'requestOrigin' is longer than 200 bytes.");
   if (auto* t = json::member(body, "tags"); t && !t->IsNull())
-    if (auto e = read_tags(*t, req.tags); !e.empty()) return refuse(400, e);
+    if (auto e = read_tags(*t, req.tags); !e.empty()) return refused(400, e);
   auto blank = [](const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; };
-  if (!wf->optional_prompt && blank(req.prompt)) return refuse(400, "Prompt is required for this workflow.");
-  if (wf->name_required && blank(req.name)) return refuse(400, "Name is required for this workflow.");
+  if (!wf->optional_prompt && blank(req.prompt)) return refused(400, "Prompt is required for this workflow.");
+  if (wf->name_required && blank(req.name)) return refused(400, "Name is required for this workflow.");
 
   if (auto* s = json::member(body, "seed"); s && !s->IsNull() && !(s->IsString() && s->GetStringLength() == 0)) {
-    if (!read_integer(*s, req.seed)) return refuse(400, "Seed must be an integer.");
-    if (req.seed < 0 || req.seed > max_seed) return refuse(400, "Seed must be between 0 and 2^53.");
+    if (!read_integer(*s, req.seed)) return refused(400, "Seed must be an integer.");
+    if (req.seed < 0 || req.seed > max_seed) return refused(400, "Seed must be between 0 and 2^53.");
   } else {
     req.seed = settings.draw_seed ? settings.draw_seed() % (max_seed + 1) : 0;
   }
 
   req.orientation = wf->orientation;
   if (auto* o = json::member(body, "orientation"); o && !o->IsNull()) {
-    if (!o->IsString()) return refuse(400, "Orientation must be portrait, landscape or square.");
+    if (!o->IsString()) return refused(400, "Orientation must be portrait, landscape or square.");
     std::string s(o->GetString(), o->GetStringLength());
     if (!s.empty()) {
       if (s != "portrait" && s != "landscape" && s != "square")
-        return refuse(400, "Orientation must be portrait, landscape or square.");
+        return refused(400, "Orientation must be portrait, landscape or square.");
       req.orientation = s;
     }
   }
@@ -311,7 +309,7 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
       json::set(data, in.id, std::move(copy), a);
       continue;
     }
-    if (auto e = check_extra_input(in, *v, data); !e.empty()) return refuse(400, e);
+    if (auto e = check_extra_input(in, *v, data); !e.empty()) return refused(400, e);
   }
   {
     // The declared inputs as checked, for the entry (the data also holds prompt, seed, ...).
@@ -323,36 +321,36 @@ validation_result validate(const workflow_catalog& catalog, const json::value& b
   }
 
   if (auto* p = json::member(body, "previews"); p && !p->IsNull()) {
-    if (!read_bool(*p, req.previews)) return refuse(400, "previews must be true or false.");
+    if (!read_bool(*p, req.previews)) return refused(400, "previews must be true or false.");
   }
   if (sync) {
     req.silent = true;
     req.timeout_ms = settings.sync_timeout_cap_ms;
     if (auto* t = json::member(body, "timeoutMs"); t && !t->IsNull()) {
       std::int64_t ms;
-      if (!read_integer(*t, ms) || ms <= 0) return refuse(400, "timeoutMs must be a positive integer.");
+      if (!read_integer(*t, ms) || ms <= 0) return refused(400, "timeoutMs must be a positive integer.");
       req.timeout_ms = std::min(ms, settings.sync_timeout_cap_ms);
     }
     if (auto* c = json::member(body, "cancelOnDisconnect"); c && !c->IsNull()) {
-      if (!read_bool(*c, req.cancel_on_disconnect)) return refuse(400, "cancelOnDisconnect must be true or false.");
+      if (!read_bool(*c, req.cancel_on_disconnect)) return refused(400, "cancelOnDisconnect must be true or false.");
     }
   }
   req.priority = sync ? task_priority::high : task_priority::normal;
   if (auto* p = json::member(body, "priority"); p && !p->IsNull()) {
     auto named = p->IsString() ? parse_priority(std::string(p->GetString(), p->GetStringLength())) : std::nullopt;
-    if (!named) return refuse(400, "Priority must be high, normal or low.");
+    if (!named) return refused(400, "Priority must be high, normal or low.");
     req.priority = *named;
   }
   if (kind == request_kind::inpaint) {
-    if (wf->type != "inpaint") return refuse(400, "Workflow '" + wf_name + "' is not an inpainting workflow.");
-    if (blank(req.name)) return refuse(400, "Name is required for inpainting.");
-    if (blank(req.prompt)) return refuse(400, "Prompt is required for inpainting.");
+    if (wf->type != "inpaint") return refused(400, "Workflow '" + wf_name + "' is not an inpainting workflow.");
+    if (blank(req.name)) return refused(400, "Name is required for inpainting.");
+    if (blank(req.prompt)) return refused(400, "Prompt is required for inpainting.");
     req.inpaint = true;
-    if (auto e = check_inpaint_area(body, req.inpaint_area_json); !e.empty()) return refuse(400, e);
+    if (auto e = check_inpaint_area(body, req.inpaint_area_json); !e.empty()) return refused(400, e);
   } else if (wf->type == "inpaint") {
-    return refuse(400, "Workflow '" + wf_name + "' is an inpainting workflow; use /generate/inpaint.");
+    return refused(400, "Workflow '" + wf_name + "' is an inpainting workflow; use /generate/inpaint.");
   }
-  if (auto e = check_files(*wf, parts, kind, req); !e.empty()) return refuse(400, e);
+  if (auto e = check_files(*wf, parts, kind, req); !e.empty()) return refused(400, e);
   r.ok = true;
   r.status = 200;
   return r;

@@ -97,6 +97,12 @@ struct validation_result {
   json::document data;
 };
 
+/// A refusal: `status` with its one-sentence `error`.
+validation_result refused(int status, std::string error);
+
+/// The longest text a request's field may hold (a prompt, a name, tags ...).
+inline constexpr std::size_t max_text_field_bytes = 64 * 1024;
+
 struct validation_settings {
   bool comfyui_available = false;
   std::int64_t sync_timeout_cap_ms = 600000;

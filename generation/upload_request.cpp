@@ -6,15 +6,6 @@ namespace mediagen {
 
 namespace {
 
-constexpr std::size_t max_text_bytes = 64 * 1024;
-
-validation_result refuse(int status, std::string error) {
-  validation_result r;
-  r.status = status;
-  r.error = std::move(error);
-  return r;
-}
-
 unsigned byte_at(const std::string& b, std::size_t i) { return static_cast<unsigned char>(b[i]); }
 
 // Width and height from a JPEG's first start-of-frame marker; false when none is found.
@@ -73,16 +64,16 @@ validation_result validate_upload(const std::string& what, const std::map<std::s
   bool audio = what == "audio";
   const upload_part* file = nullptr;
   for (auto& p : parts) {
-    if (p.field != what) return refuse(400, "The only file part accepted is '" + what + "', not '" + p.field + "'.");
-    if (file) return refuse(400, "Send one '" + what + "' file per upload.");
+    if (p.field != what) return refused(400, "The only file part accepted is '" + what + "', not '" + p.field + "'.");
+    if (file) return refused(400, "Send one '" + what + "' file per upload.");
     file = &p;
   }
-  if (!file) return refuse(400, "No " + what + " file provided (a multipart file part named '" + what + "').");
-  if (file->bytes->empty()) return refuse(400, "The " + what + " file is empty.");
+  if (!file) return refused(400, "No " + what + " file provided (a multipart file part named '" + what + "').");
+  if (file->bytes->empty()) return refused(400, "The " + what + " file is empty.");
   std::string kind = sniff_file_kind(*file->bytes);
   if (audio ? !is_audio_kind(kind) : !is_image_kind(kind))
-    return refuse(400, audio ? "The audio file is not a WAV, MP3, OGG or FLAC file (or it is cut short)."
-                             : "The image file is not a PNG, JPEG or WebP image (or it is cut short).");
+    return refused(400, audio ? "The audio file is not a WAV, MP3, OGG or FLAC file (or it is cut short)."
+                              : "The image file is not a PNG, JPEG or WebP image (or it is cut short).");
 
   validation_result v;
   auto& r = v.request;
@@ -90,7 +81,7 @@ validation_result validate_upload(const std::string& what, const std::map<std::s
   r.workflow = upload_workflow_name(what);
   r.files.push_back(input_file{what, kind, ""});
   for (auto& [key, text] : fields)
-    if (text.size() > max_text_bytes) return refuse(400, "'" + key + "' is longer than 64 KiB.");
+    if (text.size() > max_text_field_bytes) return refused(400, "'" + key + "' is longer than 64 KiB.");
   auto text_of = [&](const char* key) {
     auto it = fields.find(key);
     return it == fields.end() ? std::string() : it->second;
@@ -103,7 +94,7 @@ validation_result validate_upload(const std::string& what, const std::map<std::s
   if (r.description.empty() && !audio) r.description = "Uploaded image"; // what the Node server stored
   if (auto it = fields.find("tags"); it != fields.end()) {
     json::value tags(it->second.c_str(), static_cast<rapidjson::SizeType>(it->second.size()));
-    if (auto e = parse_tags(tags, r.tags); !e.empty()) return refuse(400, e);
+    if (auto e = parse_tags(tags, r.tags); !e.empty()) return refused(400, e);
   }
   if (!audio) r.orientation = image_orientation(*file->bytes);
 
@@ -114,14 +105,14 @@ validation_result validate_upload(const std::string& what, const std::map<std::s
     if (auto it = fields.find("origin"); it != fields.end() && !it->second.empty()) {
       json::document origin;
       if (!json::parse(it->second, origin).empty() || !origin.IsInt64() || origin.GetInt64() < 0)
-        return refuse(400, "origin must be the uid of an entry (a non-negative integer).");
+        return refused(400, "origin must be the uid of an entry (a non-negative integer).");
       extra.AddMember("origin", json::value(origin.GetInt64()), a);
     }
     json::value clips(rapidjson::kArrayType);
     if (auto it = fields.find("clips"); it != fields.end() && !it->second.empty()) {
       json::document parsed;
       if (!json::parse(it->second, parsed).empty() || !parsed.IsArray())
-        return refuse(400, "clips must be a JSON array.");
+        return refused(400, "clips must be a JSON array.");
       clips.CopyFrom(parsed, a);
     }
     extra.AddMember("clips", clips, a); // always stored, as the Node server did: [] is "no clips"

@@ -35,4 +35,8 @@ std::string metrics::http_text() const {
   return out.str();
 }
 
+void write_metric(std::ostringstream& out, const char* name, const char* help, double value, const char* type) {
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+}
+
 } // namespace mediagen

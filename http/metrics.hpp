@@ -8,7 +8,13 @@
 #include <mutex>
 #include <string>
 
+#include <sstream>
+
 namespace mediagen {
+
+/// One sample with its HELP and TYPE lines, in Prometheus text format.
+void write_metric(std::ostringstream& out, const char* name, const char* help, double value,
+                  const char* type = "gauge");
 
 class metrics {
 public:

@@ -97,10 +97,6 @@ std::string status_document(http_context& ctx) {
   return w.end_object().str();
 }
 
-void gauge(std::ostringstream& out, const char* name, const char* help, double value, const char* type = "gauge") {
-  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
-}
-
 std::string metrics_text(http_context& ctx) {
   std::ostringstream out;
   out << ctx.stats.http_text();
@@ -111,49 +107,50 @@ std::string metrics_text(http_context& ctx) {
                                                       {"completed", sup.completed}, {"failed", sup.failed},
                                                       {"cancelled", sup.cancelled}, {"refused", sup.refused}};
   for (auto& [state, n] : by_state) out << "mediagen_tasks{state=\"" << state << "\"} " << n << "\n";
-  gauge(out, "mediagen_queue_depth", "Tasks waiting to run.", static_cast<double>(sup.queued));
-  gauge(out, "mediagen_idempotent_repeats_total",
-        "Generation requests answered with the task their idempotency key already named.",
-        static_cast<double>(sup.repeats), "counter");
+  write_metric(out, "mediagen_queue_depth", "Tasks waiting to run.", static_cast<double>(sup.queued));
+  write_metric(out, "mediagen_idempotent_repeats_total",
+               "Generation requests answered with the task their idempotency key already named.",
+               static_cast<double>(sup.repeats), "counter");
   auto hub = figures_of<sse_hub_figures>(ctx, ctx.hub);
-  gauge(out, "mediagen_sse_subscribers", "Open SSE streams.", static_cast<double>(hub.subscribers));
-  gauge(out, "mediagen_sse_dropped_slow_total", "SSE subscribers the hub cut off because their queue was full.",
-        static_cast<double>(hub.dropped_slow), "counter");
-  gauge(out, "mediagen_sse_previews_total", "Live previews the SSE hub fanned out (not kept in event logs).",
-        static_cast<double>(hub.previews_published), "counter");
+  write_metric(out, "mediagen_sse_subscribers", "Open SSE streams.", static_cast<double>(hub.subscribers));
+  write_metric(out, "mediagen_sse_dropped_slow_total", "SSE subscribers the hub cut off because their queue was full.",
+               static_cast<double>(hub.dropped_slow), "counter");
+  write_metric(out, "mediagen_sse_previews_total", "Live previews the SSE hub fanned out (not kept in event logs).",
+               static_cast<double>(hub.previews_published), "counter");
   auto& conns = ctx.connections;
-  gauge(out, "mediagen_http_connections_open", "Client connections open, in any phase.",
-        static_cast<double>(conns.open.load()));
-  gauge(out, "mediagen_http_connections_idle", "Keep-alive connections waiting in the event loop.",
-        static_cast<double>(conns.idle.load()));
-  gauge(out, "mediagen_http_sse_streams", "SSE streams the event loop is writing.",
-        static_cast<double>(conns.streams.load()));
-  gauge(out, "mediagen_http_connections_accepted_total", "Client connections accepted.",
-        static_cast<double>(conns.accepted.load()), "counter");
-  gauge(out, "mediagen_http_sse_streams_dropped_total",
-        "SSE streams closed because their client stopped reading (queue full or write timeout).",
-        static_cast<double>(conns.streams_dropped.load()), "counter");
-  gauge(out, "mediagen_http_workers", "HTTP worker threads alive.", static_cast<double>(conns.workers.load()));
-  gauge(out, "mediagen_http_workers_busy", "HTTP worker threads serving a request.",
-        static_cast<double>(conns.workers_busy.load()));
+  write_metric(out, "mediagen_http_connections_open", "Client connections open, in any phase.",
+               static_cast<double>(conns.open.load()));
+  write_metric(out, "mediagen_http_connections_idle", "Keep-alive connections waiting in the event loop.",
+               static_cast<double>(conns.idle.load()));
+  write_metric(out, "mediagen_http_sse_streams", "SSE streams the event loop is writing.",
+               static_cast<double>(conns.streams.load()));
+  write_metric(out, "mediagen_http_connections_accepted_total", "Client connections accepted.",
+               static_cast<double>(conns.accepted.load()), "counter");
+  write_metric(out, "mediagen_http_sse_streams_dropped_total",
+               "SSE streams closed because their client stopped reading (queue full or write timeout).",
+               static_cast<double>(conns.streams_dropped.load()), "counter");
+  write_metric(out, "mediagen_http_workers", "HTTP worker threads alive.", static_cast<double>(conns.workers.load()));
+  write_metric(out, "mediagen_http_workers_busy", "HTTP worker threads serving a request.",
+               static_cast<double>(conns.workers_busy.load()));
   auto store = figures_of<media_store_figures>(ctx, ctx.store);
-  gauge(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.",
-        static_cast<double>(store.commits), "counter");
-  gauge(out, "mediagen_media_store_entries_committed_total", "Entries made durable.",
-        static_cast<double>(store.entries_committed), "counter");
-  gauge(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", store.total_commit_ms / 1000,
-        "counter");
-  gauge(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.", store.last_commit_ms / 1000);
+  write_metric(out, "mediagen_media_store_commits_total", "Commits: durable appends to the gallery journal.",
+               static_cast<double>(store.commits), "counter");
+  write_metric(out, "mediagen_media_store_entries_committed_total", "Entries made durable.",
+               static_cast<double>(store.entries_committed), "counter");
+  write_metric(out, "mediagen_media_store_commit_seconds_total", "Time spent committing.", store.total_commit_ms / 1000,
+               "counter");
+  write_metric(out, "mediagen_media_store_last_commit_seconds", "Duration of the last commit.",
+               store.last_commit_ms / 1000);
   // Zero when webhooks are off (no webhookHosts): the families exist either way.
   auto hooks = ctx.webhooks ? figures_of<webhook_figures>(ctx, ctx.webhooks) : webhook_figures{};
-  gauge(out, "mediagen_webhooks_pending", "Webhook messages not yet delivered nor failed for good.",
-        static_cast<double>(hooks.pending));
-  gauge(out, "mediagen_webhooks_delivered_total", "Webhook messages a receiver took (2xx).",
-        static_cast<double>(hooks.delivered), "counter");
-  gauge(out, "mediagen_webhooks_failed_total", "Webhook messages given up: refused (4xx) or out of attempts.",
-        static_cast<double>(hooks.failed), "counter");
-  gauge(out, "mediagen_webhooks_retried_total", "Webhook attempts that failed and were scheduled again.",
-        static_cast<double>(hooks.retried), "counter");
+  write_metric(out, "mediagen_webhooks_pending", "Webhook messages not yet delivered nor failed for good.",
+               static_cast<double>(hooks.pending));
+  write_metric(out, "mediagen_webhooks_delivered_total", "Webhook messages a receiver took (2xx).",
+               static_cast<double>(hooks.delivered), "counter");
+  write_metric(out, "mediagen_webhooks_failed_total", "Webhook messages given up: refused (4xx) or out of attempts.",
+               static_cast<double>(hooks.failed), "counter");
+  write_metric(out, "mediagen_webhooks_retried_total", "Webhook attempts that failed and were scheduled again.",
+               static_cast<double>(hooks.retried), "counter");
   // Per unit: its queue, and its round trips (one job, from reaching the backend to its end).
   std::ostringstream queue, trips, seconds;
   for (auto& unit : backend_units(ctx)) {

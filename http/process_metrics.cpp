@@ -1,5 +1,7 @@
 #include "http/process_metrics.hpp"
 
+#include "http/metrics.hpp"
+
 #include <dirent.h>
 #include <fstream>
 #include <sstream>
@@ -52,10 +54,6 @@ double start_time_seconds() {
   return btime + ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-void gauge(std::ostringstream& out, const char* name, const char* help, double value, const char* type = "gauge") {
-  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
-}
-
 } // namespace
 
 std::string process_metrics_text() {
@@ -67,14 +65,14 @@ std::string process_metrics_text() {
                static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   rlimit files{};
   ::getrlimit(RLIMIT_NOFILE, &files);
-  gauge(out, "process_cpu_seconds_total", "User and system CPU time spent in seconds.", cpu, "counter");
-  gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.", status_field("VmRSS") * 1024);
-  gauge(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.", status_field("VmSize") * 1024);
-  gauge(out, "process_open_fds", "Number of open file descriptors.", open_fds());
-  gauge(out, "process_max_fds", "Maximum number of open file descriptors.", static_cast<double>(files.rlim_cur));
-  gauge(out, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-        start_time_seconds());
-  gauge(out, "process_threads", "Number of OS threads in the process.", status_field("Threads"));
+  write_metric(out, "process_cpu_seconds_total", "User and system CPU time spent in seconds.", cpu, "counter");
+  write_metric(out, "process_resident_memory_bytes", "Resident memory size in bytes.", status_field("VmRSS") * 1024);
+  write_metric(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.", status_field("VmSize") * 1024);
+  write_metric(out, "process_open_fds", "Number of open file descriptors.", open_fds());
+  write_metric(out, "process_max_fds", "Maximum number of open file descriptors.", static_cast<double>(files.rlim_cur));
+  write_metric(out, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+               start_time_seconds());
+  write_metric(out, "process_threads", "Number of OS threads in the process.", status_field("Threads"));
   out << "# HELP mediagen_build_info The running build; the value is always 1.\n# TYPE mediagen_build_info gauge\n"
       << "mediagen_build_info{version=\"" << MEDIAGEN_VERSION << "\",compiler=\"gcc " << __VERSION__ << "\"} 1\n";
   return out.str();

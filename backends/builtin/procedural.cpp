@@ -184,8 +184,8 @@ image colourise(const std::vector<float>& fa, const std::vector<float>& fb, int 
   mean_and_scale(fa, ma, ia);
   mean_and_scale(fb, mb, ib);
   const cos_table& cos2pi = cosine();
-  image img = make_image(w, h, 3);
-  float* out = img.pixels.data();
+  image picture = make_image(w, h, 3);
+  float* out = picture.pixels.data();
   const std::size_t n = fa.size();
   for (std::size_t i = 0; i < n; ++i) {
     float t = (fa[i] - ma) * ia;
@@ -197,7 +197,7 @@ image colourise(const std::vector<float>& fa, const std::vector<float>& fb, int 
       out[i * 3 + c] = std::clamp(v, 0.0f, 1.0f);
     }
   }
-  return img;
+  return picture;
 }
 
 /// The picture so far, small: the fields sampled (nearest) onto a grid at most `max_side` on its
