@@ -68,6 +68,16 @@ bool guarded_stream::is_writable() const {
   return true;
 }
 
+std::string guarded_stream::peek(std::size_t n) const {
+  if (has_buffered()) return std::string(buffer_.get() + offset_, std::min(n, buffered_ - offset_));
+  std::string out(n, '\0');
+  ssize_t got;
+  do got = ::recv(sock_, out.data(), n, MSG_PEEK | MSG_DONTWAIT);
+  while (got < 0 && errno == EINTR);
+  out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return out;
+}
+
 ssize_t guarded_stream::read(char* ptr, size_t size) {
   if (offset_ < buffered_) {
     std::size_t n = std::min(size, buffered_ - offset_);

@@ -31,6 +31,9 @@ public:
   bool closing() const { return closing_; }
   /// Bytes already read from the socket and not yet consumed: a pipelined next request.
   bool has_buffered() const { return offset_ < buffered_; }
+  /// Up to `n` of the bytes the next read returns, without consuming them: from the buffer if
+  /// it holds any, else peeked from the socket without waiting (fewer if fewer have arrived).
+  std::string peek(std::size_t n) const;
   /// Frees the read buffer while nothing is in it (an idle connection costs no buffer).
   void release_buffer() {
     if (!has_buffered()) buffer_.reset();

@@ -67,6 +67,13 @@ next_bytes peek_socket(int sock) {
   return next_bytes::closed;
 }
 
+// Whether a request starting with `head` asks to read (GET, HEAD, OPTIONS), not to change.
+bool is_read_method(const std::string& head) {
+  for (const char* method : {"GET ", "HEAD ", "OPTIONS "})
+    if (head.rfind(method, 0) == 0) return true;
+  return false;
+}
+
 } // namespace
 
 http_server::http_server(http_context& ctx)
@@ -140,8 +147,11 @@ http_server::http_server(http_context& ctx)
 http_server::~http_server() { shut_down(); }
 
 void http_server::dispatch(std::unique_ptr<connection> c) {
+  // Reads go ahead of queued writes (http_workers' first lane). Only the method of the request
+  // arriving now is looked at; a request line not arrived that far waits in the normal lane.
+  auto lane = is_read_method(c->stream.peek(8)) ? http_workers::lane::first : http_workers::lane::normal;
   auto* raw = c.release(); // std::function needs a copyable job: the worker takes it back
-  workers_.submit([this, raw] { serve(std::unique_ptr<connection>(raw)); });
+  workers_.submit([this, raw] { serve(std::unique_ptr<connection>(raw)); }, lane);
 }
 
 bool http_server::process_and_close_socket(socket_t sock) {

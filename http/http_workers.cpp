@@ -23,12 +23,12 @@ void http_workers::spawn() {
   last_spawn_ = std::chrono::steady_clock::now();
 }
 
-void http_workers::submit(std::function<void()> fn) {
+void http_workers::submit(std::function<void()> fn, lane l) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_) {
-      jobs_.push_back(job{std::move(fn), std::chrono::steady_clock::now()});
-      if (idle_ >= jobs_.size())
+      (l == lane::first ? first_ : jobs_).push_back(job{std::move(fn), std::chrono::steady_clock::now()});
+      if (idle_ >= waiting())
         work_.notify_one();
       else
         grow_.notify_one(); // every thread is taken: the grower decides whether to add one
@@ -41,12 +41,15 @@ void http_workers::submit(std::function<void()> fn) {
 void http_workers::grow() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
-    if (jobs_.empty() || idle_ >= jobs_.size() || threads_ >= max_) {
+    if (waiting() == 0 || idle_ >= waiting() || threads_ >= max_) {
       grow_.wait(lock); // nothing waits: no timer runs
       continue;
     }
     auto now = std::chrono::steady_clock::now();
-    auto due = std::max(jobs_.front().queued_at, last_spawn_) + grow_after_;
+    auto oldest = std::chrono::steady_clock::time_point::max();
+    if (!first_.empty()) oldest = first_.front().queued_at;
+    if (!jobs_.empty()) oldest = std::min(oldest, jobs_.front().queued_at);
+    auto due = std::max(oldest, last_spawn_) + grow_after_;
     if (now >= due) {
       spawn();
       work_.notify_one();
@@ -60,7 +63,7 @@ void http_workers::run(std::list<std::thread>::iterator self) {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     ++idle_;
-    bool woke = work_.wait_for(lock, idle_exit_, [this] { return stopping_ || !jobs_.empty(); });
+    bool woke = work_.wait_for(lock, idle_exit_, [this] { return stopping_ || waiting() > 0; });
     --idle_;
     if (!woke && threads_ > min_) {
       // Idle too long and more threads than the floor: leave. A thread cannot join itself, so
@@ -71,12 +74,13 @@ void http_workers::run(std::list<std::thread>::iterator self) {
       --figures_.workers;
       return;
     }
-    if (jobs_.empty()) {
+    if (waiting() == 0) {
       if (stopping_) return;
       continue;
     }
-    auto next = std::move(jobs_.front().run);
-    jobs_.pop_front();
+    auto& from = first_.empty() ? jobs_ : first_;
+    auto next = std::move(from.front().run);
+    from.pop_front();
     ++figures_.workers_busy;
     lock.unlock();
     join_exited();

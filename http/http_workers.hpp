@@ -6,6 +6,11 @@
 // `grow_after` that the oldest job has waited, so a burst of short blocking calls (thousands of
 // SSE subscribes asking the hub at once) does not spawn a thread per request. Threads above
 // `min` leave after `idle_exit` without work.
+//
+// Two lanes: a free thread takes the oldest job of the `first` lane before any other. The
+// server puts reads there (GET, HEAD, OPTIONS: a health check, a gallery page, a status poll),
+// which are quick and have someone waiting, so a burst of generate requests queued ahead does
+// not hold them up (docs/DESIGN.md "Connections"). The pool grows on the oldest job of either.
 
 #include <chrono>
 #include <condition_variable>
@@ -31,8 +36,10 @@ public:
   http_workers(const http_workers&) = delete;
   http_workers& operator=(const http_workers&) = delete;
 
-  /// Runs `job` on a worker; queued while all `max` are busy.
-  void submit(std::function<void()> job);
+  enum class lane { first, normal };
+
+  /// Runs `job` on a worker; queued in its lane while all `max` are busy.
+  void submit(std::function<void()> job, lane l = lane::normal);
   /// Runs what is queued, then joins every thread. Jobs submitted afterwards run on the caller.
   void stop();
 
@@ -42,6 +49,7 @@ private:
   void grow();
   void spawn(); ///< with mutex_ held
   void join_exited();
+  std::size_t waiting() const { return first_.size() + jobs_.size(); } ///< with mutex_ held
 
   struct job {
     std::function<void()> run;
@@ -51,7 +59,8 @@ private:
   const std::chrono::milliseconds idle_exit_, grow_after_;
   mutable std::mutex mutex_;
   std::condition_variable work_, grow_;
-  std::deque<job> jobs_;
+  std::deque<job> first_; ///< the `first` lane, taken before jobs_
+  std::deque<job> jobs_;  ///< the `normal` lane
   std::chrono::steady_clock::time_point last_spawn_;
   std::thread grower_;
   std::list<std::thread> running_;  ///< every live thread, so stop() can join them

@@ -3,7 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "robustness_support.hpp"
 #include "server_harness.hpp"
@@ -128,4 +134,54 @@ TEST_CASE("http: pipelined requests on one connection are all answered, in order
   CHECK(count("HTTP/1.1 404 Not Found") == 1);
   CHECK(got.rfind("HTTP/1.1 404") > got.rfind("HTTP/1.1 200"));
   CHECK(closed);
+}
+
+TEST_CASE("http: a read waiting for a worker goes ahead of the writes queued before it") {
+  temp_folder data("reads-first");
+  // One HTTP worker and one render thread: every request below waits for the one worker.
+  server_process server(data.path(), {"--http-workers=1", "--http-workers-max=1", "--builtin-workers=1"});
+  std::mutex m;
+  std::vector<std::string> finished;
+  auto send = [&](std::string name, std::function<int(httplib::Client&)> call) {
+    return std::thread([&, name, call] {
+      auto c = server.client(120);
+      int status = call(c);
+      std::lock_guard<std::mutex> lock(m);
+      finished.push_back(name + " " + std::to_string(status));
+    });
+  };
+  auto sync = [](int steps) {
+    return [steps](httplib::Client& c) {
+      auto r = post_json(c, "/generate/sync",
+                         std::string(slow).substr(0, std::strlen(slow) - 3) + std::to_string(steps) + "}");
+      return r ? r->status : 0;
+    };
+  };
+  std::vector<std::thread> clients;
+  // The first sync request holds the worker for its whole render ...
+  clients.push_back(send("hold", sync(200)));
+  std::this_thread::sleep_for(300ms);
+  // ... while three more writes and then a read queue for it, in this order.
+  for (auto name : {"write1", "write2", "write3"}) {
+    clients.push_back(send(name, sync(40)));
+    std::this_thread::sleep_for(50ms);
+  }
+  clients.push_back(send("read", [](httplib::Client& c) {
+    auto r = c.Get("/healthz");
+    return r ? r->status : 0;
+  }));
+  for (auto& t : clients) t.join();
+  std::string order;
+  for (auto& f : finished) order += f + "; ";
+  CAPTURE(order);
+  REQUIRE(finished.size() == 5);
+  for (auto& f : finished) CHECK(f.substr(f.size() - 3) == "200");
+  // The read was answered as soon as the worker was free: before the writes queued ahead of it
+  // (should the worker have been free when write1 came, before write2 and write3 at least).
+  auto at = [&](const std::string& name) {
+    return std::find_if(finished.begin(), finished.end(), [&](auto& f) { return f.rfind(name + " ", 0) == 0; }) -
+           finished.begin();
+  };
+  CHECK(at("read") < at("write2"));
+  CHECK(at("read") < at("write3"));
 }

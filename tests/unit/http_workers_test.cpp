@@ -6,7 +6,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "http/http_workers.hpp"
 
@@ -84,4 +86,35 @@ TEST_CASE("http workers: threads above the floor leave after the idle time") {
   CHECK(eventually([&] { return figures.workers == 4; }, 5s));
   g.release();
   CHECK(eventually([&] { return figures.workers == 1; }, 5s));
+}
+
+TEST_CASE("http workers: a job of the first lane runs before the normal jobs queued ahead of it") {
+  connection_figures figures;
+  gate g;
+  std::mutex m;
+  std::vector<std::string> order;
+  auto note = [&](std::string what) {
+    std::lock_guard<std::mutex> lock(m);
+    order.push_back(std::move(what));
+  };
+  {
+    // One thread, never more: the jobs wait in the queue while it is blocked.
+    http_workers pool(1, 1, 30s, 1ms, figures);
+    pool.submit([&] { g.wait(); });
+    REQUIRE(eventually([&] { return figures.workers_busy == 1; }, 5s));
+    pool.submit([&] { note("write 1"); });
+    pool.submit([&] { note("write 2"); });
+    pool.submit([&] { note("read 1"); }, http_workers::lane::first);
+    pool.submit([&] { note("write 3"); });
+    pool.submit([&] { note("read 2"); }, http_workers::lane::first);
+    g.release();
+    REQUIRE(eventually(
+        [&] {
+          std::lock_guard<std::mutex> lock(m);
+          return order.size() == 5;
+        },
+        5s));
+  }
+  // Reads first, each lane first come, first served.
+  CHECK(order == std::vector<std::string>{"read 1", "read 2", "write 1", "write 2", "write 3"});
 }
