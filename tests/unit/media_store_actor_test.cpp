@@ -39,13 +39,16 @@ TEST_CASE("media store: a burst of appends is grouped into few atomic writes, wi
     auto store = spawn_media_store(sys, settings);
     caf::scoped_actor self{sys};
     constexpr int n = 100;
-    // Send every append before waiting for any answer, as 100 finishing tasks would.
+    // Send every append before waiting for any answer, as 100 finishing tasks would. The files
+    // are written first so the sends follow each other within microseconds: the first commit's
+    // fsync then outlasts them all, and they queue for the next. (Writing each file between two
+    // sends let the store commit every append alone on a busy machine.)
+    std::vector<generation_result> results(n);
     for (int i = 0; i < n; ++i) {
-      generation_result r;
-      r.task_id = "t" + std::to_string(i);
-      r.outputs.push_back(output_file{outputs->save_new("image", "png", "x"), "image", 1});
-      self->send(store, atom::append::value, r);
+      results[i].task_id = "t" + std::to_string(i);
+      results[i].outputs.push_back(output_file{outputs->save_new("image", "png", "x"), "image", 1});
     }
+    for (auto& r : results) self->send(store, atom::append::value, std::move(r));
     std::set<std::int64_t> uids;
     for (int i = 0; i < n; ++i)
       self->receive([&](std::int64_t uid, std::string&) { uids.insert(uid); },
